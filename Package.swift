@@ -1,0 +1,133 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Every target of ours: Swift 6 language mode (strict concurrency) and warnings are errors.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "remit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "remit", targets: ["RemitCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config; tools/setup installs their -dev packages.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+
+        // Limits and configuration shared by every module; no I/O.
+        .target(name: "RemitCore", swiftSettings: strict),
+
+        // Safe Swift over libpq: connections, typed values and errors, transactions, COPY, a pool.
+        .target(
+            name: "RemitPostgres",
+            dependencies: [
+                "CLibPQ", "RemitCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // LZ4 frames with their content size and checksums, bounded on the way in.
+        .target(name: "RemitLZ4", dependencies: ["CLZ4", "RemitCore"], swiftSettings: strict),
+
+        // Schema migrations and the region control tables.
+        .target(
+            name: "RemitStorage",
+            dependencies: [
+                "RemitCore", "RemitPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // A region node's HTTP application.
+        .target(
+            name: "RemitHTTP",
+            dependencies: [
+                "RemitCore", "RemitPostgres", "RemitStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // The router: health-checks regions and proxies the API to the active one.
+        .target(
+            name: "RemitRouter",
+            dependencies: [
+                "RemitCore", "RemitHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // The embedded stack: local PostgreSQL clusters and child processes.
+        .target(
+            name: "RemitStack",
+            dependencies: [
+                "RemitCore", "RemitPostgres", "RemitStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "RemitCLI",
+            dependencies: [
+                "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Helpers the test targets share: a fresh database per test on the clusters tools/test started.
+        .target(
+            name: "RemitTestSupport",
+            dependencies: ["RemitCore", "RemitPostgres"],
+            path: "Tests/RemitTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4"], swiftSettings: strict),
+        .testTarget(
+            name: "RemitPostgresTests",
+            dependencies: ["RemitPostgres", "RemitTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RemitStorageTests",
+            dependencies: ["RemitStorage", "RemitPostgres", "RemitTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RemitHTTPTests",
+            dependencies: [
+                "RemitHTTP", "RemitRouter", "RemitStorage", "RemitTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "RemitStackTests", dependencies: ["RemitStack"], swiftSettings: strict),
+    ]
+)

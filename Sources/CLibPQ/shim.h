@@ -1,0 +1,2 @@
+// libpq-fe.h lives in /usr/include/postgresql on Debian; pkg-config supplies that path.
+#include <libpq-fe.h>

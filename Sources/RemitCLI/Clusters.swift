@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RemitCore
+import RemitStack
+
+/// Starts and stops just the clusters of an embedded stack: what tools/test uses to get
+/// throw-away PostgreSQL servers for the tests.
+struct Clusters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start or stop only the PostgreSQL clusters of a data directory (for tests and tooling).",
+        subcommands: [Start.self, Stop.self]
+    )
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create (if needed) and start the clusters; print NAME URL for each region."
+        )
+        @OptionGroup var stack: StackOptions
+
+        func run() async throws {
+            for cluster in try clusters(stack) {
+                try cluster.initializeIfNeeded()
+                try cluster.start()
+                try cluster.createDatabaseIfNeeded()
+                print("\(cluster.region) \(try cluster.databaseURL())")
+            }
+        }
+    }
+
+    struct Stop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the clusters.")
+        @OptionGroup var stack: StackOptions
+
+        func run() async throws {
+            for cluster in try clusters(stack).reversed() { try cluster.stop() }
+        }
+    }
+}
+
+private func clusters(_ stack: StackOptions) throws -> [LocalCluster] {
+    let installation = try PostgresInstallation.locate()
+    let account = try ServerAccount.resolve()
+    return try stack.regionNames().enumerated().map { index, name in
+        LocalCluster(
+            region: name, dataDirectory: stack.absoluteDataDirectory, port: stack.postgresPort + index,
+            installation: installation, account: account
+        )
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Remit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remit",
+        abstract: "A two-region, event-sourced remittance ledger.",
+        subcommands: [Up.self, Serve.self, RouterCommand.self, Migrate.self, Clusters.self]
+    )
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Logging
+import RemitCore
+import RemitRouter
+import ServiceLifecycle
+
+struct RouterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "router",
+        abstract: "Run the router: the one endpoint clients use, in front of every region."
+    )
+
+    @Option(name: .customLong("region"), help: "A region and one of its nodes, as NAME=URL; repeat for each region.")
+    var regions: [String]
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @Option(help: .hidden)
+    var parentPid: Int32?
+
+    func validate() throws {
+        _ = try parsedRegions()
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "remit.router")
+        let configuration = RouterConfiguration(host: host, port: port, regions: try parsedRegions())
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let app = buildRouterApplication(configuration: configuration, client: client, logger: logger)
+        logger.info("routing", metadata: ["address": "\(host):\(port)"])
+        do {
+            try await ServiceGroup.remit(services: [app], parentProcessID: parentPid, logger: logger).run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func parsedRegions() throws -> [RouterConfiguration.Region] {
+        guard !regions.isEmpty else { throw ValidationError("name at least one --region NAME=URL") }
+        let parsed = try regions.map { text in
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let name = RegionName(rawValue: parts[0]),
+                parts[1].hasPrefix("http://") || parts[1].hasPrefix("https://")
+            else {
+                throw ValidationError("--region \(text) is not NAME=http(s)://HOST:PORT")
+            }
+            return RouterConfiguration.Region(name: name, url: parts[1].hasSuffix("/") ? String(parts[1].dropLast()) : parts[1])
+        }
+        guard Set(parsed.map(\.name)).count == parsed.count else { throw ValidationError("a region is named twice") }
+        return parsed
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import RemitCore
+import RemitStack
+
+/// Options `remit up` and `remit clusters` share: where the data lives and which regions exist.
+struct StackOptions: ParsableArguments {
+    @Option(help: "Where the clusters, logs and secrets live.")
+    var dataDir = ".remit"
+
+    @Option(help: "The regions, comma-separated; the first is the initial writer.")
+    var regions = "east,west"
+
+    @Option(help: "PostgreSQL port of the first region; the next regions take the following ports.")
+    var postgresPort = 15432
+
+    func regionNames() throws -> [RegionName] {
+        let names = regions.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let parsed = try names.map { name in
+            guard let region = RegionName(rawValue: name) else {
+                throw ValidationError("\(name) is not a region name (lowercase letters, digits and '-', starting with a letter)")
+            }
+            return region
+        }
+        guard !parsed.isEmpty else { throw ValidationError("name at least one region") }
+        guard Set(parsed).count == parsed.count else { throw ValidationError("a region is named twice in --regions") }
+        return parsed
+    }
+
+    var absoluteDataDirectory: String {
+        URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL.path
+    }
+}
+
+/// Holds an exclusive lock on `<data-dir>/up.lock` while this process lives. The kernel drops
+/// it when the process dies, however it dies, so no stale lock ever blocks the next run.
+final class DataDirectoryLock {
+    private let descriptor: Int32
+
+    init(dataDirectory: String) throws {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let path = dataDirectory + "/up.lock"
+        descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StackError("can not open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw StackError("another remit is already using \(dataDirectory)")
+        }
+    }
+
+    deinit {
+        close(descriptor)
+    }
+}
+
+/// The path of the running `remit` binary, for starting children.
+func currentExecutable() -> String {
+    Bundle.main.executablePath ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+}

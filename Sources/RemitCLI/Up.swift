@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RemitCore
+import RemitStack
+import RemitStorage
+import ServiceLifecycle
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the embedded two-region stack: a PostgreSQL cluster and a node per region, and the router."
+    )
+
+    @OptionGroup var stack: StackOptions
+
+    @Option(help: "Port of the first region's node; the next regions take the following ports.")
+    var nodePort = 8081
+
+    @Option(help: "Port of the router, the one endpoint clients use.")
+    var routerPort = 8080
+
+    @Option(help: "Folder of the migrations. Default: the source tree's Migrations/, or $REMIT_MIGRATIONS_DIR.")
+    var migrationsDir: String?
+
+    func run() async throws {
+        let logger = Logger(label: "remit.up")
+        let names = try stack.regionNames()
+        let dataDirectory = stack.absoluteDataDirectory
+        let lock = try DataDirectoryLock(dataDirectory: dataDirectory)
+        let configuration = StackConfiguration(
+            dataDirectory: dataDirectory,
+            regions: names.enumerated().map { index, name in
+                .init(name: name, postgresPort: stack.postgresPort + index, nodePort: nodePort + index)
+            },
+            initialWriter: names[0],
+            routerPort: routerPort,
+            executable: currentExecutable(),
+            migrationsDirectory: try MigrationsDirectory.locate(explicit: migrationsDir)
+        )
+        let service = UpService(stack: try EmbeddedStack(configuration: configuration, logger: logger), logger: logger)
+        try await ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )).run()
+        withExtendedLifetime(lock) {}
+    }
+}
+
+/// Starts everything, waits for SIGTERM/SIGINT (or a child that dies), then stops everything.
+struct UpService: Service {
+    let stack: EmbeddedStack
+    let logger: Logger
+
+    func run() async throws {
+        let configuration = stack.configuration
+        try await stack.startClusters()
+        let children: [ChildProcess]
+        do {
+            children = try await stack.startProcesses(parentProcessID: getpid())
+        } catch {
+            stack.stopClusters()
+            throw error
+        }
+        printSummary(configuration, children: children)
+
+        var failure: (any Error)?
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let dead = children.first(where: { !$0.isRunning }) {
+                failure = StackError("\(dead.name) exited with status \(dead.exitStatus ?? -1); see \(dead.logFile)")
+                logger.error("a child process exited; stopping the stack", metadata: ["child": "\(dead.name)"])
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        print("remit: stopping")
+        for child in children.reversed() { await child.stop() }
+        stack.stopClusters()
+        print("remit: stopped")
+        if let failure { throw failure }
+    }
+
+    private func printSummary(_ configuration: StackConfiguration, children: [ChildProcess]) {
+        var lines = ["remit is up", "  router      \(configuration.routerURL)  (the endpoint clients use)"]
+        for region in configuration.regions {
+            let role = region.name == configuration.initialWriter ? "writer" : "reader"
+            lines.append("  region \(region.name)  node \(configuration.nodeURL(region)), PostgreSQL 127.0.0.1:\(region.postgresPort), \(role) at first start")
+            if let cluster = stack.cluster(region.name) {
+                lines.append("               database URL (with password) in \(cluster.directory)/database-url")
+            }
+        }
+        lines.append("  data        \(configuration.dataDirectory)")
+        lines.append("  logs        \(configuration.logDirectory)/ (node-<region>.log, router.log) and regions/<region>/postgres.log")
+        lines.append("Stop with Ctrl-C (or SIGTERM): every process and both clusters stop cleanly.")
+        print(lines.joined(separator: "\n"))
+        fflush(nil)  // all output streams: stdout may be a pipe, and the summary must show now
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+
+/// An RFC 9457 problem: what every error response of Remit is, as `application/problem+json`.
+/// `type` is a stable URN that clients can switch on; `detail` is for people and never holds
+/// SQL, stack traces or secrets.
+public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
+    public static let contentType = "application/problem+json"
+
+    public var type: String
+    public var title: String
+    public var status: HTTPResponse.Status
+    public var detail: String?
+    /// For validation problems: every field that was wrong, and why.
+    public var errors: [FieldError]?
+
+    public struct FieldError: Codable, Sendable, Equatable {
+        public var field: String
+        public var message: String
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    public init(slug: String, title: String, status: HTTPResponse.Status, detail: String? = nil, errors: [FieldError]? = nil) {
+        self.type = Self.typePrefix + slug
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+    }
+
+    public static let typePrefix = "urn:remit:problem:"
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        makeResponse()
+    }
+
+    public func makeResponse() -> Response {
+        // A Problem is plain data; encoding it can not fail.
+        let body = try! Self.encoder.encode(self)
+        return Response(
+            status: status,
+            headers: [.contentType: Self.contentType],
+            body: .init(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, errors
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(String.self, forKey: .type)
+        title = try container.decode(String.self, forKey: .title)
+        status = HTTPResponse.Status(code: try container.decode(Int.self, forKey: .status))
+        detail = try container.decodeIfPresent(String.self, forKey: .detail)
+        errors = try container.decodeIfPresent([FieldError].self, forKey: .errors)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(title, forKey: .title)
+        try container.encode(status.code, forKey: .status)
+        try container.encodeIfPresent(detail, forKey: .detail)
+        try container.encodeIfPresent(errors, forKey: .errors)
+    }
+}
+
+extension Problem {
+    public static func notFound(_ detail: String? = nil) -> Problem {
+        Problem(slug: "not-found", title: "Not found", status: .notFound, detail: detail)
+    }
+
+    public static func internalError() -> Problem {
+        Problem(slug: "internal", title: "Internal error", status: .internalServerError,
+                detail: "the server failed to answer; the error was logged")
+    }
+}

@@ -1,0 +1,142 @@
+import NIOPosix
+import RemitCore
+import Synchronization
+
+/// A bounded pool of connections to one database, with its own threads for libpq's blocking calls.
+///
+/// `withConnection` waits (without blocking a thread) for a connection, then runs its closure on
+/// one of the pool's threads. There are as many threads as connections, so no query ever waits
+/// for a thread. At most `connectionsMax` connections are ever open, however many callers.
+public final class PostgresPool: Sendable {
+    public struct Statistics: Sendable, Equatable {
+        /// Connections open now (lent out plus idle).
+        public var open: Int
+        /// Connections lent out now.
+        public var lent: Int
+        /// Callers waiting for a connection now.
+        public var waiting: Int
+        /// The most connections ever lent out at once.
+        public var lentHighWater: Int
+    }
+
+    public let connectionsMax: Int
+    private let url: String
+    private let applicationName: String
+    private let acquireTimeoutMilliseconds: Int64
+    private let threads: NIOThreadPool
+    private let state: Mutex<PoolState>
+
+    public init(
+        url: String,
+        connectionsMax: Int = Limits.poolConnectionsMax,
+        applicationName: String = "remit",
+        acquireTimeoutMilliseconds: Int64 = Limits.poolAcquireTimeoutMilliseconds
+    ) {
+        precondition(connectionsMax > 0, "a pool needs at least one connection")
+        self.url = url
+        self.connectionsMax = connectionsMax
+        self.applicationName = applicationName
+        self.acquireTimeoutMilliseconds = acquireTimeoutMilliseconds
+        self.threads = NIOThreadPool(numberOfThreads: connectionsMax)
+        self.threads.start()
+        self.state = Mutex(PoolState(connectionsMax: connectionsMax))
+    }
+
+    /// Borrows a connection, runs `body` with it on a pool thread, and gives it back.
+    /// A connection left broken or inside a transaction is closed instead of reused.
+    public func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
+        let connection = try await acquire()
+        do {
+            let value = try await threads.runIfActive { try body(connection) }
+            release(connection)
+            return value
+        } catch {
+            release(connection)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a transaction on a pooled connection.
+    public func withTransaction<T: Sendable>(
+        isolation: PostgresConnection.IsolationLevel = .readCommitted,
+        _ body: @escaping @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
+        try await withConnection { connection in
+            try connection.withTransaction(isolation: isolation, body)
+        }
+    }
+
+    public var statistics: Statistics {
+        state.withLock { $0.statistics }
+    }
+
+    /// Fails every waiter, closes idle connections and stops the threads once borrowed
+    /// connections come back. Using the pool afterwards throws `poolClosed`.
+    public func close() async {
+        let (waiters, idle) = state.withLock { $0.close() }
+        for waiter in waiters { waiter.resume(throwing: PoolState.closedError) }
+        _ = idle  // closed here, as the last references go
+        try? await threads.shutdownGracefully()
+    }
+
+    // MARK: Lending
+
+    private func acquire() async throws -> PostgresConnection {
+        switch try state.withLock({ state throws(PostgresError) in try state.acquire() }) {
+        case .lend(let connection):
+            return connection
+        case .open:
+            return try await open()
+        case .wait(let id):
+            return try await wait(id)
+        }
+    }
+
+    private func wait(_ id: Int) async throws -> PostgresConnection {
+        let grant: PoolState.Grant = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if let refusal = state.withLock({ $0.enqueue(id, continuation) }) {
+                    return continuation.resume(throwing: refusal)
+                }
+                let timeoutMilliseconds = acquireTimeoutMilliseconds
+                Task { [weak self] in
+                    try? await Task.sleep(for: .milliseconds(timeoutMilliseconds))
+                    self?.state.withLock { $0.removeWaiter(id) }?.resume(
+                        throwing: PostgresError(
+                            code: .poolTimeout,
+                            message: "no database connection became free within \(timeoutMilliseconds) ms"
+                        )
+                    )
+                }
+            }
+        } onCancel: {
+            state.withLock { $0.removeWaiter(id, cancelling: true) }?.resume(throwing: CancellationError())
+        }
+        switch grant {
+        case .connection(let connection): return connection
+        case .openPermit: return try await open()
+        }
+    }
+
+    /// Opens a connection on a pool thread; the caller already holds one of the `connectionsMax` places.
+    private func open() async throws -> PostgresConnection {
+        do {
+            let url = self.url, applicationName = self.applicationName
+            let connection = try await threads.runIfActive {
+                try PostgresConnection(url: url, applicationName: applicationName)
+            }
+            return connection
+        } catch {
+            // Give the place back; a waiter, if any, tries to open one in our stead.
+            state.withLock { $0.openFailed() }?.resume(returning: .openPermit)
+            throw error
+        }
+    }
+
+    private func release(_ connection: PostgresConnection) {
+        let reusable = connection.isReusable
+        state.withLock { $0.release(reusable ? connection : nil) }?.resume()
+    }
+}

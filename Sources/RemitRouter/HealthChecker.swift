@@ -1,0 +1,89 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import RemitCore
+import RemitHTTP
+import ServiceLifecycle
+import Synchronization
+
+/// Asks every region's `/readyz` at a fixed interval and keeps the latest answers.
+public final class HealthChecker: Service, Sendable {
+    private let configuration: RouterConfiguration
+    private let client: HTTPClient
+    private let logger: Logger
+    private let latest: Mutex<[RegionHealth]>
+
+    public init(configuration: RouterConfiguration, client: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+        self.latest = Mutex(configuration.regions.map { RegionHealth(region: $0.name, url: $0.url) })
+    }
+
+    /// The latest view of every region, in configuration order.
+    public var regions: [RegionHealth] { latest.withLock { $0 } }
+
+    /// The region that gets traffic now, if any.
+    public var active: RegionHealth? { RegionSelection.active(regions) }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.checkAll()
+                try? await Task.sleep(for: .milliseconds(self.configuration.healthCheckIntervalMilliseconds))
+            }
+        }
+    }
+
+    /// Checks every region once, concurrently.
+    public func checkAll() async {
+        let results = await withTaskGroup(of: RegionHealth.self) { group in
+            for region in configuration.regions {
+                group.addTask { await self.check(region) }
+            }
+            var results: [RegionHealth] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        let ordered = configuration.regions.compactMap { region in results.first { $0.region == region.name } }
+        let previous = latest.withLock { current in
+            defer { current = ordered }
+            return current
+        }
+        for (before, after) in zip(previous, ordered) where (before.readiness == nil) != (after.readiness == nil) {
+            if after.readiness != nil {
+                logger.info("region is ready", metadata: ["region": "\(after.region)"])
+            } else {
+                logger.warning("region is not ready", metadata: ["region": "\(after.region)", "reason": "\(after.reason ?? "")"])
+            }
+        }
+    }
+
+    private func check(_ region: RouterConfiguration.Region) async -> RegionHealth {
+        var health = RegionHealth(region: region.name, url: region.url, reason: nil, checkedAt: Date())
+        do {
+            let request = HTTPClientRequest(url: region.url + "/readyz")
+            let response = try await client.execute(
+                request,
+                timeout: .milliseconds(configuration.healthCheckTimeoutMilliseconds)
+            )
+            let body = try await response.body.collect(upTo: 64 * 1024)
+            if response.status == .ok {
+                let readiness = try JSONDecoder().decode(Readiness.self, from: Data(buffer: body))
+                guard readiness.region == region.name else {
+                    health.reason = "answered as region \(readiness.region)"
+                    return health
+                }
+                health.readiness = readiness
+            } else if let problem = try? JSONDecoder().decode(Problem.self, from: Data(buffer: body)) {
+                health.reason = problem.detail ?? problem.title
+            } else {
+                health.reason = "answered \(response.status.code)"
+            }
+        } catch {
+            health.reason = "unreachable: \(error)"
+        }
+        return health
+    }
+}

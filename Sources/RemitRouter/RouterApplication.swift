@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import NIOCore
+import RemitCore
+import RemitHTTP
+
+/// The router's request context: Hummingbird's basic one plus the client's address, which the
+/// router passes on in `X-Forwarded-For`.
+public struct RouterRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let clientAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
+    }
+}
+
+/// The router's routes: its own `/healthz` and `/readyz`, a view of the regions, and `/api/…`
+/// proxied to the active region.
+public func buildRouterRouter(checker: HealthChecker, client: HTTPClient) -> Router<RouterRequestContext> {
+    let router = Router(context: RouterRequestContext.self)
+    router.middlewares.add(ProblemMiddleware())
+    router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }
+    router.get("/readyz") { _, _ in
+        guard let active = checker.active else { throw noActiveRegion(checker.regions) }
+        return try jsonResponse(RouterReadiness(active: active.region, regions: checker.regions))
+    }
+    router.get("/router/regions") { _, _ in
+        try jsonResponse(RouterReadiness(active: checker.active?.region, regions: checker.regions))
+    }
+
+    let proxy = Proxy(client: client, timeoutMilliseconds: Limits.proxyTimeoutMilliseconds)
+    let forward: @Sendable (Request, RouterRequestContext) async throws -> Response = { request, context in
+        guard let active = checker.active else { throw noActiveRegion(checker.regions) }
+        do {
+            return try await proxy.forward(request, to: active.url, clientAddress: context.clientAddress)
+        } catch let error as HTTPError {
+            throw error  // our own refusals (such as a body over the limit) keep their status
+        } catch {
+            context.logger.warning("proxying failed", metadata: ["region": "\(active.region)", "error": "\(error)"])
+            throw Problem(
+                slug: "region-unreachable", title: "Region unreachable", status: .badGateway,
+                detail: "region \(active.region) did not answer"
+            )
+        }
+    }
+    for method: HTTPRequest.Method in [.get, .head, .post, .put, .patch, .delete, .options] {
+        router.on("/api", method: method, use: forward)
+        router.on("/api/**", method: method, use: forward)
+    }
+    return router
+}
+
+public func buildRouterApplication(
+    configuration: RouterConfiguration,
+    client: HTTPClient,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let checker = HealthChecker(configuration: configuration, client: client, logger: logger)
+    return Application(
+        router: buildRouterRouter(checker: checker, client: client),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),
+        services: [checker],
+        logger: logger
+    )
+}
+
+/// The router's `/readyz` and `/router/regions` body.
+public struct RouterReadiness: Codable, Sendable, Equatable {
+    public var active: RegionName?
+    public var regions: [RegionHealth]
+}
+
+private func noActiveRegion(_ regions: [RegionHealth]) -> Problem {
+    let reasons = regions.map { "\($0.region): \($0.readiness.map { "\($0.role) at epoch \($0.epoch)" } ?? $0.reason ?? "unknown")" }
+    return Problem(
+        slug: "no-active-region", title: "No active region", status: .serviceUnavailable,
+        detail: "no region is a ready writer (" + reasons.joined(separator: "; ") + ")"
+    )
+}

@@ -1,0 +1,35 @@
+import RemitCore
+
+/// Where the router listens and which regions it fronts.
+public struct RouterConfiguration: Sendable {
+    public struct Region: Sendable, Equatable {
+        public var name: RegionName
+        /// The base URL of one of the region's nodes, such as `http://127.0.0.1:8081`.
+        public var url: String
+
+        public init(name: RegionName, url: String) {
+            self.name = name
+            self.url = url
+        }
+    }
+
+    public var host: String
+    public var port: Int
+    public var regions: [Region]
+    public var healthCheckIntervalMilliseconds: Int64
+    public var healthCheckTimeoutMilliseconds: Int64
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        regions: [Region],
+        healthCheckIntervalMilliseconds: Int64 = Limits.healthCheckIntervalMilliseconds,
+        healthCheckTimeoutMilliseconds: Int64 = Limits.healthCheckTimeoutMilliseconds
+    ) {
+        self.host = host
+        self.port = port
+        self.regions = regions
+        self.healthCheckIntervalMilliseconds = healthCheckIntervalMilliseconds
+        self.healthCheckTimeoutMilliseconds = healthCheckTimeoutMilliseconds
+    }
+}

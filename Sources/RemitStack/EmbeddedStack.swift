@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import RemitCore
+import RemitPostgres
+import RemitStorage
+
+/// `remit up`: both regions' clusters, a node per region and the router, started in that order
+/// and stopped in the reverse order.
+public final class EmbeddedStack: Sendable {
+    public let configuration: StackConfiguration
+    private let logger: Logger
+    private let clusters: [LocalCluster]
+
+    public init(configuration: StackConfiguration, logger: Logger) throws(StackError) {
+        self.configuration = configuration
+        self.logger = logger
+        let installation = try PostgresInstallation.locate()
+        let account = try ServerAccount.resolve()
+        self.clusters = configuration.regions.map {
+            LocalCluster(
+                region: $0.name, dataDirectory: configuration.dataDirectory, port: $0.postgresPort,
+                installation: installation, account: account
+            )
+        }
+    }
+
+    /// Starts the clusters and applies migrations; on failure stops whatever it started.
+    public func startClusters() async throws {
+        try createDirectory(configuration.dataDirectory, mode: 0o755)
+        let migrations = try Migration.load(directory: configuration.migrationsDirectory)
+        do {
+            for cluster in clusters {
+                try cluster.initializeIfNeeded()
+                try cluster.start()
+                try cluster.createDatabaseIfNeeded()
+                let pool = PostgresPool(url: try cluster.databaseURL(), connectionsMax: 1, applicationName: "remit up")
+                do {
+                    let applied = try await Migrator(pool: pool).apply(migrations)
+                    logger.info("database ready", metadata: ["region": "\(cluster.region)", "migrations applied": "\(applied)"])
+                    await pool.close()
+                } catch {
+                    await pool.close()
+                    throw error
+                }
+            }
+        } catch {
+            stopClusters()
+            throw error
+        }
+    }
+
+    /// Starts a node per region and the router, and waits until each answers `/readyz`.
+    public func startProcesses(parentProcessID: Int32) async throws -> [ChildProcess] {
+        try createDirectory(configuration.logDirectory, mode: 0o755)
+        var children: [ChildProcess] = []
+        do {
+            for (region, cluster) in zip(configuration.regions, clusters) {
+                let role: RegionRole = region.name == configuration.initialWriter ? .writer : .reader
+                children.append(try ChildProcess(
+                    name: "node \(region.name)",
+                    executable: configuration.executable,
+                    arguments: [
+                        "serve", "--region", region.name.rawValue, "--port", String(region.nodePort),
+                        "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
+                        "--parent-pid", String(parentProcessID),
+                    ],
+                    // The URL carries the password: environment, not argv (argv is visible in ps).
+                    environment: ["REMIT_DATABASE_URL": try cluster.databaseURL()],
+                    logFile: configuration.logDirectory + "/node-\(region.name).log"
+                ))
+            }
+            children.append(try ChildProcess(
+                name: "router",
+                executable: configuration.executable,
+                arguments: ["router", "--port", String(configuration.routerPort), "--parent-pid", String(parentProcessID)]
+                    + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
+                environment: [:],
+                logFile: configuration.logDirectory + "/router.log"
+            ))
+            for region in configuration.regions {
+                try await waitUntilReady(configuration.nodeURL(region) + "/readyz", what: "node \(region.name)", children: children)
+            }
+            try await waitUntilReady(configuration.routerURL + "/readyz", what: "router", children: children)
+        } catch {
+            for child in children.reversed() { await child.stop() }
+            throw error
+        }
+        return children
+    }
+
+    /// Stops both clusters, logging (not throwing) what fails, so that one failure does not
+    /// leave the other cluster running.
+    public func stopClusters() {
+        for cluster in clusters.reversed() {
+            do {
+                try cluster.stop()
+            } catch {
+                logger.error("could not stop PostgreSQL", metadata: ["region": "\(cluster.region)", "error": "\(error)"])
+            }
+        }
+    }
+
+    public func cluster(_ region: RegionName) -> LocalCluster? {
+        clusters.first { $0.region == region }
+    }
+
+    private func waitUntilReady(_ url: String, what: String, children: [ChildProcess]) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Limits.startupTimeoutMilliseconds)
+        var lastProblem = "no answer yet"
+        while ContinuousClock.now < deadline {
+            if let dead = children.first(where: { !$0.isRunning }) {
+                throw StackError("\(dead.name) exited with status \(dead.exitStatus ?? -1); see \(dead.logFile)")
+            }
+            do {
+                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(2))
+                let body = try await response.body.collect(upTo: 64 * 1024)
+                if response.status == .ok { return }
+                lastProblem = "\(response.status.code) \(String(buffer: body))"
+            } catch {
+                lastProblem = "\(error)"
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw StackError("\(what) was not ready within \(Limits.startupTimeoutMilliseconds) ms: \(lastProblem)")
+    }
+}

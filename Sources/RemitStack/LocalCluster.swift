@@ -1,0 +1,161 @@
+import Foundation
+import RemitCore
+import RemitPostgres
+
+/// One region's PostgreSQL cluster under the stack's data directory, listening on loopback only.
+///
+///     <data-dir>/regions/<region>/pgdata          the cluster (owned by the server account)
+///     <data-dir>/regions/<region>/postgres.log    the server's log
+///     <data-dir>/regions/<region>/database-url    how to connect, with the password (mode 0600)
+public struct LocalCluster: Sendable {
+    public static let databaseName = "remit"
+    public static let superuserName = "remit"
+
+    public let region: RegionName
+    public let directory: String
+    public let port: Int
+    let installation: PostgresInstallation
+    let account: ServerAccount
+
+    public init(region: RegionName, dataDirectory: String, port: Int, installation: PostgresInstallation, account: ServerAccount) {
+        self.region = region
+        self.directory = dataDirectory + "/regions/" + region.rawValue
+        self.port = port
+        self.installation = installation
+        self.account = account
+    }
+
+    public var clusterDirectory: String { directory + "/pgdata" }
+    public var logFile: String { directory + "/postgres.log" }
+    var urlFile: String { directory + "/database-url" }
+
+    /// The URL of the region's database, with its password: pass it to children through the
+    /// environment, never on a command line, and never log it.
+    public func databaseURL() throws(StackError) -> String {
+        try connectionURL(database: Self.databaseName)
+    }
+
+    /// Creates the cluster the first time; later calls find it and change nothing.
+    public func initializeIfNeeded() throws(StackError) {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: clusterDirectory + "/PG_VERSION") { return }
+        try createDirectory(directory, mode: 0o755)
+        try account.checkCanReach(directory)
+        try createDirectory(clusterDirectory, mode: 0o700)
+        try account.own(clusterDirectory)
+
+        let password = Self.randomPassword()
+        // initdb reads the password from a file; it lives only as long as initdb runs.
+        let passwordFile = directory + "/initdb-password"
+        try write(password, to: passwordFile, mode: 0o600)
+        try account.own(passwordFile)
+        defer { try? fileManager.removeItem(atPath: passwordFile) }
+        try account.check(
+            installation.initdb,
+            [
+                "--pgdata=\(clusterDirectory)", "--username=\(Self.superuserName)", "--pwfile=\(passwordFile)",
+                "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-instructions",
+            ],
+            what: "initdb for region \(region)"
+        )
+        // Loopback only, and no Unix socket: nothing outside this machine can reach the cluster,
+        // and nothing depends on /var/run/postgresql existing or being ours.
+        let settings = """
+
+            # Added by remit up.
+            listen_addresses = '127.0.0.1'
+            unix_socket_directories = ''
+            """
+        guard let handle = FileHandle(forWritingAtPath: clusterDirectory + "/postgresql.conf") else {
+            throw StackError("can not open postgresql.conf of region \(region)")
+        }
+        handle.seekToEndOfFile()
+        handle.write(Data(settings.utf8))
+        handle.closeFile()
+        try write(
+            "postgresql://\(Self.superuserName):\(password)@127.0.0.1:{port}/{database}\n",
+            to: urlFile, mode: 0o600
+        )
+    }
+
+    /// Starts the cluster. A server left running by an earlier run that died is stopped first,
+    /// so that this run's settings (such as the port) apply.
+    public func start() throws(StackError) {
+        if isRunning() { try stop() }
+        if !FileManager.default.fileExists(atPath: logFile) {
+            try write("", to: logFile, mode: 0o640)
+        }
+        try account.own(logFile)
+        let outcome = try account.run(
+            installation.pgCtl,
+            [
+                "--pgdata=\(clusterDirectory)", "--log=\(logFile)", "--wait",
+                "--timeout=\(Limits.startupTimeoutMilliseconds / 1000)", "-o", "-p \(port)", "start",
+            ]
+        )
+        guard outcome.status == 0 else {
+            let serverLog = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            let lastLines = serverLog.split(separator: "\n").suffix(3).joined(separator: " | ")
+            throw StackError("PostgreSQL for region \(region) did not start on port \(port): \(lastLines)")
+        }
+    }
+
+    /// Creates the region's database if it is missing.
+    public func createDatabaseIfNeeded() throws(StackError) {
+        do {
+            let connection = try PostgresConnection(url: try connectionURL(database: "postgres"), applicationName: "remit up")
+            let exists = try connection.query("SELECT 1 FROM pg_database WHERE datname = $1", [Self.databaseName])
+            if exists.isEmpty {
+                try connection.query("CREATE DATABASE " + (try connection.quoteIdentifier(Self.databaseName)))
+            }
+        } catch let error as StackError {
+            throw error
+        } catch {
+            throw StackError("can not create the database of region \(region): \(error)")
+        }
+    }
+
+    /// Stops the cluster (fast mode: running transactions are rolled back, nothing committed is lost).
+    public func stop() throws(StackError) {
+        guard isRunning() else { return }
+        try account.check(
+            installation.pgCtl,
+            ["--pgdata=\(clusterDirectory)", "--mode=fast", "--wait", "--timeout=60", "stop"],
+            what: "stopping PostgreSQL for region \(region)"
+        )
+    }
+
+    public func isRunning() -> Bool {
+        guard FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION") else { return false }
+        let outcome = try? account.run(installation.pgCtl, ["--pgdata=\(clusterDirectory)", "status"])
+        return outcome?.status == 0
+    }
+
+    private func connectionURL(database: String) throws(StackError) -> String {
+        guard let template = try? String(contentsOfFile: urlFile, encoding: .utf8) else {
+            throw StackError("region \(region) has no \(urlFile); its cluster was not made by remit up")
+        }
+        return template.trimmingCharacters(in: .whitespacesAndNewlines)
+            .replacingOccurrences(of: "{port}", with: String(port))
+            .replacingOccurrences(of: "{database}", with: database)
+    }
+
+    static func randomPassword() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}
+
+func createDirectory(_ path: String, mode: Int) throws(StackError) {
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+    } catch {
+        throw StackError("can not create \(path): \(error.localizedDescription)")
+    }
+}
+
+func write(_ text: String, to path: String, mode: Int) throws(StackError) {
+    guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+        throw StackError("can not write \(path)")
+    }
+}

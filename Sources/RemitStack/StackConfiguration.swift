@@ -1,0 +1,42 @@
+import RemitCore
+
+/// What `remit up` starts, and where.
+public struct StackConfiguration: Sendable {
+    public struct Region: Sendable {
+        public var name: RegionName
+        public var postgresPort: Int
+        public var nodePort: Int
+
+        public init(name: RegionName, postgresPort: Int, nodePort: Int) {
+            self.name = name
+            self.postgresPort = postgresPort
+            self.nodePort = nodePort
+        }
+    }
+
+    /// Absolute path of the data directory.
+    public var dataDirectory: String
+    public var regions: [Region]
+    /// The region that starts as the writer when its database is claimed for the first time.
+    public var initialWriter: RegionName
+    public var routerPort: Int
+    /// The `remit` executable the children run.
+    public var executable: String
+    public var migrationsDirectory: String
+
+    public init(
+        dataDirectory: String, regions: [Region], initialWriter: RegionName, routerPort: Int,
+        executable: String, migrationsDirectory: String
+    ) {
+        self.dataDirectory = dataDirectory
+        self.regions = regions
+        self.initialWriter = initialWriter
+        self.routerPort = routerPort
+        self.executable = executable
+        self.migrationsDirectory = migrationsDirectory
+    }
+
+    public var logDirectory: String { dataDirectory + "/logs" }
+    public var routerURL: String { "http://127.0.0.1:\(routerPort)" }
+    public func nodeURL(_ region: Region) -> String { "http://127.0.0.1:\(region.nodePort)" }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import RemitCore
+import RemitPostgres
+
+/// The region control row of one region's database.
+public struct RegionState: Sendable, Equatable, Codable {
+    public var region: RegionName
+    public var role: RegionRole
+    public var epoch: Int64
+    public var headPosition: Int64
+    public var headHash: [UInt8]
+}
+
+public struct RegionStoreError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Reads and claims the region control row.
+public struct RegionStore: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// Makes this database `region`'s: on first use records the region with `initialRole`;
+    /// afterwards checks that it is the same region, so a node pointed at the wrong database
+    /// refuses to start instead of serving another region's log. Returns the current state.
+    public func claim(_ region: RegionName, initialRole: RegionRole) async throws -> RegionState {
+        try await pool.withTransaction { connection in
+            // ON CONFLICT DO NOTHING: two nodes claiming at once leave one row, both then read it.
+            try connection.query(
+                "INSERT INTO region_state (region, role) VALUES ($1, $2) ON CONFLICT (singleton) DO NOTHING",
+                [region.rawValue, initialRole.rawValue]
+            )
+            guard let state = try Self.read(connection) else {
+                throw RegionStoreError(message: "region_state is empty after claiming it")
+            }
+            guard state.region == region else {
+                throw RegionStoreError(
+                    message: "this database belongs to region \(state.region), not \(region)"
+                )
+            }
+            return state
+        }
+    }
+
+    /// The current row, or nil if no region has claimed this database yet.
+    public func current() async throws -> RegionState? {
+        try await pool.withConnection { try Self.read($0) }
+    }
+
+    static func read(_ connection: PostgresConnection) throws -> RegionState? {
+        let rows = try connection.query(
+            "SELECT region, role, epoch, head_position, head_hash FROM region_state"
+        )
+        guard let row = rows.first else { return nil }
+        let regionText = try row.decode(0, as: String.self)
+        let roleText = try row.decode(1, as: String.self)
+        guard let region = RegionName(rawValue: regionText), let role = RegionRole(rawValue: roleText) else {
+            throw RegionStoreError(message: "region_state holds an invalid region \(regionText) or role \(roleText)")
+        }
+        return RegionState(
+            region: region,
+            role: role,
+            epoch: try row.decode(2),
+            headPosition: try row.decode(3),
+            headHash: try row.decode(4)
+        )
+    }
+}
