@@ -109,7 +109,8 @@ let package = Package(
             path: "Tests/RemitTestSupport",
             swiftSettings: strict
         ),
-        .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4"], swiftSettings: strict),
+        .testTarget(name: "RemitCoreTests", dependencies: ["RemitCore"], swiftSettings: strict),
+        .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4", "CLZ4"], swiftSettings: strict),
         .testTarget(
             name: "RemitPostgresTests",
             dependencies: ["RemitPostgres", "RemitTestSupport"],

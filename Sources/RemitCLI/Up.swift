@@ -67,7 +67,7 @@ struct UpService: Service {
         var failure: (any Error)?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if let dead = children.first(where: { !$0.isRunning }) {
-                failure = StackError("\(dead.name) exited with status \(dead.exitStatus ?? -1); see \(dead.logFile)")
+                failure = StackError("\(dead.name) exited with status \(dead.exited ?? -1); see \(dead.logFile)")
                 logger.error("a child process exited; stopping the stack", metadata: ["child": "\(dead.name)"])
                 break
             }

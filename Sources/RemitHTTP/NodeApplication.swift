@@ -30,10 +30,12 @@ public func buildNodeRouter(node: RegionNode) -> Router<BasicRequestContext> {
     return router
 }
 
+/// - Parameter onServerRunning: called with the port once listening (port 0 picks a free one).
 public func buildNodeApplication(
     node: RegionNode,
     configuration: NodeConfiguration,
-    logger: Logger
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     Application(
         router: buildNodeRouter(node: node),
@@ -41,17 +43,32 @@ public func buildNodeApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "remit-\(node.region)"
         ),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
 }
 
-/// A JSON response with sorted keys, so bodies are stable byte for byte.
+/// A JSON response in Remit's JSON conventions.
 public func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return Response(
+    Response(
         status: status,
         headers: [.contentType: "application/json"],
-        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
+        body: .init(byteBuffer: ByteBuffer(bytes: try RemitJSON.encoder().encode(value)))
     )
+}
+
+/// Remit's JSON conventions: sorted keys (bodies are stable byte for byte), ISO 8601 dates.
+public enum RemitJSON {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
 }

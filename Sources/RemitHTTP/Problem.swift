@@ -39,19 +39,13 @@ public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
 
     public func makeResponse() -> Response {
         // A Problem is plain data; encoding it can not fail.
-        let body = try! Self.encoder.encode(self)
+        let body = try! RemitJSON.encoder().encode(self)
         return Response(
             status: status,
             headers: [.contentType: Self.contentType],
             body: .init(byteBuffer: ByteBuffer(bytes: body))
         )
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
 
     enum CodingKeys: String, CodingKey {
         case type, title, status, detail, errors

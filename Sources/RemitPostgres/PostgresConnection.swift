@@ -80,6 +80,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
     /// A transaction that an earlier error aborted is reported as an error, never as a commit.
+    @discardableResult
     public func withTransaction<T>(
         isolation: IsolationLevel = .readCommitted,
         _ body: (PostgresConnection) throws -> T
@@ -212,11 +213,17 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Copies every cell out of the result into one buffer.
     private static func rows(from result: OpaquePointer) -> PostgresRows {
+        let affected = Int(String(cString: PQcmdTuples(result)))
+        // Only a row-returning result has named columns (a COPY result has counts, no names).
+        guard PQresultStatus(result) == PGRES_TUPLES_OK else {
+            return PostgresRows(columns: [], affectedRows: affected ?? 0, storage: [], cells: [])
+        }
         let rowCount = Int(PQntuples(result))
         let columnCount = Int(PQnfields(result))
         let columns = (0..<columnCount).map { column in
-            PostgresRows.Column(
-                name: String(cString: PQfname(result, Int32(column))),
+            let name: UnsafeMutablePointer<CChar>? = PQfname(result, Int32(column))
+            return PostgresRows.Column(
+                name: name.map { String(cString: $0) } ?? "",
                 type: PostgresType(rawValue: PQftype(result, Int32(column)))
             )
         }
@@ -237,8 +244,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 cells.append((start: start, count: length))
             }
         }
-        let tuples = String(cString: PQcmdTuples(result))
-        return PostgresRows(columns: columns, affectedRows: Int(tuples) ?? rowCount, storage: storage, cells: cells)
+        return PostgresRows(columns: columns, affectedRows: affected ?? rowCount, storage: storage, cells: cells)
     }
 
     private func drainResults() {

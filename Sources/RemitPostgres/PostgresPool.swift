@@ -44,6 +44,7 @@ public final class PostgresPool: Sendable {
 
     /// Borrows a connection, runs `body` with it on a pool thread, and gives it back.
     /// A connection left broken or inside a transaction is closed instead of reused.
+    @discardableResult
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
@@ -59,6 +60,7 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` in a transaction on a pooled connection.
+    @discardableResult
     public func withTransaction<T: Sendable>(
         isolation: PostgresConnection.IsolationLevel = .readCommitted,
         _ body: @escaping @Sendable (PostgresConnection) throws -> T

@@ -70,13 +70,13 @@ public final class HealthChecker: Service, Sendable {
             )
             let body = try await response.body.collect(upTo: 64 * 1024)
             if response.status == .ok {
-                let readiness = try JSONDecoder().decode(Readiness.self, from: Data(buffer: body))
+                let readiness = try RemitJSON.decoder().decode(Readiness.self, from: Data(buffer: body))
                 guard readiness.region == region.name else {
                     health.reason = "answered as region \(readiness.region)"
                     return health
                 }
                 health.readiness = readiness
-            } else if let problem = try? JSONDecoder().decode(Problem.self, from: Data(buffer: body)) {
+            } else if let problem = try? RemitJSON.decoder().decode(Problem.self, from: Data(buffer: body)) {
                 health.reason = problem.detail ?? problem.title
             } else {
                 health.reason = "answered \(response.status.code)"

@@ -8,22 +8,15 @@ enum Command {
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws(StackError) -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw StackError("can not run \(executable): \(error.localizedDescription)")
-        }
-        // Read before waiting: a child that fills the pipe would otherwise never exit.
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        // Output goes to a file, not a pipe: `pg_ctl start` leaves a server running that inherits
+        // the descriptor, and a pipe would then never reach end-of-file.
+        let outputPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("remit-command-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let child = try Subprocess(executable, arguments, outputFile: outputPath)
+        let status = child.waitForExit()
+        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+        return Outcome(status: status, output: String(decoding: data, as: UTF8.self))
     }
 
     /// Runs and throws with the program's own output when it exits non-zero.

@@ -110,7 +110,7 @@ public final class EmbeddedStack: Sendable {
         var lastProblem = "no answer yet"
         while ContinuousClock.now < deadline {
             if let dead = children.first(where: { !$0.isRunning }) {
-                throw StackError("\(dead.name) exited with status \(dead.exitStatus ?? -1); see \(dead.logFile)")
+                throw StackError("\(dead.name) exited with status \(dead.exited ?? -1); see \(dead.logFile)")
             }
             do {
                 let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(2))

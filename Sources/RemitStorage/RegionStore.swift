@@ -9,6 +9,14 @@ public struct RegionState: Sendable, Equatable, Codable {
     public var epoch: Int64
     public var headPosition: Int64
     public var headHash: [UInt8]
+
+    public init(region: RegionName, role: RegionRole, epoch: Int64, headPosition: Int64, headHash: [UInt8]) {
+        self.region = region
+        self.role = role
+        self.epoch = epoch
+        self.headPosition = headPosition
+        self.headHash = headHash
+    }
 }
 
 public struct RegionStoreError: Error, Sendable, CustomStringConvertible {

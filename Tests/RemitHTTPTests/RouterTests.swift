@@ -1,0 +1,98 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import RemitCore
+import RemitPostgres
+import RemitStorage
+import RemitTestSupport
+import ServiceLifecycle
+import Testing
+@testable import RemitHTTP
+@testable import RemitRouter
+
+@Suite("router")
+struct RouterTests {
+    static let east = RegionName(rawValue: "east")!
+    static let west = RegionName(rawValue: "west")!
+
+    private func health(_ region: RegionName, _ role: RegionRole?, epoch: Int64 = 1) -> RegionHealth {
+        var health = RegionHealth(region: region, url: "http://\(region)", reason: role == nil ? "down" : nil)
+        if let role {
+            health.readiness = Readiness(state: RegionState(region: region, role: role, epoch: epoch, headPosition: 0, headHash: []))
+        }
+        return health
+    }
+
+    @Test("the active region is the one ready writer with the highest epoch")
+    func selection() {
+        #expect(RegionSelection.active([health(Self.east, .writer), health(Self.west, .reader)])?.region == Self.east)
+        #expect(RegionSelection.active([health(Self.east, .reader), health(Self.west, .writer)])?.region == Self.west)
+        #expect(RegionSelection.active([health(Self.east, nil), health(Self.west, .reader)]) == nil)
+        #expect(RegionSelection.active([health(Self.east, .fenced), health(Self.west, .reader)]) == nil)
+        // A stale writer (lower epoch) loses to the newer one.
+        #expect(RegionSelection.active([health(Self.east, .writer, epoch: 1), health(Self.west, .writer, epoch: 2)])?.region == Self.west)
+        // Two writers at one epoch break an invariant: route nowhere rather than fork the log.
+        #expect(RegionSelection.active([health(Self.east, .writer, epoch: 3), health(Self.west, .writer, epoch: 3)]) == nil)
+    }
+
+    @Test("request ids: a sane one is kept, anything else is replaced")
+    func requestIDs() {
+        #expect(Proxy.requestID("abc-123") == "abc-123")
+        #expect(Proxy.requestID(nil).count == 36)
+        #expect(Proxy.requestID("has space").count == 36)
+        #expect(Proxy.requestID(String(repeating: "x", count: 129)).count == 36)
+    }
+
+    @Test("proxies /api to the ready writer over real HTTP, and says 503 when there is none")
+    func proxiesToActiveRegion() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool { pool, _ in
+            try await Migrator(pool: pool).apply(migrations)
+            let node = RegionNode(region: Self.east, initialRole: .writer, pool: pool, migrations: migrations)
+            let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+            let nodeApp = buildNodeApplication(
+                node: node, configuration: .init(host: "127.0.0.1", port: 0), logger: Logger(label: "test.node"),
+                onServerRunning: { port in portContinuation.yield(port) }
+            )
+            let group = ServiceGroup(services: [nodeApp], logger: Logger(label: "test"))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var ports = portStream.makeAsyncIterator()
+                let port = try #require(await ports.next())
+
+                let client = HTTPClient.shared
+                let configuration = RouterConfiguration(regions: [
+                    .init(name: Self.east, url: "http://127.0.0.1:\(port)"),
+                    .init(name: Self.west, url: "http://127.0.0.1:1"),
+                ])
+                let checker = HealthChecker(configuration: configuration, client: client, logger: Logger(label: "test.router"))
+                let router = Application(router: buildRouterRouter(checker: checker, client: client))
+                try await router.test(.router) { routerClient in
+                    // Before any health check, no region is known to be ready.
+                    try await routerClient.execute(uri: "/api/v1/remittances", method: .get) { response in
+                        #expect(response.status == .serviceUnavailable)
+                        let problem = try RemitJSON.decoder().decode(Problem.self, from: Data(buffer: response.body))
+                        #expect(problem.type == "urn:remit:problem:no-active-region")
+                    }
+                    await checker.checkAll()
+                    #expect(checker.active?.region == Self.east)
+                    #expect(checker.regions.first { $0.region == Self.west }?.readiness == nil)
+                    // The node has no /api routes yet: its own problem+json 404 comes back through the router.
+                    try await routerClient.execute(uri: "/api/v1/remittances?limit=5", method: .get) { response in
+                        #expect(response.status == .notFound)
+                        #expect(response.headers[.contentType] == Problem.contentType)
+                    }
+                    try await routerClient.execute(uri: "/readyz", method: .get) { response in
+                        #expect(response.status == .ok)
+                        let readiness = try RemitJSON.decoder().decode(RouterReadiness.self, from: Data(buffer: response.body))
+                        #expect(readiness.active == Self.east)
+                    }
+                }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+}
