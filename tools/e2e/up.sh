@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# `remit up` end to end: starts the two-region stack on a fresh data directory, checks both
+# regions and the router, stops it with SIGTERM and checks that nothing of ours is left,
+# starts it again on the same data, and survives a SIGKILL of `remit up` itself.
+# Usage: tools/e2e/up.sh [path-to-remit]. Last line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tools/lib.sh
+remit=${1:-.build/debug/remit}
+
+passed=0
+failed=0
+check() {
+  local name=$1
+  shift
+  if "$@"; then
+    echo "ok   $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name"
+    failed=$((failed + 1))
+  fi
+}
+
+data=$(mktemp -d /tmp/remit-e2e.XXXXXX)
+chmod 755 "$data"
+postgres_port=$(free_port_pair)
+node_port=$(free_port_pair)
+router_port=$(free_port)
+router="http://127.0.0.1:$router_port"
+east="http://127.0.0.1:$node_port"
+west="http://127.0.0.1:$((node_port + 1))"
+up_pid=
+
+start_up() {
+  "$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" \
+    >>"$data/up.out" 2>&1 &
+  up_pid=$!
+}
+
+# Ready within 90 s, while remit up is alive.
+wait_ready() {
+  for _ in $(seq 1 180); do
+    curl -sf "$router/readyz" >/dev/null && grep -q "remit is up" "$data/up.out" && return 0
+    kill -0 "$up_pid" 2>/dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}
+
+# SIGTERM, then the exit status of remit up (124 if it did not exit within 60 s).
+stop_up() {
+  kill -TERM "$up_pid"
+  for _ in $(seq 1 120); do
+    if ! kill -0 "$up_pid" 2>/dev/null; then
+      wait "$up_pid"
+      return $?
+    fi
+    sleep 0.5
+  done
+  return 124
+}
+
+servers_of_ours() { pgrep -f -- "-D $data/regions" >/dev/null; }
+children_of() { pgrep -f -- "--parent-pid $1" >/dev/null; }
+no_servers_left() { ! servers_of_ours; }
+no_children_left() { ! children_of "$1"; }
+eventually() {
+  for _ in $(seq 1 40); do "$@" && return 0; sleep 0.25; done
+  return 1
+}
+json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+claimed_at() {
+  local url
+  url=$(sed -e "s/{port}/$postgres_port/" -e "s/{database}/remit/" "$data/regions/east/database-url")
+  psql "$url" -Atc "SELECT claimed_at FROM region_state"
+}
+
+cleanup() {
+  [[ -n $up_pid ]] && kill -TERM "$up_pid" 2>/dev/null && sleep 3
+  "$remit" clusters stop --data-dir "$data" --postgres-port "$postgres_port" >/dev/null 2>&1
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+# Bad input: a one-line reason and a non-zero exit, nothing started.
+output=$("$remit" up --data-dir "$data/bad" --regions East,west 2>&1)
+check "an invalid region name is refused with a reason" test $? -ne 0 -a -n "$(grep -i 'not a region name' <<<"$output")"
+check "and nothing was created for it" test ! -e "$data/bad/regions"
+
+start_up
+check "remit up brings the stack up on a fresh data directory" wait_ready
+check "it printed where everything is" grep -q "remit is up" "$data/up.out"
+check "east's node is ready as the writer" test "$(curl -sf "$east/readyz" | json_field "['role']")" = writer
+check "west's node is ready as a reader" test "$(curl -sf "$west/readyz" | json_field "['role']")" = reader
+check "the router names east active" test "$(curl -sf "$router/readyz" | json_field "['active']")" = east
+api_type=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$router/api/v1/nothing-yet")
+check "the router proxies /api to the active region (its problem+json 404)" test "$api_type" = "404 application/problem+json"
+second=$("$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" 2>&1)
+check "a second remit up on the same data directory is refused" grep -q "already using" <<<"$second"
+check "the first one keeps running" curl -sf "$router/readyz" -o /dev/null
+first_claim=$(claimed_at)
+
+first_pid=$up_pid
+stop_up
+check "SIGTERM stops remit up cleanly (exit 0)" test $? -eq 0
+check "no PostgreSQL server of ours is left" no_servers_left
+check "no node or router is left" no_children_left "$first_pid"
+check "no postmaster.pid is left behind" test ! -e "$data/regions/east/pgdata/postmaster.pid" -a ! -e "$data/regions/west/pgdata/postmaster.pid"
+
+start_up
+check "remit up starts again on the same data directory" wait_ready
+check "it reused the clusters and their data" test "$(claimed_at)" = "$first_claim"
+
+killed_pid=$up_pid
+kill -KILL "$killed_pid"
+wait "$killed_pid" 2>/dev/null
+check "after SIGKILL of remit up, its nodes and router exit by themselves" eventually no_children_left "$killed_pid"
+start_up
+check "the next remit up takes over the clusters left running" wait_ready
+check "and still has the same data" test "$(claimed_at)" = "$first_claim"
+last_pid=$up_pid
+stop_up
+check "it stops cleanly too" test $? -eq 0
+up_pid=
+check "nothing of ours is left at the end" no_servers_left
+check "no child of the last run is left" no_children_left "$last_pid"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
