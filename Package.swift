@@ -31,6 +31,13 @@ let package = Package(
         // Limits and configuration shared by every module; no I/O.
         .target(name: "RemitCore", swiftSettings: strict),
 
+        // The remittance domain: validation, commands, events, the hash chain. Pure: no I/O.
+        .target(
+            name: "RemitDomain",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+
         // Safe Swift over libpq: connections, typed values and errors, transactions, COPY, a pool.
         .target(
             name: "RemitPostgres",
@@ -48,8 +55,10 @@ let package = Package(
         .target(
             name: "RemitStorage",
             dependencies: [
-                "RemitCore", "RemitPostgres",
+                "RemitCore", "RemitDomain", "RemitPostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -58,8 +67,9 @@ let package = Package(
         .target(
             name: "RemitHTTP",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitStorage",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -109,6 +119,7 @@ let package = Package(
             path: "Tests/RemitTestSupport",
             swiftSettings: strict
         ),
+        .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"], swiftSettings: strict),
         .testTarget(name: "RemitCoreTests", dependencies: ["RemitCore"], swiftSettings: strict),
         .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4", "CLZ4"], swiftSettings: strict),
         .testTarget(

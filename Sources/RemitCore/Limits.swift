@@ -17,6 +17,31 @@ public enum Limits {
     /// holds a bounded amount in memory.
     public static let copyBufferBytesMax = 256 * 1024
 
+    // MARK: Ledger
+
+    /// The largest amount one remittance may carry, in minor units (1,000,000,000.00 of a
+    /// two-digit currency). Configurable per node; this is the default.
+    public static let amountMinorUnitsMax: Int64 = 100_000_000_000
+    /// Commands waiting for the appender; past this a request gets 503 at once instead of
+    /// queueing without bound.
+    public static let appendQueueDepthMax = 4_096
+    /// Commands one group-commit transaction takes at most.
+    public static let appendBatchCommandsMax = 512
+    /// Request bytes (bodies) one group-commit transaction takes at most.
+    public static let appendBatchBytesMax = 4 * 1024 * 1024
+    /// How long the appender waits after the first command of a batch for more to arrive.
+    /// Zero: batches form by themselves while the previous one commits.
+    public static let appendLingerMicroseconds = 0
+    /// Events the projector applies in one transaction.
+    public static let projectorBatchEventsMax = 1_000
+    /// How often the projector looks for new events when nobody told it of any.
+    public static let projectorPollMilliseconds: Int64 = 250
+    /// Page sizes of list endpoints: default and most.
+    public static let pageItemsDefault = 50
+    public static let pageItemsMax = 500
+    /// The longest `Idempotency-Key` accepted.
+    public static let idempotencyKeyLengthMax = 128
+
     // MARK: LZ4
 
     /// The largest uncompressed size a compressed buffer may declare. Checked before allocating,

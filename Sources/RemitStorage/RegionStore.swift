@@ -50,7 +50,9 @@ public struct RegionStore: Sendable {
                     message: "this database belongs to region \(state.region), not \(region)"
                 )
             }
-            return state
+            // A region that starts life as the writer opens the first epoch of the log.
+            try LedgerWriter.openFirstEpoch(connection)
+            return try Self.read(connection)!
         }
     }
 

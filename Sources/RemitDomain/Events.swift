@@ -1,0 +1,112 @@
+import Foundation
+
+/// Opens a writer's term: the first event of every epoch. The first event of the log is
+/// `EpochStarted(epoch: 1, writer: <first writer>, afterPosition: 0, previousHash: zeros)`.
+public struct EpochStarted: Codable, Sendable, Equatable {
+    public var epoch: Int64
+    public var writer: String
+    /// The position of the last event of the previous epoch (0 for the first epoch).
+    public var afterPosition: Int64
+    /// The hash of that event, lowercase hex (64 zeros for the first epoch).
+    public var previousHash: String
+
+    public init(epoch: Int64, writer: String, afterPosition: Int64, previousHash: String) {
+        self.epoch = epoch
+        self.writer = writer
+        self.afterPosition = afterPosition
+        self.previousHash = previousHash
+    }
+}
+
+public struct RemittanceCancelled: Codable, Sendable, Equatable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+/// Every kind of event the log holds. The payload of each is its fields as JSON with sorted keys.
+public enum LedgerEvent: Sendable, Equatable {
+    case epochStarted(EpochStarted)
+    /// Its stream id is the remittance id; the payload is the details.
+    case remittanceCreated(RemittanceDetails)
+    /// The payload holds only the changed fields.
+    case remittanceAmended(RemittanceChanges)
+    case remittanceCancelled(RemittanceCancelled)
+
+    /// The stream of ledger-wide events (epochs); remittance streams use the remittance id.
+    public static let ledgerStreamID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    public var type: String {
+        switch self {
+        case .epochStarted: "EpochStarted"
+        case .remittanceCreated: "RemittanceCreated"
+        case .remittanceAmended: "RemittanceAmended"
+        case .remittanceCancelled: "RemittanceCancelled"
+        }
+    }
+
+    /// The payload's bytes as stored and hashed.
+    public func payload() -> [UInt8] {
+        let encoder = CanonicalJSON.encoder()
+        // Encoding plain value types to JSON can not fail.
+        return switch self {
+        case .epochStarted(let event): Array(try! encoder.encode(event))
+        case .remittanceCreated(let details): Array(try! encoder.encode(details))
+        case .remittanceAmended(let changes): Array(try! encoder.encode(changes))
+        case .remittanceCancelled(let event): Array(try! encoder.encode(event))
+        }
+    }
+
+    public struct UnknownEvent: Error, CustomStringConvertible {
+        public let type: String
+        public let reason: String
+        public var description: String { "can not read event \(type): \(reason)" }
+    }
+
+    public static func decode(type: String, payload: [UInt8]) throws(UnknownEvent) -> LedgerEvent {
+        let decoder = JSONDecoder()
+        let data = Data(payload)
+        do {
+            switch type {
+            case "EpochStarted": return .epochStarted(try decoder.decode(EpochStarted.self, from: data))
+            case "RemittanceCreated": return .remittanceCreated(try decoder.decode(RemittanceDetails.self, from: data))
+            case "RemittanceAmended": return .remittanceAmended(try decoder.decode(RemittanceChanges.self, from: data))
+            case "RemittanceCancelled": return .remittanceCancelled(try decoder.decode(RemittanceCancelled.self, from: data))
+            default: throw UnknownEvent(type: type, reason: "unknown type")
+            }
+        } catch let error as UnknownEvent {
+            throw error
+        } catch {
+            throw UnknownEvent(type: type, reason: "\(error)")
+        }
+    }
+}
+
+/// Who caused an event and through which request; stored and hashed with it.
+public struct EventMetadata: Codable, Sendable, Equatable {
+    public var actor: String
+    public var requestID: String?
+    public var idempotencyKey: String?
+    /// SHA-256 (hex) of the create request, to tell a retry from a different request with a reused key.
+    public var requestHash: String?
+
+    public init(actor: String, requestID: String? = nil, idempotencyKey: String? = nil, requestHash: String? = nil) {
+        self.actor = actor
+        self.requestID = requestID
+        self.idempotencyKey = idempotencyKey
+        self.requestHash = requestHash
+    }
+
+    public func bytes() -> [UInt8] {
+        Array(try! CanonicalJSON.encoder().encode(self))
+    }
+}
+
+/// JSON with sorted keys, no insignificant white space and unescaped slashes: one value has
+/// one encoding, so what we hash can be re-derived.
+public enum CanonicalJSON {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

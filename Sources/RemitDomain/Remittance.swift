@@ -1,0 +1,106 @@
+import Foundation
+
+/// What a client may set on a remittance. Every field is checked by `Validation`.
+public struct RemittanceDetails: Codable, Sendable, Equatable {
+    public var senderName: String
+    public var senderBank: String
+    public var senderAccount: String
+    public var receiverName: String
+    public var receiverBank: String
+    public var receiverAccount: String
+    /// Integer minor units of `currency`; never floating point.
+    public var amount: Int64
+    /// ISO 4217 code.
+    public var currency: String
+    public var reference: String?
+
+    public init(
+        senderName: String, senderBank: String, senderAccount: String,
+        receiverName: String, receiverBank: String, receiverAccount: String,
+        amount: Int64, currency: String, reference: String? = nil
+    ) {
+        self.senderName = senderName
+        self.senderBank = senderBank
+        self.senderAccount = senderAccount
+        self.receiverName = receiverName
+        self.receiverBank = receiverBank
+        self.receiverAccount = receiverAccount
+        self.amount = amount
+        self.currency = currency
+        self.reference = reference
+    }
+}
+
+/// The fields an amendment changes; nil means unchanged. `reference` can be cleared with "".
+public struct RemittanceChanges: Codable, Sendable, Equatable {
+    public var senderName: String?
+    public var senderBank: String?
+    public var senderAccount: String?
+    public var receiverName: String?
+    public var receiverBank: String?
+    public var receiverAccount: String?
+    public var amount: Int64?
+    public var currency: String?
+    public var reference: String?
+
+    public init(
+        senderName: String? = nil, senderBank: String? = nil, senderAccount: String? = nil,
+        receiverName: String? = nil, receiverBank: String? = nil, receiverAccount: String? = nil,
+        amount: Int64? = nil, currency: String? = nil, reference: String? = nil
+    ) {
+        self.senderName = senderName
+        self.senderBank = senderBank
+        self.senderAccount = senderAccount
+        self.receiverName = receiverName
+        self.receiverBank = receiverBank
+        self.receiverAccount = receiverAccount
+        self.amount = amount
+        self.currency = currency
+        self.reference = reference
+    }
+
+    public var isEmpty: Bool { self == RemittanceChanges() }
+
+    /// `details` with these changes laid over it.
+    public func applied(to details: RemittanceDetails) -> RemittanceDetails {
+        var result = details
+        if let senderName { result.senderName = senderName }
+        if let senderBank { result.senderBank = senderBank }
+        if let senderAccount { result.senderAccount = senderAccount }
+        if let receiverName { result.receiverName = receiverName }
+        if let receiverBank { result.receiverBank = receiverBank }
+        if let receiverAccount { result.receiverAccount = receiverAccount }
+        if let amount { result.amount = amount }
+        if let currency { result.currency = currency }
+        if let reference { result.reference = reference.isEmpty ? nil : reference }
+        return result
+    }
+}
+
+public enum RemittanceStatus: String, Codable, Sendable, CaseIterable {
+    case created
+    case amended
+    case cancelled
+}
+
+/// The current state of one remittance: the fold of its events.
+public struct Remittance: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var details: RemittanceDetails
+    public var status: RemittanceStatus
+    /// The stream version of its last event; what `ETag` and `If-Match` carry.
+    public var version: Int32
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var cancellationReason: String?
+
+    public init(id: UUID, details: RemittanceDetails, status: RemittanceStatus, version: Int32, createdAt: Date, updatedAt: Date, cancellationReason: String? = nil) {
+        self.id = id
+        self.details = details
+        self.status = status
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.cancellationReason = cancellationReason
+    }
+}

@@ -1,0 +1,108 @@
+/// One field that is wrong, and why: what a client needs to fix its request.
+public struct FieldError: Codable, Sendable, Equatable {
+    public var field: String
+    public var message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+}
+
+/// The rules every remittance field follows. Each check adds to `errors`, so a request learns
+/// about every bad field at once, not one per round trip.
+public enum Validation {
+    public static let nameLengthMax = 100
+    public static let referenceLengthMax = 140
+    public static let reasonLengthMax = 500
+
+    /// Trims the details and checks every field; returns the trimmed details or every error.
+    public static func check(_ details: RemittanceDetails, amountMax: Int64) -> Result<RemittanceDetails, DomainError> {
+        var errors: [FieldError] = []
+        var clean = details
+        clean.senderName = text(details.senderName, "senderName", &errors)
+        clean.senderBank = text(details.senderBank, "senderBank", &errors)
+        clean.senderAccount = text(details.senderAccount, "senderAccount", &errors)
+        clean.receiverName = text(details.receiverName, "receiverName", &errors)
+        clean.receiverBank = text(details.receiverBank, "receiverBank", &errors)
+        clean.receiverAccount = text(details.receiverAccount, "receiverAccount", &errors)
+        amount(details.amount, amountMax: amountMax, &errors)
+        currency(details.currency, &errors)
+        clean.reference = reference(details.reference, &errors)
+        return errors.isEmpty ? .success(clean) : .failure(.invalid(errors))
+    }
+
+    /// Checks only the fields an amendment sets.
+    public static func check(_ changes: RemittanceChanges, amountMax: Int64) -> Result<RemittanceChanges, DomainError> {
+        var errors: [FieldError] = []
+        var clean = changes
+        if changes.isEmpty {
+            errors.append(FieldError(field: "", message: "an amendment must change at least one field"))
+        }
+        clean.senderName = changes.senderName.map { text($0, "senderName", &errors) }
+        clean.senderBank = changes.senderBank.map { text($0, "senderBank", &errors) }
+        clean.senderAccount = changes.senderAccount.map { text($0, "senderAccount", &errors) }
+        clean.receiverName = changes.receiverName.map { text($0, "receiverName", &errors) }
+        clean.receiverBank = changes.receiverBank.map { text($0, "receiverBank", &errors) }
+        clean.receiverAccount = changes.receiverAccount.map { text($0, "receiverAccount", &errors) }
+        if let value = changes.amount { amount(value, amountMax: amountMax, &errors) }
+        if let value = changes.currency { currency(value, &errors) }
+        // "" clears the reference; anything else is checked like a new one.
+        if let value = changes.reference, !value.isEmpty { clean.reference = reference(value, &errors) }
+        return errors.isEmpty ? .success(clean) : .failure(.invalid(errors))
+    }
+
+    public static func checkReason(_ reason: String) -> Result<String, DomainError> {
+        var errors: [FieldError] = []
+        let clean = text(reason, "reason", &errors, lengthMax: reasonLengthMax)
+        return errors.isEmpty ? .success(clean) : .failure(.invalid(errors))
+    }
+
+    private static func text(_ value: String, _ field: String, _ errors: inout [FieldError], lengthMax: Int = nameLengthMax) -> String {
+        let trimmed = value.trimmingWhitespace()
+        if trimmed.isEmpty {
+            errors.append(FieldError(field: field, message: "must not be empty"))
+        } else if trimmed.count > lengthMax {
+            errors.append(FieldError(field: field, message: "must be at most \(lengthMax) characters"))
+        } else if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            errors.append(FieldError(field: field, message: "must not contain control characters"))
+        }
+        return trimmed
+    }
+
+    private static func amount(_ value: Int64, amountMax: Int64, _ errors: inout [FieldError]) {
+        if value <= 0 {
+            errors.append(FieldError(field: "amount", message: "must be a positive whole number of minor units"))
+        } else if value > amountMax {
+            errors.append(FieldError(field: "amount", message: "must be at most \(amountMax) minor units"))
+        }
+    }
+
+    private static func currency(_ value: String, _ errors: inout [FieldError]) {
+        if !Currency.isKnown(value) {
+            errors.append(FieldError(field: "currency", message: "must be an ISO 4217 code such as USD (upper case)"))
+        }
+    }
+
+    private static func reference(_ value: String?, _ errors: inout [FieldError]) -> String? {
+        guard let value else { return nil }
+        let trimmed = value.trimmingWhitespace()
+        if trimmed.count > referenceLengthMax {
+            errors.append(FieldError(field: "reference", message: "must be at most \(referenceLengthMax) characters"))
+        } else if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            errors.append(FieldError(field: "reference", message: "must not contain control characters"))
+        }
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+extension String {
+    /// Without leading and trailing white space (Unicode's definition), without Foundation.
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import RemitCore
+import RemitDomain
+import RemitPostgres
+
+/// The append transaction: one batch of commands, decided against the log and written with
+/// gap-free positions and the hash chain, all or nothing. Every append in a region goes through
+/// here, whichever node runs it: the lock on the region row serialises them.
+enum LedgerWriter {
+    /// Appends what it can of `commands`. Refused commands get their `DomainError` without
+    /// affecting the rest; an infrastructure failure throws and nothing is written.
+    static func append(
+        _ commands: [LedgerCommand],
+        amountMax: Int64,
+        on connection: PostgresConnection
+    ) throws -> [Result<LedgerOutcome, DomainError>] {
+        try connection.withTransaction { connection in
+            // 1. Lock the region row: appends in this region now wait for us, and a fence
+            //    (which takes the same lock) can not slip in between the check and the commit.
+            let head = try lockHead(connection)
+
+            // 2. Idempotency keys already in the log, with the stream each created.
+            let keys = commands.compactMap { command -> String? in
+                if case .create(_, _, let metadata) = command { return metadata.idempotencyKey }
+                return nil
+            }
+            var keyed = try existingKeys(keys, connection)
+
+            // 3. The current state of every stream the batch touches, folded from the log.
+            let streamIDs = Set(commands.compactMap { command -> UUID? in
+                if case .create = command { return nil }
+                return command.streamID
+            }).union(keyed.values.map(\.streamID))
+            var streams = try loadStreams(Array(streamIDs), connection)
+
+            // 4. Decide each command in order; accepted ones are sealed onto the chain.
+            var position = head.position, previousHash = head.hash
+            var sealed: [(event: RecordedEvent, idempotencyKey: String?)] = []
+            var outcomes: [Result<LedgerOutcome, DomainError>] = []
+            let at = Date(timeIntervalSince1970: Double(head.nowMicroseconds) / 1_000_000)
+            for command in commands {
+                let decision: Result<(UUID, Int32, LedgerEvent), DomainError>
+                switch command {
+                case .create(let id, let details, let metadata):
+                    if let key = metadata.idempotencyKey, let earlier = keyed[key] {
+                        if earlier.requestHash == metadata.requestHash, let current = streams[earlier.streamID] {
+                            outcomes.append(.success(LedgerOutcome(remittance: current, isRepeat: true, position: nil)))
+                        } else {
+                            outcomes.append(.failure(.idempotencyKeyReused(key)))
+                        }
+                        continue
+                    }
+                    decision = Decider.create(details, amountMax: amountMax).map { (id, 1, $0) }
+                case .amend(let id, let expectedVersion, let changes, _):
+                    decision = Decider.amend(changes, expectedVersion: expectedVersion, current: streams[id], id: id, amountMax: amountMax)
+                        .map { (id, expectedVersion + 1, $0) }
+                case .cancel(let id, let expectedVersion, let reason, _):
+                    decision = Decider.cancel(reason: reason, expectedVersion: expectedVersion, current: streams[id], id: id)
+                        .map { (id, expectedVersion + 1, $0) }
+                }
+                switch decision {
+                case .failure(let error):
+                    outcomes.append(.failure(error))
+                case .success(let (id, version, event)):
+                    position += 1
+                    let recorded = LedgerFormat.seal(
+                        position: position, epoch: head.epoch, streamID: id, streamVersion: version, event: event,
+                        metadata: command.metadata, recordedAtMicroseconds: head.nowMicroseconds, previousHash: previousHash
+                    )
+                    previousHash = recorded.hash
+                    var key: String?
+                    if case .create = command { key = command.metadata.idempotencyKey }
+                    sealed.append((recorded, key))
+                    let state = Decider.apply(event, id: id, version: version, at: at, to: streams[id])!
+                    streams[id] = state
+                    if let key { keyed[key] = (id, command.metadata.requestHash) }
+                    outcomes.append(.success(LedgerOutcome(remittance: state, isRepeat: false, position: position)))
+                }
+            }
+            guard !sealed.isEmpty else { return outcomes }
+
+            // 5. Write the events and move the head, in the same transaction.
+            try insert(sealed, connection)
+            try connection.query(
+                "UPDATE region_state SET head_position = $1, head_hash = $2, updated_at = now()",
+                [position, previousHash]
+            )
+            return outcomes
+        }
+    }
+
+    struct Head {
+        let epoch: Int64
+        let position: Int64
+        let hash: [UInt8]
+        let nowMicroseconds: Int64
+    }
+
+    /// Locks the region row and checks this region may append. Also reads the database clock,
+    /// so every node of a region stamps events with one clock.
+    static func lockHead(_ connection: PostgresConnection) throws -> Head {
+        let rows = try connection.query("""
+            SELECT region, role, epoch, head_position, head_hash,
+                   (extract(epoch FROM clock_timestamp()) * 1000000)::int8
+            FROM region_state FOR UPDATE
+            """)
+        guard let row = rows.first else {
+            throw NotWriterError(region: "?", role: "unclaimed", writer: nil)
+        }
+        let role: String = try row.decode(1)
+        let epoch: Int64 = try row.decode(2)
+        guard role == RegionRole.writer.rawValue, epoch > 0 else {
+            throw NotWriterError(region: try row.decode(0), role: role, writer: try latestWriter(connection))
+        }
+        return Head(epoch: epoch, position: try row.decode(3), hash: try row.decode(4), nowMicroseconds: try row.decode(5))
+    }
+
+    /// The writer named by the newest `EpochStarted` in this region's log.
+    static func latestWriter(_ connection: PostgresConnection) throws -> String? {
+        let rows = try connection.query(
+            "SELECT payload FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1",
+            [LedgerEvent.ledgerStreamID]
+        )
+        guard let payload = try rows.first?.decode(0, as: [UInt8].self),
+            case .epochStarted(let started) = try LedgerEvent.decode(type: "EpochStarted", payload: payload)
+        else { return nil }
+        return started.writer
+    }
+
+    private static func existingKeys(_ keys: [String], _ connection: PostgresConnection) throws -> [String: (streamID: UUID, requestHash: String?)] {
+        guard !keys.isEmpty else { return [:] }
+        var found: [String: (streamID: UUID, requestHash: String?)] = [:]
+        for row in try connection.query(
+            "SELECT idempotency_key, stream_id, metadata FROM events WHERE idempotency_key = ANY($1)",
+            [PostgresArray(keys)]
+        ) {
+            let metadata = try JSONDecoder().decode(EventMetadata.self, from: Data(try row.decode(2, as: [UInt8].self)))
+            found[try row.decode(0)] = (try row.decode(1), metadata.requestHash)
+        }
+        return found
+    }
+
+    /// Folds each stream's events into its current state.
+    static func loadStreams(_ ids: [UUID], _ connection: PostgresConnection) throws -> [UUID: Remittance] {
+        guard !ids.isEmpty else { return [:] }
+        var states: [UUID: Remittance] = [:]
+        for row in try connection.query(
+            """
+            SELECT stream_id, stream_version, event_type, payload, recorded_at_us
+            FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version
+            """,
+            [PostgresArray(ids)]
+        ) {
+            let id: UUID = try row.decode(0)
+            let event = try LedgerEvent.decode(type: try row.decode(2), payload: try row.decode(3))
+            let at = Date(timeIntervalSince1970: Double(try row.decode(4, as: Int64.self)) / 1_000_000)
+            states[id] = Decider.apply(event, id: id, version: try row.decode(1), at: at, to: states[id])
+        }
+        return states
+    }
+
+    static let columns = [
+        "position", "epoch", "stream_id", "stream_version", "event_type", "payload", "metadata",
+        "idempotency_key", "recorded_at_us", "hash",
+    ]
+
+    /// COPY, not one INSERT per event: a batch is one round trip. The idempotency key goes in
+    /// its own column (for creates) so that the unique index guards it.
+    static func insert(_ events: [(event: RecordedEvent, idempotencyKey: String?)], _ connection: PostgresConnection) throws {
+        let rows = events.map { event, key -> [any PostgresEncodable] in
+            [
+                event.position, event.epoch, event.streamID, event.streamVersion, event.type, event.payload,
+                event.metadata, key, event.recordedAtMicroseconds, event.hash,
+            ]
+        }
+        try connection.copy(into: "events", columns: columns, rows: rows)
+    }
+
+    /// Opens epoch 1 in a fresh writer region: the first event of the log is
+    /// `EpochStarted(1, writer: region)`. Does nothing if the region already has an epoch.
+    static func openFirstEpoch(_ connection: PostgresConnection) throws {
+        let rows = try connection.query("""
+            SELECT region, role, epoch, head_position, (extract(epoch FROM clock_timestamp()) * 1000000)::int8
+            FROM region_state FOR UPDATE
+            """)
+        guard let row = rows.first, try row.decode(1, as: String.self) == RegionRole.writer.rawValue,
+            try row.decode(2, as: Int64.self) == 0, try row.decode(3, as: Int64.self) == 0
+        else { return }
+        let region: String = try row.decode(0)
+        let started = EpochStarted(epoch: 1, writer: region, afterPosition: 0, previousHash: LedgerFormat.genesisHash.hex)
+        let event = LedgerFormat.seal(
+            position: 1, epoch: 1, streamID: LedgerEvent.ledgerStreamID, streamVersion: 1, event: .epochStarted(started),
+            metadata: EventMetadata(actor: "system"), recordedAtMicroseconds: try row.decode(4),
+            previousHash: LedgerFormat.genesisHash
+        )
+        try insert([(event, nil)], connection)
+        try connection.query(
+            "UPDATE region_state SET epoch = 1, head_position = 1, head_hash = $1, updated_at = now()", [event.hash]
+        )
+    }
+}
