@@ -69,6 +69,7 @@ let package = Package(
             dependencies: [
                 "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict

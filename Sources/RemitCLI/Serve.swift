@@ -27,11 +27,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Role the region takes when its database is claimed for the first time.")
     var initialRole: RegionRole = .reader
 
+    @Option(help: "The largest amount one remittance may carry, in minor units.")
+    var amountMax: Int64 = Limits.amountMinorUnitsMax
+
     @Option(help: "Folder of the migrations this node expects to be applied.")
     var migrationsDir: String?
 
     @Option(help: .hidden)
     var parentPid: Int32?
+
+    func validate() throws {
+        guard amountMax > 0 else { throw ValidationError("--amount-max must be positive") }
+    }
 
     func run() async throws {
         let logger = Logger(label: "remit.node.\(region)")
@@ -39,7 +46,7 @@ struct Serve: AsyncParsableCommand {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate(explicit: migrationsDir))
         let pool = PostgresPool(url: url, applicationName: "remit serve \(region)")
         let node = RegionNode(region: region, initialRole: initialRole, pool: pool, migrations: migrations)
-        let app = buildNodeApplication(node: node, configuration: .init(host: host, port: port), logger: logger)
+        let app = buildNodeApplication(node: node, configuration: .init(host: host, port: port, amountMax: amountMax), logger: logger)
         logger.info("serving", metadata: ["region": "\(region)", "address": "\(host):\(port)"])
         do {
             try await ServiceGroup.remit(services: [app], parentProcessID: parentPid, logger: logger).run()

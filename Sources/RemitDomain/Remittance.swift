@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// What a client may set on a remittance. Every field is checked by `Validation`.
@@ -102,5 +103,15 @@ public struct Remittance: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.cancellationReason = cancellationReason
+    }
+}
+
+extension RemittanceDetails {
+    /// SHA-256 (hex) of the details' canonical JSON: two requests with the same fingerprint
+    /// ask for the same remittance, however their JSON was spaced or ordered.
+    public var fingerprint: String {
+        var hasher = SHA256()
+        hasher.update(data: try! CanonicalJSON.encoder().encode(self))
+        return Array(hasher.finalize()).hex
     }
 }

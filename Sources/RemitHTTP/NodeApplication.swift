@@ -2,22 +2,27 @@ import Foundation
 import Hummingbird
 import Logging
 import RemitCore
+import RemitStorage
 
 /// Where a node listens.
 public struct NodeConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// The largest amount one remittance may carry, in minor units.
+    public var amountMax: Int64
 
-    public init(host: String = "127.0.0.1", port: Int = 8081) {
+    public init(host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax) {
         self.host = host
         self.port = port
+        self.amountMax = amountMax
     }
 }
 
 /// The routes of a region node. Split from `buildNodeApplication` so tests can drive the router alone.
-public func buildNodeRouter(node: RegionNode) -> Router<BasicRequestContext> {
+public func buildNodeRouter(node: RegionNode, api: LedgerAPI, recorder: RouteRecorder? = nil) -> Router<BasicRequestContext> {
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
+    addLedgerRoutes(to: router, api: api, recorder: recorder)
     router.get("/healthz") { _, _ in
         try jsonResponse(Liveness())
     }
@@ -37,12 +42,19 @@ public func buildNodeApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
-        router: buildNodeRouter(node: node),
+    let projector = Projector(pool: node.pool, logger: logger)
+    let appender = Appender(pool: node.pool, amountMax: configuration.amountMax, logger: logger) { _ in projector.notify() }
+    let api = LedgerAPI(
+        appender: appender, reader: LedgerReader(pool: node.pool), regionStore: RegionStore(pool: node.pool),
+        amountMax: configuration.amountMax
+    )
+    return Application(
+        router: buildNodeRouter(node: node, api: api),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "remit-\(node.region)"
         ),
+        services: [appender, projector],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
@@ -62,13 +74,23 @@ public enum RemitJSON {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Self.dateStyle))
+        }
         return encoder
     }
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Self.dateStyle.parse(text) { return date }
+            return try Date.ISO8601FormatStyle().parse(text)
+        }
         return decoder
     }
+
+    /// ISO 8601 in UTC with milliseconds: 2026-11-28T01:55:14.123Z.
+    static let dateStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

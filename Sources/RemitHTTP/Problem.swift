@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RemitDomain
 
 /// An RFC 9457 problem: what every error response of Remit is, as `application/problem+json`.
 /// `type` is a stable URN that clients can switch on; `detail` is for people and never holds
@@ -13,22 +14,19 @@ public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
     public var detail: String?
     /// For validation problems: every field that was wrong, and why.
     public var errors: [FieldError]?
+    /// For writes sent to a region that is not the writer: the region that is.
+    public var writer: String?
 
-    public struct FieldError: Codable, Sendable, Equatable {
-        public var field: String
-        public var message: String
-        public init(field: String, message: String) {
-            self.field = field
-            self.message = message
-        }
-    }
-
-    public init(slug: String, title: String, status: HTTPResponse.Status, detail: String? = nil, errors: [FieldError]? = nil) {
+    public init(
+        slug: String, title: String, status: HTTPResponse.Status, detail: String? = nil,
+        errors: [FieldError]? = nil, writer: String? = nil
+    ) {
         self.type = Self.typePrefix + slug
         self.title = title
         self.status = status
         self.detail = detail
         self.errors = errors
+        self.writer = writer
     }
 
     public static let typePrefix = "urn:remit:problem:"
@@ -48,7 +46,7 @@ public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, title, status, detail, errors
+        case type, title, status, detail, errors, writer
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +56,7 @@ public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
         status = HTTPResponse.Status(code: try container.decode(Int.self, forKey: .status))
         detail = try container.decodeIfPresent(String.self, forKey: .detail)
         errors = try container.decodeIfPresent([FieldError].self, forKey: .errors)
+        writer = try container.decodeIfPresent(String.self, forKey: .writer)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -67,12 +66,17 @@ public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
         try container.encode(status.code, forKey: .status)
         try container.encodeIfPresent(detail, forKey: .detail)
         try container.encodeIfPresent(errors, forKey: .errors)
+        try container.encodeIfPresent(writer, forKey: .writer)
     }
 }
 
 extension Problem {
     public static func notFound(_ detail: String? = nil) -> Problem {
         Problem(slug: "not-found", title: "Not found", status: .notFound, detail: detail)
+    }
+
+    public static func badRequest(_ detail: String) -> Problem {
+        Problem(slug: "bad-request", title: "Bad request", status: .badRequest, detail: detail)
     }
 
     public static func internalError() -> Problem {

@@ -10,10 +10,8 @@ import RemitHTTP
 /// Forwards one request to a region and its answer back: same method, path, query, body and
 /// end-to-end headers, plus a request id and the client's address.
 struct Proxy: Sendable {
-    static let requestIDHeader = HTTPField.Name("X-Request-Id")!
+    static let requestIDHeader = RequestID.header
     static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
-    /// The longest request id we pass on as the client sent it; anything else gets a fresh one.
-    static let requestIDLengthMax = 128
     /// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus those we rewrite.
     static let hopByHopHeaders: Set<String> = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -32,7 +30,7 @@ struct Proxy: Sendable {
             guard field.name != Self.requestIDHeader, field.name != Self.forwardedForHeader else { continue }
             outgoing.headers.add(name: field.name.rawName, value: field.value)
         }
-        outgoing.headers.replaceOrAdd(name: Self.requestIDHeader.rawName, value: Self.requestID(request.headers[Self.requestIDHeader]))
+        outgoing.headers.replaceOrAdd(name: Self.requestIDHeader.rawName, value: RequestID.sanitize(request.headers[Self.requestIDHeader]))
         let forwardedFor = [request.headers[Self.forwardedForHeader], clientAddress].compactMap { $0 }.joined(separator: ", ")
         if !forwardedFor.isEmpty {
             outgoing.headers.replaceOrAdd(name: Self.forwardedForHeader.rawName, value: forwardedFor)
@@ -52,16 +50,5 @@ struct Proxy: Sendable {
             headers: headers,
             body: .init(byteBuffer: answerBody)
         )
-    }
-
-    /// The client's request id when it is short and printable, else a new UUID: ids end up in
-    /// log lines, so an arbitrary header value must not.
-    static func requestID(_ offered: String?) -> String {
-        if let offered, !offered.isEmpty, offered.utf8.count <= requestIDLengthMax,
-            offered.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
-        {
-            return offered
-        }
-        return UUID().uuidString.lowercased()
     }
 }

@@ -39,10 +39,10 @@ struct RouterTests {
 
     @Test("request ids: a sane one is kept, anything else is replaced")
     func requestIDs() {
-        #expect(Proxy.requestID("abc-123") == "abc-123")
-        #expect(Proxy.requestID(nil).count == 36)
-        #expect(Proxy.requestID("has space").count == 36)
-        #expect(Proxy.requestID(String(repeating: "x", count: 129)).count == 36)
+        #expect(RequestID.sanitize("abc-123") == "abc-123")
+        #expect(RequestID.sanitize(nil).count == 36)
+        #expect(RequestID.sanitize("has space").count == 36)
+        #expect(RequestID.sanitize(String(repeating: "x", count: 129)).count == 36)
     }
 
     @Test("proxies /api to the ready writer over real HTTP, and says 503 when there is none")

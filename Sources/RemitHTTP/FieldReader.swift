@@ -1,0 +1,103 @@
+import RemitDomain
+
+/// Reads the members of a JSON object as typed fields, collecting every problem (unknown
+/// members, missing ones, wrong types) instead of stopping at the first.
+struct FieldReader {
+    private let members: [String: JSONValue]
+    private(set) var errors: [FieldError] = []
+
+    init(_ value: JSONValue, allowed: Set<String>) {
+        guard case .object(let members) = value else {
+            self.members = [:]
+            errors.append(FieldError(field: "", message: "the body must be a JSON object"))
+            return
+        }
+        self.members = members
+        for key in members.keys.sorted() where !allowed.contains(key) {
+            errors.append(FieldError(field: key, message: "is not a known field"))
+        }
+    }
+
+    mutating func string(_ key: String, required: Bool = true) -> String? {
+        switch members[key] {
+        case .string(let value): return value
+        case nil, .null:
+            if required { errors.append(FieldError(field: key, message: "is required")) }
+            return nil
+        default:
+            errors.append(FieldError(field: key, message: "must be a string"))
+            return nil
+        }
+    }
+
+    /// A whole number that fits in 64 bits, written without fraction or exponent.
+    mutating func int64(_ key: String, required: Bool = true) -> Int64? {
+        switch members[key] {
+        case .number(let text):
+            guard text.allSatisfy({ $0.isNumber || $0 == "-" }), let value = Int64(text) else {
+                errors.append(FieldError(field: key, message: "must be a whole number of minor units"))
+                return nil
+            }
+            return value
+        case nil, .null:
+            if required { errors.append(FieldError(field: key, message: "is required")) }
+            return nil
+        default:
+            errors.append(FieldError(field: key, message: "must be a whole number of minor units"))
+            return nil
+        }
+    }
+}
+
+/// The JSON bodies the API accepts.
+enum RequestBodies {
+    static let detailFields: Set<String> = [
+        "senderName", "senderBank", "senderAccount", "receiverName", "receiverBank", "receiverAccount",
+        "amount", "currency", "reference",
+    ]
+
+    /// The details, checked by the domain's rules too; errors of both kinds come together,
+    /// one per field.
+    static func details(_ value: JSONValue, amountMax: Int64) -> Result<RemittanceDetails, DomainError> {
+        var reader = FieldReader(value, allowed: detailFields)
+        let details = RemittanceDetails(
+            senderName: reader.string("senderName") ?? "", senderBank: reader.string("senderBank") ?? "",
+            senderAccount: reader.string("senderAccount") ?? "", receiverName: reader.string("receiverName") ?? "",
+            receiverBank: reader.string("receiverBank") ?? "", receiverAccount: reader.string("receiverAccount") ?? "",
+            amount: reader.int64("amount") ?? 0, currency: reader.string("currency") ?? "",
+            reference: reader.string("reference", required: false)
+        )
+        return merge(reader.errors, Validation.check(details, amountMax: amountMax))
+    }
+
+    static func changes(_ value: JSONValue, amountMax: Int64) -> Result<RemittanceChanges, DomainError> {
+        var reader = FieldReader(value, allowed: detailFields)
+        let changes = RemittanceChanges(
+            senderName: reader.string("senderName", required: false), senderBank: reader.string("senderBank", required: false),
+            senderAccount: reader.string("senderAccount", required: false),
+            receiverName: reader.string("receiverName", required: false),
+            receiverBank: reader.string("receiverBank", required: false),
+            receiverAccount: reader.string("receiverAccount", required: false),
+            amount: reader.int64("amount", required: false), currency: reader.string("currency", required: false),
+            reference: reader.string("reference", required: false)
+        )
+        return merge(reader.errors, Validation.check(changes, amountMax: amountMax))
+    }
+
+    static func reason(_ value: JSONValue) -> Result<String, DomainError> {
+        var reader = FieldReader(value, allowed: ["reason"])
+        let reason = reader.string("reason") ?? ""
+        return merge(reader.errors, Validation.checkReason(reason))
+    }
+
+    /// Shape errors first, then the domain's errors for fields the shape check did not flag.
+    private static func merge<T>(_ shapeErrors: [FieldError], _ checked: Result<T, DomainError>) -> Result<T, DomainError> {
+        guard !shapeErrors.isEmpty else { return checked }
+        var errors = shapeErrors
+        if case .failure(.invalid(let ruleErrors)) = checked {
+            let flagged = Set(shapeErrors.map(\.field))
+            errors += ruleErrors.filter { !flagged.contains($0.field) }
+        }
+        return .failure(.invalid(errors))
+    }
+}

@@ -1,0 +1,76 @@
+import Logging
+import RemitCore
+import RemitPostgres
+import ServiceLifecycle
+
+/// Keeps the views up to date with the log: wakes when the appender commits (or every
+/// `Limits.projectorPollMilliseconds`, for events other nodes or replication wrote) and applies
+/// what is new. Several nodes of a region may run one each: the checkpoint lock makes them take turns.
+public final class Projector: Service, Sendable {
+    private let pool: PostgresPool
+    private let logger: Logger
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
+
+    public init(pool: PostgresPool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+        (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Tells the projector there is something new.
+    public func notify() {
+        ring.yield()
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(Limits.projectorPollMilliseconds))
+                        self.ring.yield()
+                    }
+                }
+                for await _ in self.doorbell {
+                    do {
+                        _ = try await self.catchUp()
+                    } catch {
+                        self.logger.error("projecting failed; will retry", metadata: ["error": "\(error)"])
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Applies batches until the views hold every event; returns the checkpoint reached.
+    @discardableResult
+    public func catchUp() async throws -> Int64 {
+        while true {
+            let (applied, position) = try await pool.withConnection { connection in
+                try ProjectionWriter.projectBatch(connection, limit: Limits.projectorBatchEventsMax)
+            }
+            if applied < Limits.projectorBatchEventsMax { return position }
+        }
+    }
+
+    /// Rebuilds every view from position 0 in one transaction: readers see the old views until
+    /// it commits, then the new ones. `progress` gets (position reached, head position).
+    public static func rebuild(pool: PostgresPool, progress: @escaping @Sendable (Int64, Int64) -> Void) async throws -> Int64 {
+        try await pool.withTransaction { connection in
+            try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [ProjectionWriter.checkpointName])
+            try connection.execute(script: """
+                TRUNCATE remittances, dashboard_status, dashboard_currency, dashboard_corridor, dashboard_minute;
+                UPDATE projection_checkpoint SET position = 0 WHERE name = 'views';
+                """)
+            let head: Int64 = try connection.query("SELECT coalesce(max(position), 0) FROM events")[0].decode(0)
+            progress(0, head)
+            while true {
+                let (applied, position) = try ProjectionWriter.apply(connection, limit: Limits.projectorBatchEventsMax)
+                progress(position, head)
+                if applied < Limits.projectorBatchEventsMax { return position }
+            }
+        }
+    }
+}
