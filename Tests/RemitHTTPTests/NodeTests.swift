@@ -19,8 +19,7 @@ struct NodeTests {
     @Test("/healthz answers while the process lives, even without a database")
     func healthz() async throws {
         let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", connectionsMax: 1)
-        let node = RegionNode(region: Self.east, initialRole: .writer, pool: pool, migrations: try Self.projectMigrations())
-        try await Application(router: buildNodeRouter(node: node)).test(.router) { client in
+        try await TestNode(pool: pool).test { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == #"{"status":"alive"}"#)
@@ -40,9 +39,7 @@ struct NodeTests {
     func readyz() async throws {
         let migrations = try Self.projectMigrations()
         try await withFreshPool { pool, _ in
-            let node = RegionNode(region: Self.east, initialRole: .writer, pool: pool, migrations: migrations)
-            let app = Application(router: buildNodeRouter(node: node))
-            try await app.test(.router) { client in
+            try await TestNode(pool: pool).test { client in
                 try await client.execute(uri: "/readyz", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)
                     let problem = try RemitJSON.decoder().decode(Problem.self, from: Data(buffer: response.body))
@@ -54,7 +51,8 @@ struct NodeTests {
                     let readiness = try RemitJSON.decoder().decode(Readiness.self, from: Data(buffer: response.body))
                     #expect(readiness.region == Self.east)
                     #expect(readiness.role == .writer)
-                    #expect(readiness.epoch == 0)
+                    #expect(readiness.epoch == 1, "a region that starts as the writer opens epoch 1")
+                    #expect(readiness.headPosition == 1, "with EpochStarted as the first event")
                 }
             }
         }
@@ -66,8 +64,7 @@ struct NodeTests {
         try await withFreshPool { pool, _ in
             try await Migrator(pool: pool).apply(migrations)
             _ = try await RegionStore(pool: pool).claim(RegionName(rawValue: "west")!, initialRole: .reader)
-            let node = RegionNode(region: Self.east, initialRole: .writer, pool: pool, migrations: migrations)
-            try await Application(router: buildNodeRouter(node: node)).test(.router) { client in
+            try await TestNode(pool: pool).test { client in
                 try await client.execute(uri: "/readyz", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)
                     let problem = try RemitJSON.decoder().decode(Problem.self, from: Data(buffer: response.body))
@@ -80,8 +77,7 @@ struct NodeTests {
     @Test("an unknown route is a problem+json 404")
     func notFound() async throws {
         let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none", connectionsMax: 1)
-        let node = RegionNode(region: Self.east, initialRole: .writer, pool: pool, migrations: [])
-        try await Application(router: buildNodeRouter(node: node)).test(.router) { client in
+        try await TestNode(pool: pool).test { client in
             try await client.execute(uri: "/nothing/here", method: .get) { response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.contentType] == Problem.contentType)

@@ -79,8 +79,12 @@ struct RouterTests {
                     await checker.checkAll()
                     #expect(checker.active?.region == Self.east)
                     #expect(checker.regions.first { $0.region == Self.west }?.readiness == nil)
-                    // The node has no /api routes yet: its own problem+json 404 comes back through the router.
                     try await routerClient.execute(uri: "/api/v1/remittances?limit=5", method: .get) { response in
+                        #expect(response.status == .ok)
+                        #expect(String(buffer: response.body) == #"{"items":[]}"#)
+                    }
+                    // The node's own problem+json comes back through the router unchanged.
+                    try await routerClient.execute(uri: "/api/v1/nothing", method: .get) { response in
                         #expect(response.status == .notFound)
                         #expect(response.headers[.contentType] == Problem.contentType)
                     }

@@ -21,10 +21,19 @@ struct RegionStoreTests {
             #expect(try await store.current() == nil)
             let east = RegionName(rawValue: "east")!
             let state = try await store.claim(east, initialRole: .writer)
-            #expect(state == RegionState(region: east, role: .writer, epoch: 0, headPosition: 0, headHash: [UInt8](repeating: 0, count: 32)))
+            #expect(state.region == east && state.role == .writer)
+            #expect(state.epoch == 1 && state.headPosition == 1, "a writer's first claim opens epoch 1 with EpochStarted")
             // A second claim, even with another initial role, changes nothing.
             #expect(try await store.claim(east, initialRole: .reader) == state)
             #expect(try await store.current() == state)
+        }
+    }
+
+    @Test("a reader's first claim opens no epoch: its log comes from the writer")
+    func readerClaim() async throws {
+        try await migrated { pool in
+            let state = try await RegionStore(pool: pool).claim(RegionName(rawValue: "west")!, initialRole: .reader)
+            #expect(state == RegionState(region: RegionName(rawValue: "west")!, role: .reader, epoch: 0, headPosition: 0, headHash: [UInt8](repeating: 0, count: 32)))
         }
     }
 
