@@ -1,0 +1,210 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import RemitDomain
+import RemitPostgres
+import RemitStorage
+import RemitTestSupport
+import Testing
+@testable import RemitHTTP
+
+let createBody = #"{"senderName":"Alice","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":12345,"currency":"USD","reference":"rent"}"#
+
+func jsonHeaders(_ extra: [String: String] = [:]) -> HTTPFields {
+    var fields: HTTPFields = [.contentType: "application/json"]
+    for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
+    return fields
+}
+
+/// A migrated database claimed by east as the writer, and a test node on it.
+func withAPI(_ body: @escaping @Sendable (any TestClientProtocol, PostgresPool) async throws -> Void) async throws {
+    let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+    try await withFreshPool { pool, _ in
+        try await Migrator(pool: pool).apply(migrations)
+        _ = try await RegionStore(pool: pool).claim(TestNode.east, initialRole: .writer)
+        try await TestNode(pool: pool).test { client in try await body(client, pool) }
+    }
+}
+
+func logCount(_ pool: PostgresPool) async throws -> Int64 {
+    try await pool.withConnection { try $0.query("SELECT count(*) FROM events")[0].decode(0, as: Int64.self) }
+}
+
+func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
+    try RemitJSON.decoder().decode(T.self, from: Data(buffer: response.body))
+}
+
+@Suite("ledger API")
+struct APITests {
+    @Test("create, read, amend, cancel: statuses, ETags, Location")
+    func lifecycle() async throws {
+        try await withAPI { client, pool in
+            let created = try await client.execute(
+                uri: "/api/v1/remittances", method: .post, headers: jsonHeaders(["Idempotency-Key": "abc"]),
+                body: ByteBuffer(string: createBody)
+            )
+            #expect(created.status == .created)
+            #expect(created.headers[.eTag] == "\"1\"")
+            let remittance = try decode(RemittanceBody.self, created)
+            #expect(created.headers[.location] == "/api/v1/remittances/\(remittance.id)")
+            #expect(remittance.amount == 12_345 && remittance.status == .created && remittance.id == remittance.id.lowercased())
+
+            let repeated = try await client.execute(
+                uri: "/api/v1/remittances", method: .post, headers: jsonHeaders(["Idempotency-Key": "abc"]),
+                body: ByteBuffer(string: createBody.replacingOccurrences(of: ",", with: ", "))
+            )
+            #expect(repeated.status == .ok, "the same key and body repeat the original")
+            #expect(try decode(RemittanceBody.self, repeated).id == remittance.id)
+
+            let read = try await client.execute(uri: "/api/v1/remittances/\(remittance.id)", method: .get)
+            #expect(read.status == .ok && read.headers[.eTag] == "\"1\"")
+
+            let amended = try await client.execute(
+                uri: "/api/v1/remittances/\(remittance.id)", method: .patch, headers: jsonHeaders(["If-Match": "\"1\""]),
+                body: ByteBuffer(string: #"{"amount": 500, "reference": ""}"#)
+            )
+            #expect(amended.status == .ok && amended.headers[.eTag] == "\"2\"")
+            let afterAmend = try decode(RemittanceBody.self, amended)
+            #expect(afterAmend.amount == 500 && afterAmend.reference == nil && afterAmend.status == .amended)
+
+            let stale = try await client.execute(
+                uri: "/api/v1/remittances/\(remittance.id)", method: .patch, headers: jsonHeaders(["If-Match": "\"1\""]),
+                body: ByteBuffer(string: #"{"amount": 501}"#)
+            )
+            #expect(stale.status == .preconditionFailed)
+            #expect(try decode(Problem.self, stale).type == "urn:remit:problem:version-mismatch")
+
+            let cancelled = try await client.execute(
+                uri: "/api/v1/remittances/\(remittance.id)/cancel", method: .post, headers: jsonHeaders(["If-Match": "\"2\""]),
+                body: ByteBuffer(string: #"{"reason": "customer asked"}"#)
+            )
+            #expect(cancelled.status == .ok && cancelled.headers[.eTag] == "\"3\"")
+
+            let afterCancel = try await client.execute(
+                uri: "/api/v1/remittances/\(remittance.id)", method: .patch, headers: jsonHeaders(["If-Match": "\"3\""]),
+                body: ByteBuffer(string: #"{"amount": 1}"#)
+            )
+            #expect(afterCancel.status == .conflict)
+            #expect(try decode(Problem.self, afterCancel).type == "urn:remit:problem:cancelled")
+
+            let history = try await client.execute(uri: "/api/v1/remittances/\(remittance.id)/events", method: .get)
+            #expect(try decode(EventPageBody.self, history).items.map(\.type) == ["RemittanceCreated", "RemittanceAmended", "RemittanceCancelled"])
+            #expect(try await logCount(pool) == 4)
+        }
+    }
+
+    @Test("lists, the dashboard, the head and the raw log")
+    func reads() async throws {
+        try await withAPI { client, _ in
+            for index in 0..<3 {
+                let response = try await client.execute(
+                    uri: "/api/v1/remittances", method: .post, headers: jsonHeaders(),
+                    body: ByteBuffer(string: createBody.replacingOccurrences(of: "12345", with: "\(index + 1)00"))
+                )
+                #expect(response.status == .created)
+            }
+            // Lists read the views: wait for the projector (it is told of every commit).
+            var dashboard: Dashboard?
+            for _ in 0..<50 {
+                dashboard = try decode(Dashboard.self, try await client.execute(uri: "/api/v1/dashboard", method: .get))
+                if dashboard?.projectedPosition == 4 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let page = try decode(PageBody.self, try await client.execute(uri: "/api/v1/remittances?limit=2", method: .get))
+            #expect(page.items.map(\.amount) == [300, 200], "newest first")
+            let cursor = try #require(page.nextCursor)
+            let next = try decode(PageBody.self, try await client.execute(uri: "/api/v1/remittances?limit=2&cursor=\(cursor)", method: .get))
+            #expect(next.items.map(\.amount) == [100] && next.nextCursor == nil)
+
+            let head = try decode(HeadBody.self, try await client.execute(uri: "/api/v1/ledger/head", method: .get))
+            #expect(head.region == "east" && head.role == "writer" && head.epoch == 1 && head.position == 4 && head.hash.count == 64)
+            let log = try decode(EventPageBody.self, try await client.execute(uri: "/api/v1/ledger/events?after=1&limit=2", method: .get))
+            #expect(log.items.map(\.position) == [2, 3] && log.next == 3)
+            #expect(log.items.last?.hash != nil)
+
+            #expect(dashboard?.countsByStatus["created"] == 3)
+            #expect(dashboard?.currencies.first?.amount == 600)
+        }
+    }
+
+    struct BadRequest: Sendable, CustomStringConvertible {
+        let method: HTTPRequest.Method
+        let uri: String
+        var headers: HTTPFields = jsonHeaders()
+        var body: [UInt8]? = nil
+        let status: HTTPResponse.Status
+        var description: String { "\(method) \(uri) → \(status.code)" }
+    }
+
+    static let unknownID = "0b7a6f5e-1d2c-4b3a-9f8e-7d6c5b4a3f2e"
+
+    static let badRequests: [BadRequest] = [
+        .init(method: .post, uri: "/api/v1/remittances", headers: [.contentType: "text/plain"], body: Array(createBody.utf8), status: .unsupportedMediaType),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(repeating: 0x20, count: 1_100_000), status: .contentTooLarge),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(#"{"senderName": "#.utf8), status: .badRequest),
+        .init(method: .post, uri: "/api/v1/remittances", body: [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], status: .badRequest),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(#"{"amount": 1, "amount": 2}"#.utf8), status: .badRequest),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(#"{"amount": NaN}"#.utf8), status: .badRequest),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array((String(repeating: "[", count: 40) + String(repeating: "]", count: 40)).utf8), status: .badRequest),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array((createBody + "x").utf8), status: .badRequest),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(createBody.replacingOccurrences(of: "}", with: #","extra":1}"#).utf8), status: .unprocessableContent),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(createBody.replacingOccurrences(of: "12345", with: "\"12345\"").utf8), status: .unprocessableContent),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(createBody.replacingOccurrences(of: "12345", with: "123.45").utf8), status: .unprocessableContent),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(createBody.replacingOccurrences(of: "12345", with: "99999999999999999999").utf8), status: .unprocessableContent),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(createBody.replacingOccurrences(of: "USD", with: "usd").utf8), status: .unprocessableContent),
+        .init(method: .post, uri: "/api/v1/remittances", body: Array("[]".utf8), status: .unprocessableContent),
+        .init(method: .post, uri: "/api/v1/remittances", headers: jsonHeaders(["Idempotency-Key": String(repeating: "k", count: 129)]), body: Array(createBody.utf8), status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances/not-a-uuid", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances/\(unknownID)", status: .notFound),
+        .init(method: .get, uri: "/api/v1/remittances/\(unknownID)/events", status: .notFound),
+        .init(method: .get, uri: "/api/v1/remittances?limit=0", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances?limit=501", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances?limit=ten", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances?cursor=-1", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances?status=pending", status: .badRequest),
+        .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", body: Array(#"{"amount": 1}"#.utf8), status: .preconditionRequired),
+        .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", headers: jsonHeaders(["If-Match": "W/\"1\""]), body: Array(#"{"amount": 1}"#.utf8), status: .badRequest),
+        .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(#"{"amount": 1}"#.utf8), status: .notFound),
+        .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array("{}".utf8), status: .unprocessableContent),
+        .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(#"{"reason": 5}"#.utf8), status: .unprocessableContent),
+        .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(#"{"reason": "x"}"#.utf8), status: .notFound),
+        .init(method: .get, uri: "/api/v1/ledger/events?after=-1", status: .badRequest),
+        .init(method: .delete, uri: "/api/v1/remittances/\(unknownID)", status: .notFound),
+        .init(method: .get, uri: "/api/v2/anything", status: .notFound),
+    ]
+
+    @Test("every 4xx path answers problem+json, leaks nothing, and leaves the log unchanged", arguments: badRequests)
+    func refusals(_ bad: BadRequest) async throws {
+        try await withAPI { client, pool in
+            let before = try await logCount(pool)
+            let response = try await client.execute(uri: bad.uri, method: bad.method, headers: bad.headers, body: bad.body.map { ByteBuffer(bytes: $0) })
+            #expect(response.status == bad.status, "\(bad)")
+            #expect(response.headers[.contentType] == Problem.contentType, "\(bad)")
+            let problem = try decode(Problem.self, response)
+            #expect(problem.type.hasPrefix(Problem.typePrefix) && problem.status == bad.status)
+            let text = String(buffer: response.body)
+            for leak in ["SELECT", "INSERT", "postgres", "Error(", ".swift"] {
+                #expect(!text.contains(leak), "\(bad) leaks \(leak): \(text)")
+            }
+            if bad.status == .unprocessableContent {
+                #expect(problem.errors?.isEmpty == false, "validation problems list their fields")
+            }
+            #expect(try await logCount(pool) == before, "\(bad) changed the log")
+        }
+    }
+
+    @Test("a node of a region that is not the writer answers writes with 409 naming the writer")
+    func notWriter() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool { pool, _ in
+            try await Migrator(pool: pool).apply(migrations)
+            _ = try await RegionStore(pool: pool).claim(TestNode.east, initialRole: .reader)
+            try await TestNode(pool: pool, role: .reader).test { client in
+                let response = try await client.execute(uri: "/api/v1/remittances", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: createBody))
+                #expect(response.status == .conflict)
+                #expect(try decode(Problem.self, response).type == "urn:remit:problem:not-writer")
+            }
+        }
+    }
+}
