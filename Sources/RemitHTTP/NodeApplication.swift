@@ -23,10 +23,10 @@ public func buildNodeRouter(node: RegionNode, api: LedgerAPI, recorder: RouteRec
     let router = Router()
     router.middlewares.add(ProblemMiddleware())
     addLedgerRoutes(to: router, api: api, recorder: recorder)
-    router.get("/healthz") { _, _ in
+    router.route(.get, "/healthz", recorder) { _, _ in
         try jsonResponse(Liveness())
     }
-    router.get("/readyz") { _, _ in
+    router.route(.get, "/readyz", recorder) { _, _ in
         switch await node.readiness() {
         case .success(let state): return try jsonResponse(Readiness(state: state))
         case .failure(let problem): return problem.makeResponse()

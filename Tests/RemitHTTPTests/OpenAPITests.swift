@@ -1,0 +1,37 @@
+import Foundation
+import RemitPostgres
+import Testing
+@testable import RemitHTTP
+
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    @Test("every route of the node is in the document, and the document has no route the node lacks")
+    func routesMatch() async throws {
+        let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none", connectionsMax: 1)
+        let node = try TestNode(pool: pool)
+        _ = buildNodeRouter(node: node.node, api: node.api, recorder: node.recorder)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let methods: Set<String> = ["get", "put", "post", "patch", "delete", "head", "options"]
+        let documented = Set(paths.flatMap { path, operations in
+            operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
+        })
+        let routed = Set(node.recorder.routes)
+        #expect(routed.count >= 12)
+        #expect(routed.subtracting(documented).isEmpty, "routes missing from the document: \(routed.subtracting(documented).sorted())")
+        #expect(documented.subtracting(routed).isEmpty, "documented routes the node lacks: \(documented.subtracting(routed).sorted())")
+        await pool.close()
+    }
+
+    @Test("every $ref points at a component that exists")
+    func referencesResolve() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let components = try #require(document["components"] as? [String: [String: Any]])
+        let references = OpenAPIDocument.json.matches(of: /"\$ref": "#\/components\/(\w+)\/(\w+)"/).map { (String($0.1), String($0.2)) }
+        #expect(!references.isEmpty)
+        for (kind, name) in references {
+            #expect(components[kind]?[name] != nil, "#/components/\(kind)/\(name)")
+        }
+    }
+}
