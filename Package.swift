@@ -106,6 +106,8 @@ let package = Package(
             dependencies: [
                 "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,0 +1,218 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import RemitPostgres
+import RemitStack
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks that print their figures, measured against a baseline in the same run.",
+        subcommands: [Append.self]
+    )
+
+    struct Append: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Durable creates per second through a region's HTTP API, against PostgreSQL's single-row INSERT ceiling."
+        )
+
+        @Option(help: "Base URL of the writer region's node (or the router).")
+        var url = "http://127.0.0.1:8081"
+
+        @Option(help: "Concurrent clients.")
+        var clients = 64
+
+        @Option(help: "Seconds each measurement runs.")
+        var seconds = 10
+
+        @Option(help: "The region's database, for the baseline and the batch sizes. Default: the database-url of --region in --data-dir.")
+        var databaseURL: String?
+
+        @Option(help: "The remit up data directory to read the database URL from.")
+        var dataDir = ".remit"
+
+        @Option(help: "The region whose database to use.")
+        var region = "east"
+
+        @Option(help: "PostgreSQL port of that region (remit up's default for the first region).")
+        var postgresPort = 15432
+
+        func validate() throws {
+            guard (1...1_024).contains(clients) else { throw ValidationError("--clients must be 1 to 1024") }
+            guard (1...3_600).contains(seconds) else { throw ValidationError("--seconds must be 1 to 3600") }
+        }
+
+        func run() async throws {
+            let database = try databaseURL ?? regionDatabaseURL()
+            let client = HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients))
+            )
+            let pool = PostgresPool(url: database, connectionsMax: min(clients, 64), applicationName: "remit bench")
+            do {
+                let startPosition = try await headPosition(pool)
+                let api = try await AppendLoad(client: client, url: url, clients: clients, seconds: seconds).run()
+                let endPosition = try await headPosition(pool)
+                let batch = try await averageBatch(pool, after: startPosition, through: endPosition)
+                let baseline = try await InsertBaseline(pool: pool, clients: min(clients, 64), seconds: seconds).run()
+                report(api: api, batch: batch, baseline: baseline)
+            } catch {
+                await pool.close()
+                try? await client.shutdown()
+                throw error
+            }
+            await pool.close()
+            try await client.shutdown()
+        }
+
+        private func regionDatabaseURL() throws -> String {
+            let path = URL(fileURLWithPath: dataDir).appendingPathComponent("regions/\(region)/database-url").path
+            guard let template = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("no \(path): pass --database-url, or --data-dir of a running remit up")
+            }
+            return template.trimmingCharacters(in: .whitespacesAndNewlines)
+                .replacingOccurrences(of: "{port}", with: String(postgresPort))
+                .replacingOccurrences(of: "{database}", with: "remit")
+        }
+
+        private func headPosition(_ pool: PostgresPool) async throws -> Int64 {
+            try await pool.withConnection { try $0.query("SELECT head_position FROM region_state")[0].decode(0) }
+        }
+
+        /// Events per commit: every event of one append transaction carries the same
+        /// recorded-at time (the database clock is read once per batch).
+        private func averageBatch(_ pool: PostgresPool, after: Int64, through: Int64) async throws -> Double {
+            try await pool.withConnection { connection in
+                let row = try connection.query(
+                    "SELECT count(*), count(DISTINCT recorded_at_us) FROM events WHERE position > $1 AND position <= $2",
+                    [after, through]
+                )[0]
+                let events: Int64 = try row.decode(0), commits: Int64 = try row.decode(1)
+                return commits == 0 ? 0 : Double(events) / Double(commits)
+            }
+        }
+
+        private func report(api: AppendLoad.Result, batch: Double, baseline: Double) {
+            let ratio = baseline > 0 ? api.perSecond / baseline : 0
+            print(String(
+                format: "append: %.0f durable creates/s (%d clients, %d s), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s; ratio %.2fx",
+                api.perSecond, clients, seconds, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline, ratio
+            ))
+            let json: [String: Any] = [
+                "bench": "append", "clients": clients, "seconds": seconds, "createsPerSecond": api.perSecond.rounded(),
+                "p50Milliseconds": api.p50Milliseconds, "p99Milliseconds": api.p99Milliseconds, "maxMilliseconds": api.maxMilliseconds,
+                "eventsPerCommit": (batch * 10).rounded() / 10, "errors": api.errors, "insertBaselinePerSecond": baseline.rounded(),
+                "ratio": (ratio * 100).rounded() / 100,
+            ]
+            let data = try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// N clients creating remittances (each with its own idempotency key) as fast as they can.
+struct AppendLoad {
+    struct Result {
+        let perSecond: Double
+        let p50Milliseconds: Double
+        let p99Milliseconds: Double
+        let maxMilliseconds: Double
+        let errors: Int
+    }
+
+    let client: HTTPClient
+    let url: String
+    let clients: Int
+    let seconds: Int
+
+    func run() async throws -> Result {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let started = ContinuousClock.now
+        let perClient = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
+            for clientIndex in 0..<clients {
+                group.addTask {
+                    var latencies: [Double] = []
+                    var errors = 0
+                    var sequence = 0
+                    while ContinuousClock.now < deadline {
+                        sequence += 1
+                        var request = HTTPClientRequest(url: url + "/api/v1/remittances")
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "Idempotency-Key", value: "bench-\(UUID().uuidString)")
+                        request.body = .bytes(ByteBuffer(string: Self.body(clientIndex, sequence)))
+                        let sent = ContinuousClock.now
+                        do {
+                            let response = try await client.execute(request, timeout: .seconds(30))
+                            _ = try await response.body.collect(upTo: 1 << 20)
+                            if response.status == .created {
+                                latencies.append((ContinuousClock.now - sent).milliseconds)
+                            } else {
+                                errors += 1
+                            }
+                        } catch {
+                            errors += 1
+                        }
+                    }
+                    return (latencies, errors)
+                }
+            }
+            return try await group.reduce(into: [([Double], Int)]()) { $0.append($1) }
+        }
+        let elapsed = (ContinuousClock.now - started).milliseconds / 1_000
+        let latencies = perClient.flatMap(\.0).sorted()
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
+        return Result(
+            perSecond: Double(latencies.count) / elapsed, p50Milliseconds: percentile(0.50), p99Milliseconds: percentile(0.99),
+            maxMilliseconds: latencies.last ?? 0, errors: perClient.map(\.1).reduce(0, +)
+        )
+    }
+
+    static func body(_ client: Int, _ sequence: Int) -> String {
+        #"{"senderName":"Bench Sender \#(client)","senderBank":"Bank \#(client % 7)","senderAccount":"ACC\#(client)","receiverName":"Receiver \#(sequence)","receiverBank":"Bank \#(sequence % 5)","receiverAccount":"RCV\#(sequence)","amount":\#(1_000 + sequence),"currency":"USD","reference":"bench"}"#
+    }
+}
+
+/// PostgreSQL's own ceiling here: single-row INSERT transactions (each its own durable commit)
+/// from N connections, rows the size of an event.
+struct InsertBaseline {
+    let pool: PostgresPool
+    let clients: Int
+    let seconds: Int
+
+    func run() async throws -> Double {
+        try await pool.withConnection { connection in
+            try connection.execute(script: "DROP TABLE IF EXISTS remit_bench_baseline; CREATE TABLE remit_bench_baseline (id bigserial PRIMARY KEY, payload bytea NOT NULL, at timestamptz NOT NULL DEFAULT now())")
+        }
+        let payload = [UInt8](repeating: 0x61, count: 400)
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let started = ContinuousClock.now
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    try await pool.withConnection { connection in
+                        var count = 0
+                        while ContinuousClock.now < deadline {
+                            try connection.query("INSERT INTO remit_bench_baseline (payload) VALUES ($1)", [payload])
+                            count += 1
+                        }
+                        return count
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = (ContinuousClock.now - started).milliseconds / 1_000
+        try await pool.withConnection { try $0.execute(script: "DROP TABLE remit_bench_baseline") }
+        return Double(counts) / elapsed
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1_000 + Double(attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import RemitPostgres
+import RemitStorage
+
+struct Projections: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Maintain the views built from the log.",
+        subcommands: [Rebuild.self]
+    )
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild every view from position 0, in one transaction (readers see the old views until it commits)."
+        )
+
+        @Option(help: "The region's database (libpq URL). Default: $REMIT_DATABASE_URL.")
+        var databaseURL: String?
+
+        func run() async throws {
+            let pool = PostgresPool(url: try resolveDatabaseURL(databaseURL), connectionsMax: 1, applicationName: "remit projections rebuild")
+            let started = ContinuousClock.now
+            let position: Int64
+            do {
+                position = try await Projector.rebuild(pool: pool) { reached, head in
+                    ProgressBar.draw(done: reached, total: head)
+                }
+            } catch {
+                await pool.close()
+                throw error
+            }
+            await pool.close()
+            let elapsed = ContinuousClock.now - started
+            print("\nrebuilt the views through position \(position) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds])))")
+        }
+    }
+}
+
+/// A one-line progress bar on standard error, redrawn in place.
+enum ProgressBar {
+    static let width = 40
+
+    static func draw(done: Int64, total: Int64) {
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))% \(done)/\(total) events".utf8))
+    }
+}
