@@ -34,6 +34,10 @@ public enum Limits {
     public static let appendLingerMicroseconds = 0
     /// Events the projector applies in one transaction.
     public static let projectorBatchEventsMax = 1_000
+    /// The least time between two projector runs: under load, events gather into larger
+    /// batches instead of one small transaction per append batch. This is also the most the
+    /// views lag behind the log while writes flow.
+    public static let projectorRunIntervalMillisecondsMin: Int64 = 100
     /// How often the projector looks for new events when nobody told it of any.
     public static let projectorPollMilliseconds: Int64 = 250
     /// Page sizes of list endpoints: default and most.

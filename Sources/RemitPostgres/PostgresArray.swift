@@ -13,6 +13,7 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
         case .uuid: PostgresType(rawValue: 2951)
         case .int8: PostgresType(rawValue: 1016)
         case .int4: PostgresType(rawValue: 1007)
+        case .bytea: PostgresType(rawValue: 1001)
         default: preconditionFailure("no array type for \(Element.postgresType)")
         }
     }
@@ -22,10 +23,12 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
     public func postgresBytes() -> [UInt8]? {
         // An empty array has no dimensions at all.
         if elements.isEmpty { return bigEndianBytes(Int32(0)) + bigEndianBytes(Int32(0)) + bigEndianBytes(Element.postgresType.rawValue) }
-        var bytes = bigEndianBytes(Int32(1)) + bigEndianBytes(Int32(0)) + bigEndianBytes(Element.postgresType.rawValue)
+        let encoded = elements.map { $0.postgresBytes() }
+        let hasNulls: Int32 = encoded.contains { $0 == nil } ? 1 : 0
+        var bytes = bigEndianBytes(Int32(1)) + bigEndianBytes(hasNulls) + bigEndianBytes(Element.postgresType.rawValue)
         bytes += bigEndianBytes(Int32(elements.count)) + bigEndianBytes(Int32(1))
-        for element in elements {
-            if let value = element.postgresBytes() {
+        for value in encoded {
+            if let value {
                 bytes += bigEndianBytes(Int32(value.count)) + value
             } else {
                 bytes += bigEndianBytes(Int32(-1))

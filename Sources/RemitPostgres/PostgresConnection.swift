@@ -70,6 +70,61 @@ public final class PostgresConnection: @unchecked Sendable {
         _ = try consume(PQexec(handle, sql), expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
     }
 
+    // MARK: Pipelines
+
+    /// One statement of a pipeline.
+    public struct Statement: Sendable {
+        public var sql: String
+        public var parameters: [any PostgresEncodable]
+        public init(_ sql: String, _ parameters: [any PostgresEncodable] = []) {
+            self.sql = sql
+            self.parameters = parameters
+        }
+    }
+
+    /// Sends every statement, then waits once for all their results (libpq's pipeline mode):
+    /// one network round trip instead of one per statement. If a statement fails, the server
+    /// skips the rest; the first error is thrown. Statements inside an explicit transaction
+    /// leave it aborted on error: the caller rolls back (`rollBack()`).
+    public func pipeline(_ statements: [Statement]) throws(PostgresError) -> [PostgresRows] {
+        precondition(!statements.isEmpty, "an empty pipeline")
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError(code: .unexpectedResult, message: Self.errorMessage(handle))
+        }
+        defer { PQexitPipelineMode(handle) }
+        var sent = 0
+        for statement in statements {
+            let ok = Self.withBoundParameters(statement.parameters) { types, values, lengths, formats in
+                PQsendQueryParams(handle, statement.sql, Int32(statement.parameters.count), types, values, lengths, formats, 1)
+            }
+            guard ok == 1 else { break }
+            sent += 1
+        }
+        let syncSent = PQpipelineSync(handle) == 1
+        var rows: [PostgresRows] = []
+        var firstError: PostgresError?
+        for _ in 0..<sent {
+            do {
+                rows.append(try consume(PQgetResult(handle), expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK]))
+            } catch {
+                firstError = firstError ?? error
+            }
+            // Each statement's results end with a NULL.
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        if syncSent, let sync = PQgetResult(handle) { PQclear(sync) }
+        if sent < statements.count || !syncSent {
+            throw firstError ?? PostgresError(code: .connectionLost, message: Self.errorMessage(handle))
+        }
+        if let firstError { throw firstError }
+        return rows
+    }
+
+    /// Rolls back the open transaction, if any (for callers that manage BEGIN/COMMIT themselves).
+    public func rollBack() {
+        if PQtransactionStatus(handle) != PQTRANS_IDLE { rollBackQuietly() }
+    }
+
     // MARK: Transactions
 
     public enum IsolationLevel: String, Sendable {

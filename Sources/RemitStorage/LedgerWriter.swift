@@ -14,79 +14,95 @@ enum LedgerWriter {
         amountMax: Int64,
         on connection: PostgresConnection
     ) throws -> [Result<LedgerOutcome, DomainError>] {
-        try connection.withTransaction { connection in
-            // 1. Lock the region row: appends in this region now wait for us, and a fence
-            //    (which takes the same lock) can not slip in between the check and the commit.
-            let head = try lockHead(connection)
-
-            // 2. Idempotency keys already in the log, with the stream each created.
-            let keys = commands.compactMap { command -> String? in
-                if case .create(_, _, let metadata) = command { return metadata.idempotencyKey }
-                return nil
-            }
-            var keyed = try existingKeys(keys, connection)
-
-            // 3. The current state of every stream the batch touches, folded from the log.
-            let streamIDs = Set(commands.compactMap { command -> UUID? in
-                if case .create = command { return nil }
-                return command.streamID
-            }).union(keyed.values.map(\.streamID))
-            var streams = try loadStreams(Array(streamIDs), connection)
-
-            // 4. Decide each command in order; accepted ones are sealed onto the chain.
-            var position = head.position, previousHash = head.hash
-            var sealed: [(event: RecordedEvent, idempotencyKey: String?)] = []
-            var outcomes: [Result<LedgerOutcome, DomainError>] = []
-            let at = Date(timeIntervalSince1970: Double(head.nowMicroseconds) / 1_000_000)
-            for command in commands {
-                let decision: Result<(UUID, Int32, LedgerEvent), DomainError>
-                switch command {
-                case .create(let id, let details, let metadata):
-                    if let key = metadata.idempotencyKey, let earlier = keyed[key] {
-                        if earlier.requestHash == metadata.requestHash, let current = streams[earlier.streamID] {
-                            outcomes.append(.success(LedgerOutcome(remittance: current, isRepeat: true, position: nil)))
-                        } else {
-                            outcomes.append(.failure(.idempotencyKeyReused(key)))
-                        }
-                        continue
-                    }
-                    decision = Decider.create(details, amountMax: amountMax).map { (id, 1, $0) }
-                case .amend(let id, let expectedVersion, let changes, _):
-                    decision = Decider.amend(changes, expectedVersion: expectedVersion, current: streams[id], id: id, amountMax: amountMax)
-                        .map { (id, expectedVersion + 1, $0) }
-                case .cancel(let id, let expectedVersion, let reason, _):
-                    decision = Decider.cancel(reason: reason, expectedVersion: expectedVersion, current: streams[id], id: id)
-                        .map { (id, expectedVersion + 1, $0) }
-                }
-                switch decision {
-                case .failure(let error):
-                    outcomes.append(.failure(error))
-                case .success(let (id, version, event)):
-                    position += 1
-                    let recorded = LedgerFormat.seal(
-                        position: position, epoch: head.epoch, streamID: id, streamVersion: version, event: event,
-                        metadata: command.metadata, recordedAtMicroseconds: head.nowMicroseconds, previousHash: previousHash
-                    )
-                    previousHash = recorded.hash
-                    var key: String?
-                    if case .create = command { key = command.metadata.idempotencyKey }
-                    sealed.append((recorded, key))
-                    let state = Decider.apply(event, id: id, version: version, at: at, to: streams[id])!
-                    streams[id] = state
-                    if let key { keyed[key] = (id, command.metadata.requestHash) }
-                    outcomes.append(.success(LedgerOutcome(remittance: state, isRepeat: false, position: position)))
-                }
-            }
-            guard !sealed.isEmpty else { return outcomes }
-
-            // 5. Write the events and move the head, in the same transaction.
-            try insert(sealed, connection)
-            try connection.query(
-                "UPDATE region_state SET head_position = $1, head_hash = $2, updated_at = now()",
-                [position, previousHash]
-            )
-            return outcomes
+        // Two round trips for a batch of creates: (BEGIN, lock, keys), then (INSERT, head, COMMIT).
+        do {
+            return try decideAndWrite(commands, amountMax: amountMax, on: connection)
+        } catch {
+            connection.rollBack()
+            throw error
         }
+    }
+
+    private static func decideAndWrite(
+        _ commands: [LedgerCommand],
+        amountMax: Int64,
+        on connection: PostgresConnection
+    ) throws -> [Result<LedgerOutcome, DomainError>] {
+        // 1. Begin, lock the region row (appends in this region now wait for us, and a fence,
+        //    which takes the same lock, can not slip in between the check and the commit), and
+        //    find the idempotency keys already in the log.
+        let keys = commands.compactMap { command -> String? in
+            if case .create(_, _, let metadata) = command { return metadata.idempotencyKey }
+            return nil
+        }
+        var opening = [PostgresConnection.Statement("BEGIN"), PostgresConnection.Statement(lockHeadSQL)]
+        if !keys.isEmpty { opening.append(.init(existingKeysSQL, [PostgresArray(keys)])) }
+        let opened = try connection.pipeline(opening)
+        let head = try Self.head(from: opened[1], connection)
+        var keyed = keys.isEmpty ? [:] : try existingKeys(from: opened[2])
+
+        // 2. The current state of every stream the batch changes, folded from the log.
+        let streamIDs = Set(commands.compactMap { command -> UUID? in
+            if case .create = command { return nil }
+            return command.streamID
+        }).union(keyed.values.map(\.streamID))
+        var streams = try loadStreams(Array(streamIDs), connection)
+
+        // 3. Decide each command in order; accepted ones are sealed onto the chain.
+        var position = head.position, previousHash = head.hash
+        var sealed: [(event: RecordedEvent, idempotencyKey: String?)] = []
+        var outcomes: [Result<LedgerOutcome, DomainError>] = []
+        let at = Date(timeIntervalSince1970: Double(head.nowMicroseconds) / 1_000_000)
+        for command in commands {
+            let decision: Result<(UUID, Int32, LedgerEvent), DomainError>
+            switch command {
+            case .create(let id, let details, let metadata):
+                if let key = metadata.idempotencyKey, let earlier = keyed[key] {
+                    if earlier.requestHash == metadata.requestHash, let current = streams[earlier.streamID] {
+                        outcomes.append(.success(LedgerOutcome(remittance: current, isRepeat: true, position: nil)))
+                    } else {
+                        outcomes.append(.failure(.idempotencyKeyReused(key)))
+                    }
+                    continue
+                }
+                decision = Decider.create(details, amountMax: amountMax).map { (id, 1, $0) }
+            case .amend(let id, let expectedVersion, let changes, _):
+                decision = Decider.amend(changes, expectedVersion: expectedVersion, current: streams[id], id: id, amountMax: amountMax)
+                    .map { (id, expectedVersion + 1, $0) }
+            case .cancel(let id, let expectedVersion, let reason, _):
+                decision = Decider.cancel(reason: reason, expectedVersion: expectedVersion, current: streams[id], id: id)
+                    .map { (id, expectedVersion + 1, $0) }
+            }
+            switch decision {
+            case .failure(let error):
+                outcomes.append(.failure(error))
+            case .success(let (id, version, event)):
+                position += 1
+                let recorded = LedgerFormat.seal(
+                    position: position, epoch: head.epoch, streamID: id, streamVersion: version, event: event,
+                    metadata: command.metadata, recordedAtMicroseconds: head.nowMicroseconds, previousHash: previousHash
+                )
+                previousHash = recorded.hash
+                var key: String?
+                if case .create = command { key = command.metadata.idempotencyKey }
+                sealed.append((recorded, key))
+                let state = Decider.apply(event, id: id, version: version, at: at, to: streams[id])!
+                streams[id] = state
+                if let key { keyed[key] = (id, command.metadata.requestHash) }
+                outcomes.append(.success(LedgerOutcome(remittance: state, isRepeat: false, position: position)))
+            }
+        }
+
+        // 4. Write the events, move the head and commit: one more round trip.
+        var closing = [PostgresConnection.Statement("COMMIT")]
+        if !sealed.isEmpty {
+            closing.insert(contentsOf: [
+                insertStatement(sealed),
+                .init("UPDATE region_state SET head_position = $1, head_hash = $2, updated_at = now()", [position, previousHash]),
+            ], at: 0)
+        }
+        _ = try connection.pipeline(closing)
+        return outcomes
     }
 
     struct Head {
@@ -96,14 +112,16 @@ enum LedgerWriter {
         let nowMicroseconds: Int64
     }
 
-    /// Locks the region row and checks this region may append. Also reads the database clock,
-    /// so every node of a region stamps events with one clock.
-    static func lockHead(_ connection: PostgresConnection) throws -> Head {
-        let rows = try connection.query("""
-            SELECT region, role, epoch, head_position, head_hash,
-                   (extract(epoch FROM clock_timestamp()) * 1000000)::int8
-            FROM region_state FOR UPDATE
-            """)
+    /// Locks the region row and reads the database clock, so every node of a region stamps
+    /// events with one clock.
+    static let lockHeadSQL = """
+        SELECT region, role, epoch, head_position, head_hash,
+               (extract(epoch FROM clock_timestamp()) * 1000000)::int8
+        FROM region_state FOR UPDATE
+        """
+
+    /// Checks the locked row allows this region to append.
+    static func head(from rows: PostgresRows, _ connection: PostgresConnection) throws -> Head {
         guard let row = rows.first else {
             throw NotWriterError(region: "?", role: "unclaimed", writer: nil)
         }
@@ -127,13 +145,11 @@ enum LedgerWriter {
         return started.writer
     }
 
-    private static func existingKeys(_ keys: [String], _ connection: PostgresConnection) throws -> [String: (streamID: UUID, requestHash: String?)] {
-        guard !keys.isEmpty else { return [:] }
+    static let existingKeysSQL = "SELECT idempotency_key, stream_id, metadata FROM events WHERE idempotency_key = ANY($1)"
+
+    private static func existingKeys(from rows: PostgresRows) throws -> [String: (streamID: UUID, requestHash: String?)] {
         var found: [String: (streamID: UUID, requestHash: String?)] = [:]
-        for row in try connection.query(
-            "SELECT idempotency_key, stream_id, metadata FROM events WHERE idempotency_key = ANY($1)",
-            [PostgresArray(keys)]
-        ) {
+        for row in rows {
             let metadata = try JSONDecoder().decode(EventMetadata.self, from: Data(try row.decode(2, as: [UInt8].self)))
             found[try row.decode(0)] = (try row.decode(1), metadata.requestHash)
         }
@@ -159,21 +175,23 @@ enum LedgerWriter {
         return states
     }
 
-    static let columns = [
-        "position", "epoch", "stream_id", "stream_version", "event_type", "payload", "metadata",
-        "idempotency_key", "recorded_at_us", "hash",
-    ]
-
-    /// COPY, not one INSERT per event: a batch is one round trip. The idempotency key goes in
-    /// its own column (for creates) so that the unique index guards it.
-    static func insert(_ events: [(event: RecordedEvent, idempotencyKey: String?)], _ connection: PostgresConnection) throws {
-        let rows = events.map { event, key -> [any PostgresEncodable] in
+    /// One INSERT for the whole batch: each column travels as one array parameter.
+    static func insertStatement(_ events: [(event: RecordedEvent, idempotencyKey: String?)]) -> PostgresConnection.Statement {
+        .init(
+            """
+            INSERT INTO events (position, epoch, stream_id, stream_version, event_type, payload, metadata,
+                                idempotency_key, recorded_at_us, hash)
+            SELECT * FROM unnest($1::int8[], $2::int8[], $3::uuid[], $4::int4[], $5::text[], $6::bytea[], $7::bytea[],
+                                 $8::text[], $9::int8[], $10::bytea[])
+            """,
             [
-                event.position, event.epoch, event.streamID, event.streamVersion, event.type, event.payload,
-                event.metadata, key, event.recordedAtMicroseconds, event.hash,
+                PostgresArray(events.map(\.event.position)), PostgresArray(events.map(\.event.epoch)),
+                PostgresArray(events.map(\.event.streamID)), PostgresArray(events.map(\.event.streamVersion)),
+                PostgresArray(events.map(\.event.type)), PostgresArray(events.map(\.event.payload)),
+                PostgresArray(events.map(\.event.metadata)), PostgresArray(events.map(\.idempotencyKey)),
+                PostgresArray(events.map(\.event.recordedAtMicroseconds)), PostgresArray(events.map(\.event.hash)),
             ]
-        }
-        try connection.copy(into: "events", columns: columns, rows: rows)
+        )
     }
 
     /// Opens epoch 1 in a fresh writer region: the first event of the log is
@@ -193,7 +211,8 @@ enum LedgerWriter {
             metadata: EventMetadata(actor: "system"), recordedAtMicroseconds: try row.decode(4),
             previousHash: LedgerFormat.genesisHash
         )
-        try insert([(event, nil)], connection)
+        let insert = insertStatement([(event, nil)])
+        try connection.query(insert.sql, insert.parameters)
         try connection.query(
             "UPDATE region_state SET epoch = 1, head_position = 1, head_hash = $1, updated_at = now()", [event.hash]
         )

@@ -38,6 +38,7 @@ public final class Projector: Service, Sendable {
                     } catch {
                         self.logger.error("projecting failed; will retry", metadata: ["error": "\(error)"])
                     }
+                    try? await Task.sleep(for: .milliseconds(Limits.projectorRunIntervalMillisecondsMin))
                 }
                 group.cancelAll()
             }

@@ -191,6 +191,54 @@ struct ConnectionTests {
         }
     }
 
+    @Test("a pipeline answers every statement in one round trip; a failure skips the rest")
+    func pipeline() async throws {
+        try await withFreshPool { pool, _ in
+            try await pool.withConnection { connection in
+                try connection.execute(script: "CREATE TABLE p (n int8 PRIMARY KEY)")
+                let rows = try connection.pipeline([
+                    .init("INSERT INTO p VALUES ($1)", [Int64(1)]),
+                    .init("SELECT n FROM p"),
+                    .init("SELECT $1::text", ["two"]),
+                ])
+                #expect(rows.count == 3)
+                #expect(try rows[1][0].decode(0, as: Int64.self) == 1)
+                #expect(try rows[2][0].decode(0, as: String.self) == "two")
+                let error = #expect(throws: PostgresError.self) {
+                    try connection.pipeline([
+                        .init("BEGIN"),
+                        .init("INSERT INTO p VALUES ($1)", [Int64(2)]),
+                        .init("INSERT INTO p VALUES ($1)", [Int64(1)]),
+                        .init("INSERT INTO p VALUES ($1)", [Int64(3)]),
+                        .init("COMMIT"),
+                    ])
+                }
+                #expect(error?.sqlState == .uniqueViolation)
+                connection.rollBack()
+                #expect(connection.isReusable)
+                #expect(try connection.query("SELECT count(*) FROM p")[0].decode(0, as: Int64.self) == 1)
+            }
+        }
+    }
+
+    @Test("array parameters carry NULLs, bytes and the empty array")
+    func arrays() async throws {
+        try await withFreshPool { pool, _ in
+            try await pool.withConnection { connection in
+                let texts: [String?] = ["a", nil, "c"]
+                let row = try connection.query(
+                    "SELECT array_length($1, 1), $1[2] IS NULL, cardinality($2), $3[2], cardinality($4)",
+                    [PostgresArray(texts), PostgresArray([[UInt8]([1, 2]), [3]]), PostgresArray([Int64(5), 6]), PostgresArray([UUID]())]
+                )[0]
+                #expect(try row.decode(0, as: Int32.self) == 3)
+                #expect(try row.decode(1, as: Bool.self))
+                #expect(try row.decode(2, as: Int32.self) == 2)
+                #expect(try row.decode(3, as: Int64.self) == 6)
+                #expect(try row.decode(4, as: Int32.self) == 0)
+            }
+        }
+    }
+
     @Test("a refused connection is a typed error that does not echo the password")
     func connectionFailure() async throws {
         let error = #expect(throws: PostgresError.self) {
