@@ -37,9 +37,16 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "PostgreSQL port of that region (remit up's default for the first region).")
         var postgresPort = 15432
 
+        @Option(help: "Load generator: wrk (C, light on the CPU the server needs; the default when installed) or swift (in-process).")
+        var generator: String?
+
         func validate() throws {
             guard (1...1_024).contains(clients) else { throw ValidationError("--clients must be 1 to 1024") }
             guard (1...3_600).contains(seconds) else { throw ValidationError("--seconds must be 1 to 3600") }
+            guard generator == nil || generator == "wrk" || generator == "swift" else {
+                throw ValidationError("--generator must be wrk or swift")
+            }
+            if generator == "wrk" && WrkLoad.executable == nil { throw ValidationError("wrk is not installed; run tools/setup") }
         }
 
         func run() async throws {
@@ -51,8 +58,16 @@ struct Bench: AsyncParsableCommand {
             let pool = PostgresPool(url: database, connectionsMax: min(clients, 64), applicationName: "remit bench")
             do {
                 let startPosition = try await headPosition(pool)
-                let api = try await AppendLoad(client: client, url: url, clients: clients, seconds: seconds).run()
+                let useWrk = (generator ?? (WrkLoad.executable == nil ? "swift" : "wrk")) == "wrk"
+                let started = ContinuousClock.now
+                var api = useWrk
+                    ? try WrkLoad(url: url, clients: clients, seconds: seconds).run()
+                    : try await AppendLoad(client: client, url: url, clients: clients, seconds: seconds).run()
+                let elapsed = (ContinuousClock.now - started).milliseconds / 1_000
                 let endPosition = try await headPosition(pool)
+                // Durable creates are what the log gained, whatever the load generator counted.
+                api.perSecond = Double(endPosition - startPosition) / elapsed
+                api.generator = useWrk ? "wrk" : "swift"
                 let batch = try await averageBatch(pool, after: startPosition, through: endPosition)
                 let baseline = try await InsertBaseline(pool: pool, clients: min(clients, 64), seconds: seconds).run()
                 report(api: api, batch: batch, baseline: baseline)
@@ -95,11 +110,11 @@ struct Bench: AsyncParsableCommand {
         private func report(api: AppendLoad.Result, batch: Double, baseline: Double) {
             let ratio = baseline > 0 ? api.perSecond / baseline : 0
             print(String(
-                format: "append: %.0f durable creates/s (%d clients, %d s), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s; ratio %.2fx",
-                api.perSecond, clients, seconds, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline, ratio
+                format: "append: %.0f durable creates/s (%d clients, %d s, %@), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s; ratio %.2fx",
+                api.perSecond, clients, seconds, api.generator, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline, ratio
             ))
             let json: [String: Any] = [
-                "bench": "append", "clients": clients, "seconds": seconds, "createsPerSecond": api.perSecond.rounded(),
+                "bench": "append", "clients": clients, "seconds": seconds, "generator": api.generator, "createsPerSecond": api.perSecond.rounded(),
                 "p50Milliseconds": api.p50Milliseconds, "p99Milliseconds": api.p99Milliseconds, "maxMilliseconds": api.maxMilliseconds,
                 "eventsPerCommit": (batch * 10).rounded() / 10, "errors": api.errors, "insertBaselinePerSecond": baseline.rounded(),
                 "ratio": (ratio * 100).rounded() / 100,
@@ -113,11 +128,12 @@ struct Bench: AsyncParsableCommand {
 /// N clients creating remittances (each with its own idempotency key) as fast as they can.
 struct AppendLoad {
     struct Result {
-        let perSecond: Double
+        var perSecond: Double
         let p50Milliseconds: Double
         let p99Milliseconds: Double
         let maxMilliseconds: Double
         let errors: Int
+        var generator = "swift"
     }
 
     let client: HTTPClient
@@ -172,6 +188,78 @@ struct AppendLoad {
 
     static func body(_ client: Int, _ sequence: Int) -> String {
         #"{"senderName":"Bench Sender \#(client)","senderBank":"Bank \#(client % 7)","senderAccount":"ACC\#(client)","receiverName":"Receiver \#(sequence)","receiverBank":"Bank \#(sequence % 5)","receiverAccount":"RCV\#(sequence)","amount":\#(1_000 + sequence),"currency":"USD","reference":"bench"}"#
+    }
+}
+
+/// The same load from wrk: one request per create, each with a fresh idempotency key made by
+/// a Lua script. wrk is C and uses little of the CPU the server under test needs.
+struct WrkLoad {
+    let url: String
+    let clients: Int
+    let seconds: Int
+
+    static var executable: String? {
+        ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static let script = """
+        -- Every wrk thread has its own Lua state: setup gives each a distinct id, so that no two
+        -- requests share an idempotency key (a shared key would be an idempotent repeat, not a create).
+        local threads = 0
+        function setup(thread)
+          threads = threads + 1
+          thread:set("thread_id", threads)
+        end
+        local run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1000000000))
+        local counter = 0
+        request = function()
+          counter = counter + 1
+          local key = "bench-" .. run .. "-" .. tostring(thread_id) .. "-" .. counter
+          local body = '{"senderName":"Bench Sender","senderBank":"Bank ' .. (counter % 7) .. '","senderAccount":"ACC1",' ..
+            '"receiverName":"Receiver ' .. counter .. '","receiverBank":"Bank ' .. (counter % 5) .. '","receiverAccount":"RCV' .. counter .. '",' ..
+            '"amount":' .. (1000 + counter) .. ',"currency":"USD","reference":"bench"}'
+          return wrk.format("POST", "/api/v1/remittances", {["Content-Type"] = "application/json", ["Idempotency-Key"] = key}, body)
+        end
+        """
+
+    func run() throws -> AppendLoad.Result {
+        let scriptPath = FileManager.default.temporaryDirectory.appendingPathComponent("remit-bench-\(UUID().uuidString).lua").path
+        try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: scriptPath) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable!)
+        process.arguments = ["-t", "2", "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", scriptPath, url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("wrk failed: \(output)") }
+        func latency(_ label: String) -> Double {
+            guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }) else { return 0 }
+            return Self.milliseconds(String(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
+        }
+        // "Latency   7.71ms  2.55ms  39.08ms  77.83%": the fourth field is the maximum.
+        let maximum = output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Latency ") }
+            .map { Self.milliseconds(String($0.split(separator: " ", omittingEmptySubsequences: true)[3])) } ?? 0
+        let failures = output.split(separator: "\n").first { $0.contains("Non-2xx or 3xx responses:") }
+            .flatMap { Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? 0
+        let socketErrors = output.split(separator: "\n").first { $0.contains("Socket errors:") }.map { line in
+            line.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }.reduce(0, +)
+        } ?? 0
+        return AppendLoad.Result(
+            perSecond: 0, p50Milliseconds: latency("50%"), p99Milliseconds: latency("99%"), maxMilliseconds: maximum,
+            errors: failures + socketErrors, generator: "wrk"
+        )
+    }
+
+    /// wrk writes durations as 850.00us, 7.36ms or 1.02s.
+    static func milliseconds(_ text: String) -> Double {
+        for (suffix, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1_000.0), ("m", 60_000.0)] where text.hasSuffix(suffix) {
+            return (Double(text.dropLast(suffix.count)) ?? 0) * scale
+        }
+        return Double(text) ?? 0
     }
 }
 

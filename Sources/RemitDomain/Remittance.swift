@@ -107,11 +107,10 @@ public struct Remittance: Codable, Sendable, Equatable {
 }
 
 extension RemittanceDetails {
-    /// SHA-256 (hex) of the details' canonical JSON: two requests with the same fingerprint
-    /// ask for the same remittance, however their JSON was spaced or ordered.
+    /// SHA-256 (hex) of the details' canonical JSON (which is also their event payload): two
+    /// requests with the same fingerprint ask for the same remittance, however their JSON was
+    /// spaced or ordered.
     public var fingerprint: String {
-        var hasher = SHA256()
-        hasher.update(data: try! CanonicalJSON.encoder().encode(self))
-        return Array(hasher.finalize()).hex
+        Array(SHA256.hash(data: LedgerEvent.remittanceCreated(self).payload())).hex
     }
 }

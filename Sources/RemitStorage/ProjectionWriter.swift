@@ -53,9 +53,8 @@ enum ProjectionWriter {
             deltas.record(before: before, after: next)
             touched[id] = next
         }
-        for row in touched.values where row.isChanged {
-            try row.save(connection)
-        }
+        // In a fixed order, so concurrent projectors would lock rows in the same order.
+        try Row.save(touched.values.filter(\.isChanged).sorted { $0.createdPosition < $1.createdPosition }, connection)
         try deltas.save(connection)
         try connection.query("UPDATE projection_checkpoint SET position = $1 WHERE name = $2", [last, checkpointName])
         return (rows.count, last)
@@ -118,12 +117,16 @@ struct Row {
         return result
     }
 
-    func save(_ connection: PostgresConnection) throws {
-        let r = remittance, d = r.details
+    /// Writes every changed row in one statement: each column travels as one array.
+    static func save(_ rows: [Row], _ connection: PostgresConnection) throws {
+        guard !rows.isEmpty else { return }
+        let remittances = rows.map(\.remittance), details = remittances.map(\.details)
         try connection.query(
             """
-            INSERT INTO remittances (\(Self.columns))
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            INSERT INTO remittances (\(columns))
+            SELECT * FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                 $8::text[], $9::text[], $10::int8[], $11::text[], $12::text[], $13::text[],
+                                 $14::int8[], $15::int8[], $16::int8[])
             ON CONFLICT (id) DO UPDATE SET
                 version = EXCLUDED.version, status = EXCLUDED.status, sender_name = EXCLUDED.sender_name,
                 sender_bank = EXCLUDED.sender_bank, sender_account = EXCLUDED.sender_account,
@@ -133,9 +136,14 @@ struct Row {
                 updated_at_us = EXCLUDED.updated_at_us
             """,
             [
-                r.id, r.version, r.status.rawValue, d.senderName, d.senderBank, d.senderAccount, d.receiverName,
-                d.receiverBank, d.receiverAccount, d.amount, d.currency, d.reference, r.cancellationReason,
-                createdPosition, createdAtMicroseconds, updatedAtMicroseconds,
+                PostgresArray(remittances.map(\.id)), PostgresArray(remittances.map(\.version)),
+                PostgresArray(remittances.map(\.status.rawValue)), PostgresArray(details.map(\.senderName)),
+                PostgresArray(details.map(\.senderBank)), PostgresArray(details.map(\.senderAccount)),
+                PostgresArray(details.map(\.receiverName)), PostgresArray(details.map(\.receiverBank)),
+                PostgresArray(details.map(\.receiverAccount)), PostgresArray(details.map(\.amount)),
+                PostgresArray(details.map(\.currency)), PostgresArray(details.map(\.reference)),
+                PostgresArray(remittances.map(\.cancellationReason)), PostgresArray(rows.map(\.createdPosition)),
+                PostgresArray(rows.map(\.createdAtMicroseconds)), PostgresArray(rows.map(\.updatedAtMicroseconds)),
             ]
         )
     }
