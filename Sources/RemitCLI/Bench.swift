@@ -25,17 +25,10 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Seconds each measurement runs.")
         var seconds = 10
 
-        @Option(help: "The region's database, for the baseline and the batch sizes. Default: the database-url of --region in --data-dir.")
+        @Option(help: "The writer's database, for the baseline and the batch sizes. Default: the first region's in --data-dir.")
         var databaseURL: String?
 
-        @Option(help: "The remit up data directory to read the database URL from.")
-        var dataDir = ".remit"
-
-        @Option(help: "The region whose database to use.")
-        var region = "east"
-
-        @Option(help: "PostgreSQL port of that region (remit up's default for the first region).")
-        var postgresPort = 15432
+        @OptionGroup var stack: StackOptions
 
         @Option(help: "Load generator: wrk (C, light on the CPU the server needs; the default when installed) or swift (in-process).")
         var generator: String?
@@ -50,7 +43,8 @@ struct Bench: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let database = try databaseURL ?? regionDatabaseURL()
+            let database = try databaseURL
+                ?? LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: stack.regionNames()[0], port: stack.postgresPort)
             let client = HTTPClient(
                 eventLoopGroupProvider: .singleton,
                 configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients))
@@ -78,16 +72,6 @@ struct Bench: AsyncParsableCommand {
             }
             await pool.close()
             try await client.shutdown()
-        }
-
-        private func regionDatabaseURL() throws -> String {
-            let path = URL(fileURLWithPath: dataDir).appendingPathComponent("regions/\(region)/database-url").path
-            guard let template = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("no \(path): pass --database-url, or --data-dir of a running remit up")
-            }
-            return template.trimmingCharacters(in: .whitespacesAndNewlines)
-                .replacingOccurrences(of: "{port}", with: String(postgresPort))
-                .replacingOccurrences(of: "{database}", with: "remit")
         }
 
         private func headPosition(_ pool: PostgresPool) async throws -> Int64 {

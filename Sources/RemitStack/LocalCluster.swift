@@ -132,6 +132,17 @@ public struct LocalCluster: Sendable {
     }
 
     private func connectionURL(database: String) throws(StackError) -> String {
+        try Self.connectionURL(urlFile: urlFile, region: region, port: port, database: database)
+    }
+
+    /// The URL of `region`'s database in a data directory made by `remit up`, for tools that
+    /// only need to connect (benchmarks): no server account or PostgreSQL installation needed.
+    public static func databaseURL(dataDirectory: String, region: RegionName, port: Int) throws(StackError) -> String {
+        let urlFile = dataDirectory + "/regions/" + region.rawValue + "/database-url"
+        return try connectionURL(urlFile: urlFile, region: region, port: port, database: databaseName)
+    }
+
+    private static func connectionURL(urlFile: String, region: RegionName, port: Int, database: String) throws(StackError) -> String {
         guard let template = try? String(contentsOfFile: urlFile, encoding: .utf8) else {
             throw StackError("region \(region) has no \(urlFile); its cluster was not made by remit up")
         }
