@@ -36,7 +36,8 @@ public final class Appender: Service, Sendable {
     private let pool: PostgresPool
     private let amountMax: Int64
     private let logger: Logger
-    private let queue = Mutex<(pending: [Pending], statistics: Statistics)>(([], Statistics()))
+    /// Pending commands, figures, and whether the appender stopped (then nothing more is queued).
+    private let queue = Mutex<(pending: [Pending], statistics: Statistics, stopped: Bool)>(([], Statistics(), false))
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
     /// Told the last position after each commit (the projector listens).
@@ -56,13 +57,14 @@ public final class Appender: Service, Sendable {
     /// - Parameter bytes: the size of the request, for the batch's byte bound.
     public func submit(_ command: LedgerCommand, bytes: Int) async throws -> Result<LedgerOutcome, DomainError> {
         try await withCheckedThrowingContinuation { continuation in
-            let accepted = queue.withLock { state in
-                guard state.pending.count < Limits.appendQueueDepthMax else { return false }
+            let refusal = queue.withLock { state -> Failure? in
+                guard !state.stopped else { return .storage("the node is shutting down") }
+                guard state.pending.count < Limits.appendQueueDepthMax else { return .overloaded }
                 state.pending.append(Pending(command: command, bytes: bytes, continuation: continuation))
                 state.statistics.queued = state.pending.count
-                return true
+                return nil
             }
-            guard accepted else { return continuation.resume(throwing: Failure.overloaded) }
+            if let refusal { return continuation.resume(throwing: refusal) }
             ring.yield()
         }
     }
@@ -78,8 +80,16 @@ public final class Appender: Service, Sendable {
                 }
             }
         }
-        // Shutting down: nothing more will be committed; tell whoever still waits.
-        for pending in queue.withLock({ state in defer { state.pending = [] }; return state.pending }) {
+        // Shutting down: nothing more will be committed; tell whoever still waits, and refuse
+        // whatever arrives from now on.
+        let abandoned = queue.withLock { state in
+            defer {
+                state.pending = []
+                state.stopped = true
+            }
+            return state.pending
+        }
+        for pending in abandoned {
             pending.continuation.resume(throwing: Failure.storage("the node is shutting down"))
         }
     }

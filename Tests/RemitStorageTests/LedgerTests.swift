@@ -145,6 +145,17 @@ struct LedgerTests {
         }
     }
 
+    @Test("a stopped appender refuses new commands instead of leaving them waiting")
+    func stoppedAppender() async throws {
+        let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none", connectionsMax: 1)
+        let appender = Appender(pool: pool, amountMax: 100, logger: Logger(label: "test"))
+        let running = Task { try await appender.run() }
+        running.cancel()
+        try await running.value
+        await #expect(throws: Appender.Failure.self) { try await create(appender) }
+        await pool.close()
+    }
+
     @Test("a region that is not the writer can not append, whatever its nodes believe")
     func readerCanNotAppend() async throws {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
