@@ -64,10 +64,17 @@ public enum Validation {
             errors.append(FieldError(field: field, message: "must not be empty"))
         } else if trimmed.count > lengthMax {
             errors.append(FieldError(field: field, message: "must be at most \(lengthMax) characters"))
-        } else if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        } else if containsControlCharacter(trimmed) {
             errors.append(FieldError(field: field, message: "must not contain control characters"))
         }
         return trimmed
+    }
+
+    /// Unicode's control characters (category Cc). Printable ASCII, the usual case, is answered
+    /// from the bytes without looking up Unicode properties.
+    static func containsControlCharacter(_ text: String) -> Bool {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return false }
+        return text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     private static func amount(_ value: Int64, amountMax: Int64, _ errors: inout [FieldError]) {
@@ -89,7 +96,7 @@ public enum Validation {
         let trimmed = value.trimmingWhitespace()
         if trimmed.count > referenceLengthMax {
             errors.append(FieldError(field: "reference", message: "must be at most \(referenceLengthMax) characters"))
-        } else if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        } else if containsControlCharacter(trimmed) {
             errors.append(FieldError(field: "reference", message: "must not contain control characters"))
         }
         return trimmed.isEmpty ? nil : trimmed
@@ -99,6 +106,10 @@ public enum Validation {
 extension String {
     /// Without leading and trailing white space (Unicode's definition), without Foundation.
     func trimmingWhitespace() -> String {
+        // The usual case: printable ASCII that starts and ends with something other than a space.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return self
+        }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
             let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
