@@ -44,16 +44,40 @@ public enum LedgerEvent: Sendable, Equatable {
         }
     }
 
-    /// The payload's bytes as stored and hashed.
+    /// The payload's bytes as stored and hashed: the fields as JSON with sorted keys, absent
+    /// optionals left out, no insignificant white space: one value has one encoding.
     public func payload() -> [UInt8] {
-        let encoder = CanonicalJSON.encoder()
-        // Encoding plain value types to JSON can not fail.
-        return switch self {
-        case .epochStarted(let event): Array(try! encoder.encode(event))
-        case .remittanceCreated(let details): Array(try! encoder.encode(details))
-        case .remittanceAmended(let changes): Array(try! encoder.encode(changes))
-        case .remittanceCancelled(let event): Array(try! encoder.encode(event))
+        var writer = JSONObjectWriter()
+        switch self {
+        case .epochStarted(let event):
+            writer.field("afterPosition", event.afterPosition)
+            writer.field("epoch", event.epoch)
+            writer.field("previousHash", event.previousHash)
+            writer.field("writer", event.writer)
+        case .remittanceCreated(let d):
+            writer.field("amount", d.amount)
+            writer.field("currency", d.currency)
+            writer.field("receiverAccount", d.receiverAccount)
+            writer.field("receiverBank", d.receiverBank)
+            writer.field("receiverName", d.receiverName)
+            writer.field("reference", d.reference)
+            writer.field("senderAccount", d.senderAccount)
+            writer.field("senderBank", d.senderBank)
+            writer.field("senderName", d.senderName)
+        case .remittanceAmended(let c):
+            writer.field("amount", c.amount)
+            writer.field("currency", c.currency)
+            writer.field("receiverAccount", c.receiverAccount)
+            writer.field("receiverBank", c.receiverBank)
+            writer.field("receiverName", c.receiverName)
+            writer.field("reference", c.reference)
+            writer.field("senderAccount", c.senderAccount)
+            writer.field("senderBank", c.senderBank)
+            writer.field("senderName", c.senderName)
+        case .remittanceCancelled(let event):
+            writer.field("reason", event.reason)
         }
+        return writer.finished()
     }
 
     public struct UnknownEvent: Error, CustomStringConvertible {
@@ -96,17 +120,13 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         self.requestHash = requestHash
     }
 
+    /// The metadata's bytes as stored and hashed (sorted keys, absent optionals left out).
     public func bytes() -> [UInt8] {
-        Array(try! CanonicalJSON.encoder().encode(self))
-    }
-}
-
-/// JSON with sorted keys, no insignificant white space and unescaped slashes: one value has
-/// one encoding, so what we hash can be re-derived.
-public enum CanonicalJSON {
-    public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
+        var writer = JSONObjectWriter()
+        writer.field("actor", actor)
+        writer.field("idempotencyKey", idempotencyKey)
+        writer.field("requestHash", requestHash)
+        writer.field("requestID", requestID)
+        return writer.finished()
     }
 }
