@@ -78,6 +78,42 @@ struct LedgerTests {
         }
     }
 
+    @Test("two nodes of one region (two appenders, two pools) append safely side by side")
+    func twoNodes() async throws {
+        try await withLedger { pool, appender in
+            let url = try await currentDatabaseURL(pool)
+            let otherPool = PostgresPool(url: url, connectionsMax: 2, applicationName: "second node")
+            let other = Appender(pool: otherPool, amountMax: 1_000_000_000, logger: Logger(label: "second"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await other.run() }
+                try await withThrowingTaskGroup(of: Void.self) { writers in
+                    for index in 0..<20 {
+                        let target = index % 2 == 0 ? appender : other
+                        writers.addTask {
+                            for round in 0..<10 { _ = try await create(target, key: "node-\(index)-\(round)").get() }
+                        }
+                    }
+                    // The same keys again, through the other node: repeats, never second remittances.
+                    try await writers.waitForAll()
+                    for index in 0..<20 {
+                        let target = index % 2 == 0 ? other : appender
+                        writers.addTask {
+                            let outcome = try await create(target, key: "node-\(index)-0").get()
+                            #expect(outcome.isRepeat)
+                        }
+                    }
+                    try await writers.waitForAll()
+                }
+                group.cancelAll()
+            }
+            await otherPool.close()
+            let events = try await allEvents(pool)
+            #expect(events.count == 201)
+            #expect(events.map(\.position) == Array(1...201))
+            #expect((try? LedgerFormat.verify(events, previousPosition: 0, previousHash: LedgerFormat.genesisHash, previousEpoch: 0).get()) != nil)
+        }
+    }
+
     @Test("the database refuses UPDATE, DELETE and TRUNCATE on the log")
     func immutable() async throws {
         try await withLedger { pool, appender in
