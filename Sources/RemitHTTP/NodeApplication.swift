@@ -21,6 +21,8 @@ public struct NodeConfiguration: Sendable {
 /// The routes of a region node. Split from `buildNodeApplication` so tests can drive the router alone.
 public func buildNodeRouter(node: RegionNode, api: LedgerAPI, recorder: RouteRecorder? = nil) -> Router<BasicRequestContext> {
     let router = Router()
+    // Outermost, so that problems made by the next one carry the headers too.
+    router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ProblemMiddleware())
     addLedgerRoutes(to: router, api: api, recorder: recorder)
     router.route(.get, "/healthz", recorder) { _, _ in

@@ -21,6 +21,7 @@ public struct RouterRequestContext: RequestContext {
 /// proxied to the active region.
 public func buildRouterRouter(checker: HealthChecker, client: HTTPClient) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
+    router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ProblemMiddleware())
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }
     router.get("/readyz") { _, _ in

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import RemitCore
@@ -72,6 +73,22 @@ struct NodeTests {
                 }
             }
         }
+    }
+
+    @Test("every response carries the security headers, errors included, and no CORS header")
+    func securityHeaders() async throws {
+        let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1", connectionsMax: 1)
+        try await TestNode(pool: pool).test { client in
+            for uri in ["/healthz", "/readyz", "/nothing", "/api/v1/openapi.json"] {
+                let response = try await client.execute(uri: uri, method: .get, headers: [HTTPField.Name("Origin")!: "https://evil.example"])
+                #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true, "\(uri)")
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", "\(uri)")
+                #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer", "\(uri)")
+                #expect(response.headers[.cacheControl] == "no-store", "\(uri)")
+                #expect(response.headers[.accessControlAllowOrigin] == nil, "\(uri)")
+            }
+        }
+        await pool.close()
     }
 
     @Test("an unknown route is a problem+json 404")
