@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RemitCore
+import RemitDomain
 import RemitPostgres
 import RemitStorage
 import RemitTestSupport
@@ -82,7 +83,19 @@ struct RouterTests {
                     try await routerClient.execute(uri: "/api/v1/remittances?limit=5", method: .get) { response in
                         #expect(response.status == .ok)
                         #expect(String(buffer: response.body) == #"{"items":[]}"#)
+                        #expect(response.headers[.cacheControl] == "no-store")
                     }
+                    // A create through the router reaches the node with the client's request id,
+                    // which the event records.
+                    let created = try await routerClient.execute(
+                        uri: "/api/v1/remittances", method: .post,
+                        headers: [.contentType: "application/json", RequestID.header: "trace-42"],
+                        body: ByteBuffer(string: createBody)
+                    )
+                    #expect(created.status == .created)
+                    let events = try await LedgerReader(pool: pool).events(after: 0, limit: 10)
+                    let metadata = try JSONDecoder().decode(EventMetadata.self, from: Data(try #require(events.last).metadata))
+                    #expect(metadata.requestID == "trace-42")
                     // The node's own problem+json comes back through the router unchanged.
                     try await routerClient.execute(uri: "/api/v1/nothing", method: .get) { response in
                         #expect(response.status == .notFound)
