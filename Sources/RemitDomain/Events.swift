@@ -54,30 +54,27 @@ public enum LedgerEvent: Sendable, Equatable {
             writer.field("epoch", event.epoch)
             writer.field("previousHash", event.previousHash)
             writer.field("writer", event.writer)
-        case .remittanceCreated(let d):
-            writer.field("amount", d.amount)
-            writer.field("currency", d.currency)
-            writer.field("receiverAccount", d.receiverAccount)
-            writer.field("receiverBank", d.receiverBank)
-            writer.field("receiverName", d.receiverName)
-            writer.field("reference", d.reference)
-            writer.field("senderAccount", d.senderAccount)
-            writer.field("senderBank", d.senderBank)
-            writer.field("senderName", d.senderName)
-        case .remittanceAmended(let c):
-            writer.field("amount", c.amount)
-            writer.field("currency", c.currency)
-            writer.field("receiverAccount", c.receiverAccount)
-            writer.field("receiverBank", c.receiverBank)
-            writer.field("receiverName", c.receiverName)
-            writer.field("reference", c.reference)
-            writer.field("senderAccount", c.senderAccount)
-            writer.field("senderBank", c.senderBank)
-            writer.field("senderName", c.senderName)
+        case .remittanceCreated(let details):
+            Self.write(RemittanceChanges(every: details), to: &writer)
+        case .remittanceAmended(let changes):
+            Self.write(changes, to: &writer)
         case .remittanceCancelled(let event):
             writer.field("reason", event.reason)
         }
         return writer.finished()
+    }
+
+    /// The remittance fields that are set, in key order.
+    private static func write(_ c: RemittanceChanges, to writer: inout JSONObjectWriter) {
+        writer.field("amount", c.amount)
+        writer.field("currency", c.currency)
+        writer.field("receiverAccount", c.receiverAccount)
+        writer.field("receiverBank", c.receiverBank)
+        writer.field("receiverName", c.receiverName)
+        writer.field("reference", c.reference)
+        writer.field("senderAccount", c.senderAccount)
+        writer.field("senderBank", c.senderBank)
+        writer.field("senderName", c.senderName)
     }
 
     public struct UnknownEvent: Error, CustomStringConvertible {

@@ -60,6 +60,16 @@ public struct RemittanceChanges: Codable, Sendable, Equatable {
         self.reference = reference
     }
 
+    /// Every field of `details` as set (the reference only when there is one).
+    init(every details: RemittanceDetails) {
+        self.init(
+            senderName: details.senderName, senderBank: details.senderBank, senderAccount: details.senderAccount,
+            receiverName: details.receiverName, receiverBank: details.receiverBank,
+            receiverAccount: details.receiverAccount, amount: details.amount, currency: details.currency,
+            reference: details.reference
+        )
+    }
+
     public var isEmpty: Bool { self == RemittanceChanges() }
 
     /// `details` with these changes laid over it.
