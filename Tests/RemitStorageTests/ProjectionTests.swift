@@ -91,6 +91,38 @@ struct ProjectionTests {
         }
     }
 
+    @Test("readers see the old views while a rebuild runs, not an empty or blocked table")
+    func readersDuringRebuild() async throws {
+        try await withLedger { pool, appender in
+            try await makeHistory(appender, count: 10)
+            try await Projector(pool: pool, logger: Logger(label: "test")).catchUp()
+            let before = try await LedgerReader(pool: pool).dashboard()
+            let (reached, proceed) = AsyncStream.makeStream(of: Void.self)
+            let gate = Gate()
+            async let rebuilt = Projector.rebuild(pool: pool) { position, _ in
+                // Hold the rebuild open (views deleted, not yet rebuilt) until the reader has read.
+                if position == 0 {
+                    proceed.yield()
+                    gate.wait()
+                }
+            }
+            var iterator = reached.makeAsyncIterator()
+            await iterator.next()
+            // A reader blocked by the rebuild would wait for ever: give it 5 s, then let the rebuild go.
+            let during = try await withThrowingTaskGroup(of: Dashboard?.self) { group in
+                group.addTask { try await LedgerReader(pool: pool).dashboard() }
+                group.addTask { try await Task.sleep(for: .seconds(5)); return nil }
+                let first = try await group.next()!
+                gate.open()
+                group.cancelAll()
+                return first
+            }
+            _ = try await rebuilt
+            #expect(during == before, "the read during the rebuild was blocked or saw other views")
+            #expect(try await LedgerReader(pool: pool).dashboard() == before)
+        }
+    }
+
     @Test("rebuilding from position 0 gives byte for byte the live views")
     func rebuildEqualsLive() async throws {
         try await withLedger { pool, appender in
@@ -107,6 +139,14 @@ struct ProjectionTests {
             #expect(reports.last?.0 == position && reports.last?.1 == position)
         }
     }
+}
+
+/// A one-shot gate a pool thread can block on until a test task opens it.
+final class Gate: @unchecked Sendable {
+    // A semaphore is thread-safe; the class only holds it.
+    private let semaphore = DispatchSemaphore(value: 0)
+    func wait() { semaphore.wait() }
+    func open() { semaphore.signal() }
 }
 
 final class ProgressLog: @unchecked Sendable {
