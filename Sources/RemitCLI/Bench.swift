@@ -63,8 +63,10 @@ struct Bench: AsyncParsableCommand {
                 api.perSecond = Double(endPosition - startPosition) / elapsed
                 api.generator = useWrk ? "wrk" : "swift"
                 let batch = try await averageBatch(pool, after: startPosition, through: endPosition)
+                let refusedCeiling = useWrk
+                    ? try WrkLoad(url: url, clients: clients, seconds: seconds, script: WrkLoad.refusedCreateScript).run().perSecond : nil
                 let baseline = try await InsertBaseline(pool: pool, clients: min(clients, 64), seconds: seconds).run()
-                report(api: api, batch: batch, baseline: baseline)
+                report(api: api, batch: batch, baseline: baseline, refusedCeiling: refusedCeiling)
             } catch {
                 await pool.close()
                 try? await client.shutdown()
@@ -91,18 +93,19 @@ struct Bench: AsyncParsableCommand {
             }
         }
 
-        private func report(api: AppendLoad.Result, batch: Double, baseline: Double) {
+        private func report(api: AppendLoad.Result, batch: Double, baseline: Double, refusedCeiling: Double?) {
             let ratio = baseline > 0 ? api.perSecond / baseline : 0
             print(String(
                 format: "append: %.0f durable creates/s (%d clients, %d s, %@), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s; ratio %.2fx",
                 api.perSecond, clients, seconds, api.generator, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline, ratio
-            ))
-            let json: [String: Any] = [
+            ) + (refusedCeiling.map { String(format: "; the node answers refused creates (422, no database) at %.0f req/s", $0) } ?? ""))
+            var json: [String: Any] = [
                 "bench": "append", "clients": clients, "seconds": seconds, "generator": api.generator, "createsPerSecond": api.perSecond.rounded(),
                 "p50Milliseconds": api.p50Milliseconds, "p99Milliseconds": api.p99Milliseconds, "maxMilliseconds": api.maxMilliseconds,
                 "eventsPerCommit": (batch * 10).rounded() / 10, "errors": api.errors, "insertBaselinePerSecond": baseline.rounded(),
                 "ratio": (ratio * 100).rounded() / 100,
             ]
+            if let refusedCeiling { json["refusedCreatesPerSecond"] = refusedCeiling.rounded() }
             let data = try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
@@ -181,12 +184,22 @@ struct WrkLoad {
     let url: String
     let clients: Int
     let seconds: Int
+    var script = WrkLoad.createScript
 
     static var executable: String? {
         ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static let script = """
+    /// The same route with a body the node refuses at once (422: no queue, no database): the
+    /// node's own HTTP ceiling for this route on this machine, measured for comparison.
+    static let refusedCreateScript = """
+        wrk.method = "POST"
+        wrk.body = '{"senderName":"Bench Sender"}'
+        wrk.headers["Content-Type"] = "application/json"
+        request = function() return wrk.format(nil, "/api/v1/remittances") end
+        """
+
+    static let createScript = """
         -- Every wrk thread has its own Lua state: setup gives each a distinct id, so that no two
         -- requests share an idempotency key (a shared key would be an idempotent repeat, not a create).
         local threads = 0
@@ -208,7 +221,7 @@ struct WrkLoad {
 
     func run() throws -> AppendLoad.Result {
         let scriptPath = FileManager.default.temporaryDirectory.appendingPathComponent("remit-bench-\(UUID().uuidString).lua").path
-        try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: scriptPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable!)
@@ -232,8 +245,10 @@ struct WrkLoad {
         let socketErrors = output.split(separator: "\n").first { $0.contains("Socket errors:") }.map { line in
             line.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }.reduce(0, +)
         } ?? 0
+        let requests = output.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }
+            .flatMap { Double($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? 0
         return AppendLoad.Result(
-            perSecond: 0, p50Milliseconds: latency("50%"), p99Milliseconds: latency("99%"), maxMilliseconds: maximum,
+            perSecond: requests, p50Milliseconds: latency("50%"), p99Milliseconds: latency("99%"), maxMilliseconds: maximum,
             errors: failures + socketErrors, generator: "wrk"
         )
     }
