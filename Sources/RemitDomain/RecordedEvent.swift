@@ -30,10 +30,6 @@ public struct RecordedEvent: Sendable, Equatable {
         self.hash = hash
     }
 
-    public var recordedAt: Date {
-        Date(timeIntervalSince1970: Double(recordedAtMicroseconds) / 1_000_000)
-    }
-
     public func event() throws(LedgerEvent.UnknownEvent) -> LedgerEvent {
         try LedgerEvent.decode(type: type, payload: payload)
     }

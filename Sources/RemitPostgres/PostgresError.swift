@@ -70,23 +70,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// A SQLSTATE error code (PostgreSQL manual, appendix A). Only the ones Remit acts on are named.
+/// A SQLSTATE error code (PostgreSQL manual, appendix A). Only the ones Remit checks are named.
 public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
     public static let uniqueViolation = SQLState(rawValue: "23505")
-    public static let foreignKeyViolation = SQLState(rawValue: "23503")
     public static let checkViolation = SQLState(rawValue: "23514")
-    public static let notNullViolation = SQLState(rawValue: "23502")
     public static let syntaxError = SQLState(rawValue: "42601")
-    public static let undefinedTable = SQLState(rawValue: "42P01")
-    public static let serializationFailure = SQLState(rawValue: "40001")
-    public static let deadlockDetected = SQLState(rawValue: "40P01")
-    public static let raiseException = SQLState(rawValue: "P0001")
-    public static let queryCanceled = SQLState(rawValue: "57014")
-    public static let adminShutdown = SQLState(rawValue: "57P01")
-    public static let duplicateDatabase = SQLState(rawValue: "42P04")
 
     /// Class 23: the command broke an integrity constraint.
     public var isIntegrityViolation: Bool { rawValue.hasPrefix("23") }

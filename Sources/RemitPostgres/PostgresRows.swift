@@ -21,9 +21,6 @@ public struct PostgresRows: Sendable {
         return PostgresRow(rows: self, row: row)
     }
 
-    /// The first row, if any.
-    public var first: PostgresRow? { isEmpty ? nil : self[0] }
-
     func columnIndex(named name: String) -> Int? {
         columns.firstIndex { $0.name == name }
     }

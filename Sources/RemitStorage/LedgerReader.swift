@@ -49,12 +49,6 @@ public struct LedgerReader: Sendable {
         self.pool = pool
     }
 
-    public func remittance(_ id: UUID) async throws -> Remittance? {
-        try await pool.withConnection { connection in
-            try connection.query("SELECT \(Row.columns) FROM remittances WHERE id = $1", [id]).first.map { try Row(from: $0).remittance }
-        }
-    }
-
     /// The current state folded from the log itself: what a client that just wrote should see,
     /// even before the projector caught up.
     public func remittanceFromLog(_ id: UUID) async throws -> Remittance? {
