@@ -20,16 +20,26 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
+    @Option(help: "Requests per second one client address may make, sustained.")
+    var rateLimit: Double = Limits.routerRequestsPerSecondPerAddress
+
+    @Option(help: "Requests one client address may make at once.")
+    var rateBurst: Double = Limits.routerBurstPerAddress
+
     @Option(help: .hidden)
     var parentPid: Int32?
 
     func validate() throws {
         _ = try parsedRegions()
+        guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
     }
 
     func run() async throws {
         let logger = Logger(label: "remit.router")
-        let configuration = RouterConfiguration(host: host, port: port, regions: try parsedRegions())
+        let configuration = RouterConfiguration(
+            host: host, port: port, regions: try parsedRegions(),
+            requestsPerSecondPerAddress: rateLimit, burstPerAddress: rateBurst
+        )
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let app = buildRouterApplication(configuration: configuration, client: client, logger: logger)
         logger.info("routing", metadata: ["address": "\(host):\(port)"])

@@ -59,6 +59,15 @@ public enum Limits {
     /// How long the router waits for a region's answer to a proxied request.
     public static let proxyTimeoutMilliseconds: Int64 = 30_000
 
+    // MARK: Rate limits
+
+    /// Requests per second the router lets one client address make, sustained…
+    public static let routerRequestsPerSecondPerAddress: Double = 1_000
+    /// …and at once.
+    public static let routerBurstPerAddress: Double = 2_000
+    /// Client addresses the router tracks at most; idle ones are forgotten first.
+    public static let rateLimitAddressesMax = 10_000
+
     // MARK: Router health checks
 
     /// How often the router asks each region whether it is ready.

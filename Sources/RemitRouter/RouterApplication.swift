@@ -19,10 +19,11 @@ public struct RouterRequestContext: RequestContext {
 
 /// The router's routes: its own `/healthz` and `/readyz`, a view of the regions, and `/api/…`
 /// proxied to the active region.
-public func buildRouterRouter(checker: HealthChecker, client: HTTPClient) -> Router<RouterRequestContext> {
+public func buildRouterRouter(checker: HealthChecker, client: HTTPClient, limiter: RateLimiter) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ProblemMiddleware())
+    router.middlewares.add(RateLimitMiddleware(limiter: limiter))
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }
     router.get("/readyz") { _, _ in
         guard let active = checker.active else { throw noActiveRegion(checker.regions) }
@@ -61,7 +62,10 @@ public func buildRouterApplication(
 ) -> some ApplicationProtocol {
     let checker = HealthChecker(configuration: configuration, client: client, logger: logger)
     return Application(
-        router: buildRouterRouter(checker: checker, client: client),
+        router: buildRouterRouter(
+            checker: checker, client: client,
+            limiter: RateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress)
+        ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),
         services: [checker],
         logger: logger

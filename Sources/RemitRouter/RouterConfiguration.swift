@@ -18,14 +18,21 @@ public struct RouterConfiguration: Sendable {
     public var regions: [Region]
     public var healthCheckIntervalMilliseconds: Int64
     public var healthCheckTimeoutMilliseconds: Int64
+    /// Requests per second one client address may make through the router, sustained and at once.
+    public var requestsPerSecondPerAddress: Double
+    public var burstPerAddress: Double
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
         regions: [Region],
         healthCheckIntervalMilliseconds: Int64 = Limits.healthCheckIntervalMilliseconds,
-        healthCheckTimeoutMilliseconds: Int64 = Limits.healthCheckTimeoutMilliseconds
+        healthCheckTimeoutMilliseconds: Int64 = Limits.healthCheckTimeoutMilliseconds,
+        requestsPerSecondPerAddress: Double = Limits.routerRequestsPerSecondPerAddress,
+        burstPerAddress: Double = Limits.routerBurstPerAddress
     ) {
+        self.requestsPerSecondPerAddress = requestsPerSecondPerAddress
+        self.burstPerAddress = burstPerAddress
         self.host = host
         self.port = port
         self.regions = regions

@@ -46,6 +46,37 @@ struct RouterTests {
         #expect(RequestID.sanitize(String(repeating: "x", count: 129)).count == 36)
     }
 
+    @Test("a client over its rate gets 429 with Retry-After, health checks never do, and it recovers")
+    func rateLimit() async throws {
+        let configuration = RouterConfiguration(regions: [.init(name: Self.east, url: "http://127.0.0.1:1")])
+        let checker = HealthChecker(configuration: configuration, client: HTTPClient.shared, logger: Logger(label: "test"))
+        let limiter = RateLimiter(requestsPerSecond: 4, burst: 2)
+        let router = Application(router: buildRouterRouter(checker: checker, client: HTTPClient.shared, limiter: limiter))
+        try await router.test(.router) { client in
+            for _ in 0..<2 {
+                let response = try await client.execute(uri: "/router/regions", method: .get)
+                #expect(response.status == .ok)
+            }
+            let limited = try await client.execute(uri: "/router/regions", method: .get)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] == "1")
+            #expect(try RemitJSON.decoder().decode(Problem.self, from: Data(buffer: limited.body)).type == "urn:remit:problem:rate-limited")
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await client.execute(uri: "/router/regions", method: .get).status == .ok)
+        }
+    }
+
+    @Test("the limiter remembers a bounded number of addresses")
+    func limiterBound() {
+        let limiter = RateLimiter(requestsPerSecond: 1, burst: 1, addressesMax: 3)
+        for address in ["a", "b", "c"] { #expect(limiter.take(address, nowNanoseconds: 0) == .allowed) }
+        #expect(limiter.take("a", nowNanoseconds: 0) == .limited(retryAfterSeconds: 1))
+        // A fourth address while all three are busy: the table is cleared, not grown.
+        #expect(limiter.take("d", nowNanoseconds: 0) == .allowed)
+        #expect(limiter.take("a", nowNanoseconds: 0) == .allowed, "forgotten, so a fresh bucket")
+    }
+
     @Test("proxies /api to the ready writer over real HTTP, and says 503 when there is none")
     func proxiesToActiveRegion() async throws {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
@@ -69,7 +100,7 @@ struct RouterTests {
                     .init(name: Self.west, url: "http://127.0.0.1:1"),
                 ])
                 let checker = HealthChecker(configuration: configuration, client: client, logger: Logger(label: "test.router"))
-                let router = Application(router: buildRouterRouter(checker: checker, client: client))
+                let router = Application(router: buildRouterRouter(checker: checker, client: client, limiter: RateLimiter(requestsPerSecond: 1_000, burst: 1_000)))
                 try await router.test(.router) { routerClient in
                     // Before any health check, no region is known to be ready.
                     try await routerClient.execute(uri: "/api/v1/remittances", method: .get) { response in
