@@ -56,6 +56,9 @@ public enum Limits {
 
     /// The largest request body a node or the router reads into memory.
     public static let httpRequestBodyBytesMax = 1024 * 1024
+    /// How long a client connection may stay silent (no bytes either way) before the node or
+    /// router closes it: idle or stalled clients do not hold connections for ever.
+    public static let httpIdleTimeoutSeconds: Int64 = 30
     /// How long the router waits for a region's answer to a proxied request.
     public static let proxyTimeoutMilliseconds: Int64 = 30_000
 

@@ -10,11 +10,17 @@ public struct NodeConfiguration: Sendable {
     public var port: Int
     /// The largest amount one remittance may carry, in minor units.
     public var amountMax: Int64
+    /// Silent connections are closed after this long.
+    public var idleTimeoutSeconds: Int64
 
-    public init(host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax,
+        idleTimeoutSeconds: Int64 = Limits.httpIdleTimeoutSeconds
+    ) {
         self.host = host
         self.port = port
         self.amountMax = amountMax
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }
 
@@ -52,6 +58,7 @@ public func buildNodeApplication(
     )
     return Application(
         router: buildNodeRouter(node: node, api: api),
+        server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "remit-\(node.region)"

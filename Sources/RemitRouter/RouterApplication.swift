@@ -66,6 +66,7 @@ public func buildRouterApplication(
             checker: checker, client: client,
             limiter: RateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress)
         ),
+        server: .http1(configuration: .init(idleTimeout: .seconds(Limits.httpIdleTimeoutSeconds))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),
         services: [checker],
         logger: logger
