@@ -138,7 +138,7 @@ check "no child of the last run is left" no_children_left "$last_pid"
 # Secrets: the clusters' passwords appear in no log and in nothing remit up printed.
 password=$(sed -E 's|^postgresql://[^:]+:([^@]+)@.*|\1|' "$data/regions/east/database-url")
 password_leaked() { grep -rqF -- "$password" "$data/up.out" "$data/logs" "$data"/regions/*/postgres.log; }
-check "the cluster password can be read from its 0600 database-url file" test -n "$password"
+check "the cluster password sits in a 0600 database-url file" test -n "$password" -a "$(stat -c %a "$data/regions/east/database-url")" = 600
 check "and it appears in no log and nothing remit up printed" eval '! password_leaked'
 
 echo "$passed passed, $failed failed"
