@@ -7,6 +7,10 @@ import RemitPostgres
 ///     <data-dir>/regions/<region>/pgdata          the cluster (owned by the server account)
 ///     <data-dir>/regions/<region>/postgres.log    the server's log
 ///     <data-dir>/regions/<region>/database-url    how to connect, with the password (mode 0600)
+///
+/// When we are root and the server account can not enter the data directory (under /root,
+/// say), `pgdata` and `postgres.log` live in `/var/lib/remit/clusters/<id>/<region>` instead,
+/// which `<data-dir>/regions/<region>/server` links to.
 public struct LocalCluster: Sendable {
     public static let databaseName = "remit"
     public static let superuserName = "remit"
@@ -25,8 +29,15 @@ public struct LocalCluster: Sendable {
         self.account = account
     }
 
-    public var clusterDirectory: String { directory + "/pgdata" }
-    public var logFile: String { directory + "/postgres.log" }
+    /// Where the server's own files are: the region directory, or where its `server` link points.
+    var serverDirectory: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/server")) ?? directory
+    }
+
+    public var clusterDirectory: String { serverDirectory + "/pgdata" }
+    public var logFile: String { serverDirectory + "/postgres.log" }
+
+    static let outsideRoot = "/var/lib/remit/clusters"
     var urlFile: String { directory + "/database-url" }
 
     /// The URL of the region's database, with its password: pass it to children through the
@@ -40,13 +51,16 @@ public struct LocalCluster: Sendable {
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: clusterDirectory + "/PG_VERSION") { return }
         try createDirectory(directory, mode: 0o755)
-        try account.checkCanReach(directory)
+        if !account.canReach(serverDirectory) {
+            try placeServerFilesOutside()
+        }
+        try account.checkCanReach(serverDirectory)
         try createDirectory(clusterDirectory, mode: 0o700)
         try account.own(clusterDirectory)
 
         let password = Self.randomPassword()
         // initdb reads the password from a file; it lives only as long as initdb runs.
-        let passwordFile = directory + "/initdb-password"
+        let passwordFile = serverDirectory + "/initdb-password"
         try write(password, to: passwordFile, mode: 0o600)
         try account.own(passwordFile)
         defer { try? fileManager.removeItem(atPath: passwordFile) }
@@ -76,6 +90,20 @@ public struct LocalCluster: Sendable {
             "postgresql://\(Self.superuserName):\(password)@127.0.0.1:{port}/{database}\n",
             to: urlFile, mode: 0o600
         )
+    }
+
+    /// Gives the server its own directory where it can reach it, linked from the region directory.
+    private func placeServerFilesOutside() throws(StackError) {
+        guard account.name != nil else {
+            throw StackError("can not reach \(directory) as the PostgreSQL server's account")
+        }
+        let home = Self.outsideRoot + "/" + UUID().uuidString.lowercased() + "/" + region.rawValue
+        try createDirectory(home, mode: 0o755)
+        do {
+            try FileManager.default.createSymbolicLink(atPath: directory + "/server", withDestinationPath: home)
+        } catch {
+            throw StackError("can not link \(directory)/server to \(home): \(error.localizedDescription)")
+        }
     }
 
     /// Starts the cluster. A server left running by an earlier run that died is stopped first,

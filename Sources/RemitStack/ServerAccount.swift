@@ -64,12 +64,17 @@ public struct ServerAccount: Sendable {
         }
     }
 
+    /// True when this account can enter `directory` (every parent searchable by it).
+    func canReach(_ directory: String) -> Bool {
+        guard name != nil else { return true }
+        return (try? run("/usr/bin/test", ["-x", directory]))?.status == 0
+    }
+
     /// Checks that this account can reach `directory` (every parent must be searchable by it),
     /// so that a data directory under, say, /root fails with a clear reason, not deep in initdb.
     func checkCanReach(_ directory: String) throws(StackError) {
         guard let name else { return }
-        let outcome = try run("/usr/bin/test", ["-x", directory])
-        guard outcome.status == 0 else {
+        guard canReach(directory) else {
             throw StackError(
                 "the PostgreSQL account \(name) can not reach \(directory); choose a --data-dir whose parent folders others may enter (such as one under /tmp or /var/lib)"
             )
