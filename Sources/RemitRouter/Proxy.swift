@@ -10,7 +10,6 @@ import RemitHTTP
 /// Forwards one request to a region and its answer back: same method, path, query, body and
 /// end-to-end headers, plus a request id and the client's address.
 struct Proxy: Sendable {
-    static let requestIDHeader = RequestID.header
     static let forwardedForHeader = HTTPField.Name("X-Forwarded-For")!
     /// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus those we rewrite.
     static let hopByHopHeaders: Set<String> = [
@@ -27,10 +26,10 @@ struct Proxy: Sendable {
         var outgoing = HTTPClientRequest(url: baseURL + (request.head.path ?? "/"))
         outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
         for field in request.headers where !Self.hopByHopHeaders.contains(field.name.canonicalName) {
-            guard field.name != Self.requestIDHeader, field.name != Self.forwardedForHeader else { continue }
+            guard field.name != RequestID.header, field.name != Self.forwardedForHeader else { continue }
             outgoing.headers.add(name: field.name.rawName, value: field.value)
         }
-        outgoing.headers.replaceOrAdd(name: Self.requestIDHeader.rawName, value: RequestID.sanitize(request.headers[Self.requestIDHeader]))
+        outgoing.headers.replaceOrAdd(name: RequestID.header.rawName, value: RequestID.sanitize(request.headers[RequestID.header]))
         let forwardedFor = [request.headers[Self.forwardedForHeader], clientAddress].compactMap { $0 }.joined(separator: ", ")
         if !forwardedFor.isEmpty {
             outgoing.headers.replaceOrAdd(name: Self.forwardedForHeader.rawName, value: forwardedFor)

@@ -6,15 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tools/lib.sh
+source tools/e2e-lib.sh
 remit=${1:-.build/debug/remit}
-
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then echo "ok   $name"; passed=$((passed + 1)); else echo "FAIL $name"; failed=$((failed + 1)); fi
-}
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "not root: the server runs as this user, there is no other account to keep out"
@@ -28,25 +21,8 @@ data="$private/data"
 postgres_port=$(free_port_pair)
 node_port=$(free_port_pair)
 router_port=$(free_port)
-up_pid=
+out="$private/up.out"
 
-start_up() {
-  "$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" \
-    >>"$private/up.out" 2>&1 &
-  up_pid=$!
-}
-wait_ready() {
-  for _ in $(seq 1 180); do
-    curl -sf "http://127.0.0.1:$router_port/readyz" >/dev/null && return 0
-    kill -0 "$up_pid" 2>/dev/null || return 1
-    sleep 0.5
-  done
-  return 1
-}
-stop_up() {
-  kill -TERM "$up_pid"
-  wait "$up_pid"
-}
 server_homes() { for link in "$data"/regions/*/server; do readlink "$link"; done; }
 cleanup() {
   [[ -n $up_pid ]] && kill -TERM "$up_pid" 2>/dev/null && sleep 3
@@ -71,5 +47,4 @@ up_pid=
 # [-] keeps pgrep from matching its own command line.
 check "no PostgreSQL server of ours is left" bash -c "! pgrep -f -- '[-]D $(dirname "$(dirname "$(readlink "$data/regions/east/server")")")/'"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -6,21 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tools/lib.sh
+source tools/e2e-lib.sh
 remit=${1:-.build/debug/remit}
-
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then
-    echo "ok   $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name"
-    failed=$((failed + 1))
-  fi
-}
 
 data=$(mktemp -d /tmp/remit-e2e.XXXXXX)
 chmod 755 "$data"
@@ -30,36 +17,7 @@ router_port=$(free_port)
 router="http://127.0.0.1:$router_port"
 east="http://127.0.0.1:$node_port"
 west="http://127.0.0.1:$((node_port + 1))"
-up_pid=
-
-start_up() {
-  "$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" \
-    >>"$data/up.out" 2>&1 &
-  up_pid=$!
-}
-
-# Ready within 90 s, while remit up is alive.
-wait_ready() {
-  for _ in $(seq 1 180); do
-    curl -sf "$router/readyz" >/dev/null && grep -q "remit is up" "$data/up.out" && return 0
-    kill -0 "$up_pid" 2>/dev/null || return 1
-    sleep 0.5
-  done
-  return 1
-}
-
-# SIGTERM, then the exit status of remit up (124 if it did not exit within 60 s).
-stop_up() {
-  kill -TERM "$up_pid"
-  for _ in $(seq 1 120); do
-    if ! kill -0 "$up_pid" 2>/dev/null; then
-      wait "$up_pid"
-      return $?
-    fi
-    sleep 0.5
-  done
-  return 124
-}
+out="$data/up.out"
 
 servers_of_ours() { pgrep -f -- "-D $data/regions" >/dev/null; }
 children_of() { pgrep -f -- "--parent-pid $1" >/dev/null; }
@@ -141,5 +99,4 @@ password_leaked() { grep -rqF -- "$password" "$data/up.out" "$data/logs" "$data"
 check "the cluster password sits in a 0600 database-url file" test -n "$password" -a "$(stat -c %a "$data/regions/east/database-url")" = 600
 check "and it appears in no log and nothing remit up printed" eval '! password_leaked'
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish
