@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
@@ -63,11 +65,24 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Who may do what: passwords, roles, signed access tokens, trusted identity providers,
+        // sign-in throttling. No I/O: keys and users come from storage, requests from HTTP.
+        .target(
+            name: "RemitAuth",
+            dependencies: [
+                "RemitCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: strict
+        ),
+
         // A region node's HTTP application.
         .target(
             name: "RemitHTTP",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,6 +138,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"], swiftSettings: strict),
+        .testTarget(name: "RemitAuthTests", dependencies: ["RemitAuth"], swiftSettings: strict),
         .testTarget(name: "RemitCoreTests", dependencies: ["RemitCore"], swiftSettings: strict),
         .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4", "CLZ4"], swiftSettings: strict),
         .testTarget(

@@ -56,6 +56,13 @@ public enum Limits {
 
     /// The largest request body a node or the router reads into memory.
     public static let httpRequestBodyBytesMax = 1024 * 1024
+    /// The largest body of a remittance write (create, amend, cancel): ten times the largest valid one.
+    public static let remittanceBodyBytesMax = 16 * 1024
+    /// The largest body of a sign-in, refresh, logout or user change.
+    public static let authBodyBytesMax = 4 * 1024
+    /// Request header fields, and their bytes (names and values), a node or the router accepts.
+    public static let httpHeaderFieldsMax = 64
+    public static let httpHeaderBytesMax = 16 * 1024
     /// How long a client connection may stay silent (no bytes either way) before the node or
     /// router closes it: idle or stalled clients do not hold connections for ever.
     public static let httpIdleTimeoutSeconds: Int64 = 30
@@ -70,6 +77,48 @@ public enum Limits {
     public static let routerBurstPerAddress: Double = 2_000
     /// Client addresses the router tracks at most; idle ones are forgotten first.
     public static let rateLimitAddressesMax = 10_000
+
+    /// Requests per second one principal (a signed-in user or an external subject) may make at
+    /// a node, sustained and at once. High enough for a bank's service account driving the
+    /// append benchmark; low enough that one stolen token can not take a node's whole capacity.
+    public static let nodeRequestsPerSecondPerPrincipal: Double = 20_000
+    public static let nodeBurstPerPrincipal: Double = 20_000
+    /// Principals a node tracks at most for rate limiting.
+    public static let rateLimitPrincipalsMax = 10_000
+
+    // MARK: Identity
+
+    /// bcrypt's cost: 2^10 rounds, tens of milliseconds per hash on a current core.
+    public static let bcryptCost: UInt8 = 10
+    /// How long an access token is good for.
+    public static let accessTokenLifetimeSeconds: Int64 = 15 * 60
+    /// How long a refresh token is good for if it is never used (each use replaces it).
+    public static let refreshTokenLifetimeSeconds: Int64 = 12 * 60 * 60
+    /// The longest bearer token read; longer ones are refused unparsed.
+    public static let accessTokenBytesMax = 8 * 1024
+    /// The longest `sub` accepted from any issuer.
+    public static let tokenSubjectBytesMax = 256
+    /// Verified tokens a node remembers, so signature checks do not cap throughput.
+    public static let tokenCacheEntriesMax = 10_000
+    /// Wrong passwords in a row after which a user name is locked…
+    public static let signInFailuresMax = 5
+    /// …for this long, whether or not the name exists.
+    public static let signInLockSeconds: Int64 = 300
+    /// User names whose failures a node remembers at most.
+    public static let signInNamesMax = 10_000
+    /// Sign-in and refresh attempts per second one client address may make, sustained and at once.
+    public static let signInAttemptsPerSecondPerAddress: Double = 2
+    public static let signInBurstPerAddress: Double = 20
+    /// Sign-ins hashing at once; more wait, so bcrypt can not starve the appender of CPU.
+    public static let passwordChecksConcurrentMax = 2
+    /// How often a node reads the signing keys again (another region's rotation reaches it this late at most).
+    public static let signingKeysReloadMilliseconds: Int64 = 5_000
+    /// How often an external identity provider's JWKS is fetched again.
+    public static let externalJWKSReloadSeconds: Int64 = 300
+    /// The largest JWKS document read from a provider.
+    public static let jwksBytesMax = 256 * 1024
+    /// Users listed at most.
+    public static let usersListedMax = 1_000
 
     // MARK: Router health checks
 

@@ -19,7 +19,7 @@ public struct RouterRequestContext: RequestContext {
 
 /// The router's routes: its own `/healthz` and `/readyz`, a view of the regions, and `/api/…`
 /// proxied to the active region.
-public func buildRouterRouter(checker: HealthChecker, client: HTTPClient, limiter: RateLimiter) -> Router<RouterRequestContext> {
+public func buildRouterRouter(checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ProblemMiddleware())
@@ -64,7 +64,7 @@ public func buildRouterApplication(
     return Application(
         router: buildRouterRouter(
             checker: checker, client: client,
-            limiter: RateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress)
+            limiter: KeyedRateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress)
         ),
         server: .http1(configuration: .init(idleTimeout: .seconds(Limits.httpIdleTimeoutSeconds))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),

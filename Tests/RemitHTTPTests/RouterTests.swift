@@ -50,7 +50,7 @@ struct RouterTests {
     func rateLimit() async throws {
         let configuration = RouterConfiguration(regions: [.init(name: Self.east, url: "http://127.0.0.1:1")])
         let checker = HealthChecker(configuration: configuration, client: HTTPClient.shared, logger: Logger(label: "test"))
-        let limiter = RateLimiter(requestsPerSecond: 4, burst: 2)
+        let limiter = KeyedRateLimiter(requestsPerSecond: 4, burst: 2)
         let router = Application(router: buildRouterRouter(checker: checker, client: HTTPClient.shared, limiter: limiter))
         try await router.test(.router) { client in
             for _ in 0..<2 {
@@ -69,7 +69,7 @@ struct RouterTests {
 
     @Test("the limiter remembers a bounded number of addresses")
     func limiterBound() {
-        let limiter = RateLimiter(requestsPerSecond: 1, burst: 1, addressesMax: 3)
+        let limiter = KeyedRateLimiter(requestsPerSecond: 1, burst: 1, keysMax: 3)
         for address in ["a", "b", "c"] { #expect(limiter.take(address, nowNanoseconds: 0) == .allowed) }
         #expect(limiter.take("a", nowNanoseconds: 0) == .limited(retryAfterSeconds: 1))
         // A fourth address while all three are busy: the table is cleared, not grown.
@@ -100,7 +100,7 @@ struct RouterTests {
                     .init(name: Self.west, url: "http://127.0.0.1:1"),
                 ])
                 let checker = HealthChecker(configuration: configuration, client: client, logger: Logger(label: "test.router"))
-                let router = Application(router: buildRouterRouter(checker: checker, client: client, limiter: RateLimiter(requestsPerSecond: 1_000, burst: 1_000)))
+                let router = Application(router: buildRouterRouter(checker: checker, client: client, limiter: KeyedRateLimiter(requestsPerSecond: 1_000, burst: 1_000)))
                 try await router.test(.router) { routerClient in
                     // Before any health check, no region is known to be ready.
                     try await routerClient.execute(uri: "/api/v1/remittances", method: .get) { response in
