@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "RemitStorage",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -78,5 +78,5 @@ public struct JWKSDocument: Codable, Sendable, Equatable {
 
 public struct SigningKeyError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
