@@ -84,6 +84,9 @@ let package = Package(
             dependencies: [
                 "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -154,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "RemitHTTPTests",
             dependencies: [
-                "RemitHTTP", "RemitRouter", "RemitStorage", "RemitTestSupport",
+                "RemitHTTP", "RemitRouter", "RemitStorage", "RemitAuth", "RemitTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

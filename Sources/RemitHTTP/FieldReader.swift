@@ -30,6 +30,37 @@ struct FieldReader {
         }
     }
 
+    /// A list of strings (an empty list is allowed here; callers decide).
+    mutating func strings(_ key: String, countMax: Int) -> [String]? {
+        switch members[key] {
+        case .array(let values):
+            var strings: [String] = []
+            for value in values {
+                guard case .string(let text) = value else {
+                    errors.append(FieldError(field: key, message: "must be a list of strings"))
+                    return nil
+                }
+                strings.append(text)
+            }
+            guard strings.count <= countMax else {
+                errors.append(FieldError(field: key, message: "may hold at most \(countMax) items"))
+                return nil
+            }
+            return strings
+        case nil, .null:
+            errors.append(FieldError(field: key, message: "is required"))
+            return nil
+        default:
+            errors.append(FieldError(field: key, message: "must be a list of strings"))
+            return nil
+        }
+    }
+
+    /// Throws the collected problems as one 422, if there are any.
+    func check() throws {
+        if !errors.isEmpty { throw Problem(DomainError.invalid(errors)) }
+    }
+
     /// A whole number that fits in 64 bits, written without fraction or exponent.
     mutating func int64(_ key: String, required: Bool = true) -> Int64? {
         switch members[key] {

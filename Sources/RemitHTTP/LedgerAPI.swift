@@ -34,23 +34,17 @@ public struct LedgerAPI: Sendable {
     }
 }
 
-/// Records the routes a router is given, so a test can hold them against the OpenAPI document.
+/// Records the routes a router is given and who may call each, so tests can hold them against
+/// the OpenAPI document and try every route with every role.
 public final class RouteRecorder: @unchecked Sendable {
     // Only written while the router is built, on one task; read by tests afterwards.
     public private(set) var routes: [String] = []
+    public private(set) var access: [String: Access] = [:]
     public init() {}
-    func record(_ method: HTTPRequest.Method, _ path: String) { routes.append("\(method.rawValue) \(path)") }
-}
-
-extension Router {
-    /// `on(path, method:)` that also tells the recorder.
-    @discardableResult
-    func route(
-        _ method: HTTPRequest.Method, _ path: String, _ recorder: RouteRecorder?,
-        use handler: @escaping @Sendable (Request, Context) async throws -> Response
-    ) -> Self {
-        recorder?.record(method, path)
-        return on(RouterPath(path), method: method, use: handler)
+    func record(_ method: HTTPRequest.Method, _ path: String, _ rule: Access = .anyone) {
+        let route = "\(method.rawValue) \(path)"
+        routes.append(route)
+        access[route] = rule
     }
 }
 
@@ -63,7 +57,7 @@ enum RequestParsing {
 
     /// The body as strict JSON: declared as JSON, within the size limit, valid UTF-8, no
     /// duplicate keys, no NaN, bounded nesting.
-    static func json(_ request: Request) async throws -> (JSONValue, bytes: Int) {
+    static func json(_ request: Request, bytesMax: Int) async throws -> (JSONValue, bytes: Int) {
         let mediaType = request.headers[.contentType]?.split(separator: ";").first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         }
@@ -73,10 +67,10 @@ enum RequestParsing {
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: Limits.httpRequestBodyBytesMax)
+            buffer = try await request.body.collect(upTo: bytesMax)
         } catch {
             throw Problem(slug: "body-too-large", title: "Body too large", status: .contentTooLarge,
-                          detail: "the body may be at most \(Limits.httpRequestBodyBytesMax) bytes")
+                          detail: "the body may be at most \(bytesMax) bytes")
         }
         let bytes = Array(buffer.readableBytesView)
         do {
@@ -116,9 +110,11 @@ enum RequestParsing {
         return key
     }
 
-    static func metadata(_ request: Request, idempotencyKey: String? = nil, requestHash: String? = nil) -> EventMetadata {
+    static func metadata(
+        _ request: Request, _ context: NodeRequestContext, idempotencyKey: String? = nil, requestHash: String? = nil
+    ) -> EventMetadata {
         EventMetadata(
-            actor: "anonymous", requestID: RequestID.sanitize(request.headers[RequestID.header]),
+            actor: context.actor, requestID: RequestID.sanitize(request.headers[RequestID.header]),
             idempotencyKey: idempotencyKey, requestHash: requestHash
         )
     }

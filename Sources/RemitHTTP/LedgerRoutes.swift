@@ -4,18 +4,21 @@ import RemitCore
 import RemitDomain
 import RemitStorage
 
-/// The `/api/v1` routes of a region node.
-func addLedgerRoutes(to router: Router<BasicRequestContext>, api: LedgerAPI, recorder: RouteRecorder?) {
-    router.route(.post, "/api/v1/remittances", recorder) { request, _ in
-        let (body, bytes) = try await RequestParsing.json(request)
+/// Who may read remittances and the dashboard.
+let remittanceReaders = Access.only(.clerk, .auditor, .operator)
+
+/// The `/api/v1` routes of a region node that work on the ledger.
+func addLedgerRoutes(to routes: NodeRoutes, api: LedgerAPI) {
+    routes.add(.post, "/api/v1/remittances", .only(.clerk)) { request, context in
+        let (body, bytes) = try await RequestParsing.json(request, bytesMax: Limits.remittanceBodyBytesMax)
         let key = try RequestParsing.idempotencyKey(request)
         let details = try RequestBodies.details(body, amountMax: api.amountMax).mapError(Problem.init).get()
-        let metadata = RequestParsing.metadata(request, idempotencyKey: key, requestHash: key.map { _ in details.fingerprint })
+        let metadata = RequestParsing.metadata(request, context, idempotencyKey: key, requestHash: key.map { _ in details.fingerprint })
         let outcome = try await api.submit(.create(id: UUID(), details: details, metadata: metadata), bytes: bytes)
         return try remittanceResponse(outcome.remittance, status: outcome.isRepeat ? .ok : .created, location: true)
     }
 
-    router.route(.get, "/api/v1/remittances", recorder) { request, _ in
+    routes.add(.get, "/api/v1/remittances", remittanceReaders) { request, _ in
         let limit = try RequestParsing.integer(request, "limit", default: Int64(Limits.pageItemsDefault), range: 1...Int64(Limits.pageItemsMax))!
         let cursor = try RequestParsing.integer(request, "cursor", default: nil, range: 1...Int64.max)
         let status = try request.uri.queryParameters.get("status").map { text in
@@ -32,47 +35,47 @@ func addLedgerRoutes(to router: Router<BasicRequestContext>, api: LedgerAPI, rec
         return try jsonResponse(PageBody(items: page.items.map(RemittanceBody.init), nextCursor: page.nextCursor.map(String.init)))
     }
 
-    router.route(.get, "/api/v1/remittances/{id}", recorder) { _, context in
+    routes.add(.get, "/api/v1/remittances/{id}", remittanceReaders) { _, context in
         let id = try RequestParsing.id(context)
         // From the log itself, so a client reads its own write at once.
         guard let remittance = try await api.reader.remittanceFromLog(id) else { throw Problem(DomainError.notFound(id)) }
         return try remittanceResponse(remittance)
     }
 
-    router.route(.get, "/api/v1/remittances/{id}/events", recorder) { _, context in
+    routes.add(.get, "/api/v1/remittances/{id}/events", remittanceReaders) { _, context in
         let id = try RequestParsing.id(context)
         let events = try await api.reader.events(of: id)
         guard !events.isEmpty else { throw Problem(DomainError.notFound(id)) }
         return try jsonResponse(EventPageBody(items: events.map(EventBody.init), next: nil))
     }
 
-    router.route(.patch, "/api/v1/remittances/{id}", recorder) { request, context in
+    routes.add(.patch, "/api/v1/remittances/{id}", .only(.clerk)) { request, context in
         let id = try RequestParsing.id(context)
         let version = try RequestParsing.expectedVersion(request)
-        let (body, bytes) = try await RequestParsing.json(request)
+        let (body, bytes) = try await RequestParsing.json(request, bytesMax: Limits.remittanceBodyBytesMax)
         let changes = try RequestBodies.changes(body, amountMax: api.amountMax).mapError(Problem.init).get()
         let outcome = try await api.submit(
-            .amend(id: id, expectedVersion: version, changes: changes, metadata: RequestParsing.metadata(request)), bytes: bytes
+            .amend(id: id, expectedVersion: version, changes: changes, metadata: RequestParsing.metadata(request, context)), bytes: bytes
         )
         return try remittanceResponse(outcome.remittance)
     }
 
-    router.route(.post, "/api/v1/remittances/{id}/cancel", recorder) { request, context in
+    routes.add(.post, "/api/v1/remittances/{id}/cancel", .only(.clerk)) { request, context in
         let id = try RequestParsing.id(context)
         let version = try RequestParsing.expectedVersion(request)
-        let (body, bytes) = try await RequestParsing.json(request)
+        let (body, bytes) = try await RequestParsing.json(request, bytesMax: Limits.remittanceBodyBytesMax)
         let reason = try RequestBodies.reason(body).mapError(Problem.init).get()
         let outcome = try await api.submit(
-            .cancel(id: id, expectedVersion: version, reason: reason, metadata: RequestParsing.metadata(request)), bytes: bytes
+            .cancel(id: id, expectedVersion: version, reason: reason, metadata: RequestParsing.metadata(request, context)), bytes: bytes
         )
         return try remittanceResponse(outcome.remittance)
     }
 
-    router.route(.get, "/api/v1/dashboard", recorder) { _, _ in
+    routes.add(.get, "/api/v1/dashboard", remittanceReaders) { _, _ in
         try jsonResponse(try await api.reader.dashboard())
     }
 
-    router.route(.get, "/api/v1/ledger/head", recorder) { _, _ in
+    routes.add(.get, "/api/v1/ledger/head", .only(.auditor, .operator)) { _, _ in
         guard let state = try await api.regionStore.current() else {
             throw Problem(slug: "not-ready", title: "Not ready", status: .serviceUnavailable, detail: "the region has not been claimed yet")
         }
@@ -82,14 +85,14 @@ func addLedgerRoutes(to router: Router<BasicRequestContext>, api: LedgerAPI, rec
         ))
     }
 
-    router.route(.get, "/api/v1/ledger/events", recorder) { request, _ in
+    routes.add(.get, "/api/v1/ledger/events", .only(.auditor)) { request, _ in
         let after = try RequestParsing.integer(request, "after", default: 0, range: 0...Int64.max)!
         let limit = try RequestParsing.integer(request, "limit", default: Int64(Limits.pageItemsDefault), range: 1...Int64(Limits.pageItemsMax))!
         let events = try await api.reader.events(after: after, limit: Int(limit))
         return try jsonResponse(EventPageBody(items: events.map(EventBody.init), next: events.count == Int(limit) ? events.last?.position : nil))
     }
 
-    router.route(.get, "/api/v1/openapi.json", recorder) { _, _ in
+    routes.add(.get, "/api/v1/openapi.json", .anyone) { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
 }

@@ -12,29 +12,41 @@ public struct NodeConfiguration: Sendable {
     public var amountMax: Int64
     /// Silent connections are closed after this long.
     public var idleTimeoutSeconds: Int64
+    public var auth: AuthConfiguration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax,
-        idleTimeoutSeconds: Int64 = Limits.httpIdleTimeoutSeconds
+        idleTimeoutSeconds: Int64 = Limits.httpIdleTimeoutSeconds, auth: AuthConfiguration = AuthConfiguration()
     ) {
         self.host = host
         self.port = port
         self.amountMax = amountMax
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.auth = auth
     }
 }
 
 /// The routes of a region node. Split from `buildNodeApplication` so tests can drive the router alone.
-public func buildNodeRouter(node: RegionNode, api: LedgerAPI, recorder: RouteRecorder? = nil) -> Router<BasicRequestContext> {
-    let router = Router()
-    // Outermost, so that problems made by the next one carry the headers too.
-    router.middlewares.add(SecurityHeadersMiddleware())
+public func buildNodeRouter(
+    node: RegionNode, api: LedgerAPI, identity: NodeIdentity, recorder: RouteRecorder? = nil
+) -> Router<NodeRequestContext> {
+    let router = Router(context: NodeRequestContext.self)
+    // Outermost, so that problems made by the next ones carry the headers too.
+    router.middlewares.add(SecurityHeadersMiddleware(tls: false))
     router.middlewares.add(ProblemMiddleware())
-    addLedgerRoutes(to: router, api: api, recorder: recorder)
-    router.route(.get, "/healthz", recorder) { _, _ in
+    router.middlewares.add(HeaderLimitsMiddleware())
+    router.middlewares.add(ClientAddressMiddleware(trustedProxies: identity.configuration.trustedProxies))
+    if !identity.configuration.corsAllowedOrigins.isEmpty {
+        router.middlewares.add(CORSAllowListMiddleware(allowedOrigins: identity.configuration.corsAllowedOrigins))
+    }
+    let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder)
+    addLedgerRoutes(to: routes, api: api)
+    addAuthRoutes(to: routes, identity: identity)
+    addAdminRoutes(to: routes, identity: identity)
+    routes.add(.get, "/healthz", .anyone) { _, _ in
         try jsonResponse(Liveness())
     }
-    router.route(.get, "/readyz", recorder) { _, _ in
+    routes.add(.get, "/readyz", .anyone) { _, _ in
         switch await node.readiness() {
         case .success(let state): return try jsonResponse(Readiness(state: state))
         case .failure(let problem): return problem.makeResponse()
@@ -56,14 +68,19 @@ public func buildNodeApplication(
         appender: appender, reader: LedgerReader(pool: node.pool), regionStore: RegionStore(pool: node.pool),
         amountMax: configuration.amountMax
     )
+    let identity = NodeIdentity(
+        store: IdentityStore(pool: node.pool, region: node.region.rawValue),
+        keyStore: SigningKeyStore(pool: node.pool, region: node.region.rawValue),
+        configuration: configuration.auth, logger: logger
+    )
     return Application(
-        router: buildNodeRouter(node: node, api: api),
+        router: buildNodeRouter(node: node, api: api, identity: identity),
         server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "remit-\(node.region)"
         ),
-        services: [appender, projector],
+        services: [appender, projector, identity],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

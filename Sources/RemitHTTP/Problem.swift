@@ -16,6 +16,8 @@ public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
     public var errors: [FieldError]?
     /// For writes sent to a region that is not the writer: the region that is.
     public var writer: String?
+    /// Headers the answer carries besides the body (`WWW-Authenticate`, `Retry-After`); not part of the JSON.
+    public var headers: HTTPFields = [:]
 
     public init(
         slug: String, title: String, status: HTTPResponse.Status, detail: String? = nil,
@@ -38,11 +40,9 @@ public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
     public func makeResponse() -> Response {
         // A Problem is plain data; encoding it can not fail.
         let body = try! RemitJSON.encoder().encode(self)
-        return Response(
-            status: status,
-            headers: [.contentType: Self.contentType],
-            body: .init(byteBuffer: ByteBuffer(bytes: body))
-        )
+        var fields = headers
+        fields[.contentType] = Self.contentType
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     enum CodingKeys: String, CodingKey {
@@ -77,6 +77,29 @@ extension Problem {
 
     public static func badRequest(_ detail: String) -> Problem {
         Problem(slug: "bad-request", title: "Bad request", status: .badRequest, detail: detail)
+    }
+
+    /// 401 with the `WWW-Authenticate` challenge of RFC 6750; `error` is its error code
+    /// (`invalid_token`, `invalid_request`), absent when no credentials were sent at all.
+    public static func unauthorized(_ detail: String, error: String? = nil, slug: String = "unauthorized") -> Problem {
+        var problem = Problem(slug: slug, title: "Unauthorized", status: .unauthorized, detail: detail)
+        var challenge = #"Bearer realm="remit""#
+        if let error {
+            // The detail is our own fixed text, never client input, so it needs no escaping beyond quotes.
+            challenge += #", error="\#(error)", error_description="\#(detail.replacingOccurrences(of: "\"", with: "'"))""#
+        }
+        problem.headers[.wwwAuthenticate] = challenge
+        return problem
+    }
+
+    public static func forbidden(_ detail: String) -> Problem {
+        Problem(slug: "forbidden", title: "Forbidden", status: .forbidden, detail: detail)
+    }
+
+    public static func rateLimited(retryAfterSeconds: Int, detail: String, slug: String = "rate-limited") -> Problem {
+        var problem = Problem(slug: slug, title: "Too many requests", status: .tooManyRequests, detail: detail)
+        problem.headers[.retryAfter] = String(retryAfterSeconds)
+        return problem
     }
 
     public static func internalError() -> Problem {

@@ -3,8 +3,8 @@ import Hummingbird
 
 /// Headers every response carries, errors included: a browser may not sniff types, frame the
 /// page, leak the URL in Referer, or cache a financial answer. No CORS header is ever set, so
-/// other origins' scripts can not read our answers (CORS is off unless configured, which
-/// nothing does yet).
+/// other origins' scripts can not read our answers unless CORS names them
+/// (`CORSAllowListMiddleware`). Served over TLS, browsers are also told to use nothing else.
 public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Strict enough for a UI served by us alone: our own scripts, styles and connections only.
     public static var contentSecurityPolicy: String {
@@ -22,7 +22,13 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         ]
     }
 
-    public init() {}
+    /// Two years, the HSTS preload list's minimum.
+    static var strictTransportSecurity: String { "max-age=63072000; includeSubDomains" }
+    let tls: Bool
+
+    public init(tls: Bool) {
+        self.tls = tls
+    }
 
     public func handle(
         _ request: Request,
@@ -31,6 +37,7 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
     ) async throws -> Response {
         var response = try await next(request, context)
         for (name, value) in Self.headers { response.headers[name] = value }
+        if tls { response.headers[.strictTransportSecurity] = Self.strictTransportSecurity }
         return response
     }
 }

@@ -14,12 +14,9 @@ struct RateLimitMiddleware: RouterMiddleware {
         case .allowed:
             return try await next(request, context)
         case .limited(let retryAfterSeconds):
-            var response = Problem(
-                slug: "rate-limited", title: "Too many requests", status: .tooManyRequests,
-                detail: "this address sent more requests than it may; retry after \(retryAfterSeconds) s"
+            return Problem.rateLimited(
+                retryAfterSeconds: retryAfterSeconds, detail: "this address sent more requests than it may; retry after \(retryAfterSeconds) s"
             ).makeResponse()
-            response.headers[.retryAfter] = String(retryAfterSeconds)
-            return response
         }
     }
 }

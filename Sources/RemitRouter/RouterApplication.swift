@@ -21,7 +21,7 @@ public struct RouterRequestContext: RequestContext {
 /// proxied to the active region.
 public func buildRouterRouter(checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
-    router.middlewares.add(SecurityHeadersMiddleware())
+    router.middlewares.add(SecurityHeadersMiddleware(tls: false))
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(RateLimitMiddleware(limiter: limiter))
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }

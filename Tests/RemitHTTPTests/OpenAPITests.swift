@@ -9,7 +9,7 @@ struct OpenAPITests {
     func routesMatch() async throws {
         let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none", connectionsMax: 1)
         let node = try TestNode(pool: pool)
-        _ = buildNodeRouter(node: node.node, api: node.api, recorder: node.recorder)
+        _ = buildNodeRouter(node: node.node, api: node.api, identity: node.identity, recorder: node.recorder)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: [String: Any]])
@@ -21,6 +21,20 @@ struct OpenAPITests {
         #expect(routed.count >= 12)
         #expect(routed.subtracting(documented).isEmpty, "routes missing from the document: \(routed.subtracting(documented).sorted())")
         #expect(documented.subtracting(routed).isEmpty, "documented routes the node lacks: \(documented.subtracting(routed).sorted())")
+        // Who may call each route is documented as the node enforces it.
+        for route in routed {
+            let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+            let operation = try #require(paths[parts[1]]?[parts[0].lowercased()] as? [String: Any])
+            switch node.recorder.access[route] {
+            case .anyone:
+                #expect((operation["security"] as? [Any])?.isEmpty == true, "\(route) is public but documented as needing a token")
+            case .roles(let roles):
+                #expect(operation["security"] == nil, "\(route) needs a token")
+                #expect(Set(operation["x-remit-roles"] as? [String] ?? []) == Set(roles.map(\.rawValue)), "\(route)'s roles")
+            case nil:
+                Issue.record("\(route) has no access rule")
+            }
+        }
         await pool.close()
     }
 

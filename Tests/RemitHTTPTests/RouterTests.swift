@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import RemitAuth
 import RemitCore
 import RemitDomain
 import RemitPostgres
@@ -111,7 +112,22 @@ struct RouterTests {
                     await checker.checkAll()
                     #expect(checker.active?.region == Self.east)
                     #expect(checker.regions.first { $0.region == Self.west }?.readiness == nil)
+                    // Sign in through the router; the token then works through it too.
+                    _ = try await IdentityStore(pool: pool, region: "east").addUser(
+                        name: UserName(rawValue: "carol")!, roles: [.clerk], passwordHash: TestNode.passwordHash,
+                        by: AuditContext(actor: "test", source: "cli")
+                    )
+                    let signIn = try await routerClient.execute(
+                        uri: "/api/v1/auth/token", method: .post, headers: [.contentType: "application/json"],
+                        body: ByteBuffer(string: #"{"username":"carol","password":"\#(TestNode.password)"}"#)
+                    )
+                    #expect(signIn.status == .ok)
+                    let token = try RemitJSON.decoder().decode(TokenBody.self, from: Data(buffer: signIn.body)).accessToken
+                    let bearer = "Bearer \(token)"
                     try await routerClient.execute(uri: "/api/v1/remittances?limit=5", method: .get) { response in
+                        #expect(response.status == .unauthorized)
+                    }
+                    try await routerClient.execute(uri: "/api/v1/remittances?limit=5", method: .get, headers: [.authorization: bearer]) { response in
                         #expect(response.status == .ok)
                         #expect(String(buffer: response.body) == #"{"items":[]}"#)
                         #expect(response.headers[.cacheControl] == "no-store")
@@ -120,13 +136,14 @@ struct RouterTests {
                     // which the event records.
                     let created = try await routerClient.execute(
                         uri: "/api/v1/remittances", method: .post,
-                        headers: [.contentType: "application/json", RequestID.header: "trace-42"],
+                        headers: [.contentType: "application/json", RequestID.header: "trace-42", .authorization: bearer],
                         body: ByteBuffer(string: createBody)
                     )
                     #expect(created.status == .created)
                     let events = try await LedgerReader(pool: pool).events(after: 0, limit: 10)
                     let metadata = try JSONDecoder().decode(EventMetadata.self, from: Data(try #require(events.last).metadata))
                     #expect(metadata.requestID == "trace-42")
+                    #expect(metadata.actor == "carol")
                     // The node's own problem+json comes back through the router unchanged.
                     try await routerClient.execute(uri: "/api/v1/nothing", method: .get) { response in
                         #expect(response.status == .notFound)

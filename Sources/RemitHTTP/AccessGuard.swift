@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import RemitAuth
+import RemitCore
+
+/// Who may call a route: anyone, or a verified principal holding one of the roles.
+public enum Access: Sendable, Equatable {
+    case anyone
+    case roles(Set<Role>)
+
+    public static func only(_ roles: Role...) -> Access { .roles(Set(roles)) }
+}
+
+/// Checks the bearer token of a request against the route's access: 401 without a valid
+/// token, 429 past the principal's rate, 403 without a fitting role.
+public struct AccessGuard: Sendable {
+    let verifier: TokenVerifier
+    let principalLimiter: KeyedRateLimiter
+
+    public init(verifier: TokenVerifier, requestsPerSecondPerPrincipal: Double, burstPerPrincipal: Double) {
+        self.verifier = verifier
+        principalLimiter = KeyedRateLimiter(
+            requestsPerSecond: requestsPerSecondPerPrincipal, burst: burstPerPrincipal, keysMax: Limits.rateLimitPrincipalsMax
+        )
+    }
+
+    func check(_ request: Request, _ access: Access) async throws -> Principal? {
+        guard case .roles(let admitted) = access else { return nil }
+        guard let header = request.headers[.authorization] else {
+            throw Problem.unauthorized("this needs a bearer token: sign in at POST /api/v1/auth/token")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw Problem.unauthorized("send the token as Authorization: Bearer <token>", error: "invalid_request")
+        }
+        let principal: Principal
+        switch await verifier.verify(String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+        case .success(let verified): principal = verified
+        case .failure(let rejection): throw Problem.unauthorized(rejection.description, error: "invalid_token")
+        }
+        if case .limited(let seconds) = principalLimiter.take(principal.actor) {
+            throw Problem.rateLimited(retryAfterSeconds: seconds, detail: "this principal sent more requests than it may; retry after \(seconds) s")
+        }
+        guard principal.holds(anyOf: admitted) else {
+            throw Problem.forbidden("this needs one of the roles " + admitted.sorted().map(\.rawValue).joined(separator: ", "))
+        }
+        return principal
+    }
+}
+
+/// Registers a node's routes, each with its access rule, and tells the recorder.
+struct NodeRoutes {
+    let router: Router<NodeRequestContext>
+    let accessGuard: AccessGuard
+    let recorder: RouteRecorder?
+
+    func add(
+        _ method: HTTPRequest.Method, _ path: String, _ access: Access,
+        use handler: @escaping @Sendable (Request, NodeRequestContext) async throws -> Response
+    ) {
+        recorder?.record(method, path, access)
+        let accessGuard = self.accessGuard
+        router.on(RouterPath(path), method: method) { request, context in
+            var context = context
+            context.principal = try await accessGuard.check(request, access)
+            return try await handler(request, context)
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import RemitAuth
+import RemitCore
+import RemitStorage
+import ServiceLifecycle
+import Synchronization
+
+/// A node's side of identity: the token verifier with every trusted issuer's keys, the token
+/// issuer with this region's current key, and sign-in throttling. As a service it reloads the
+/// signing keys (a rotation or another region's keys arrive within
+/// `Limits.signingKeysReloadMilliseconds`) and external providers' JWKS.
+public final class NodeIdentity: Service, Sendable {
+    public let configuration: AuthConfiguration
+    public let store: IdentityStore
+    public let keyStore: SigningKeyStore
+    public let verifier: TokenVerifier
+    public let accessGuard: AccessGuard
+    public let throttle: SignInThrottle
+    public let hasher: PasswordHasher
+    private let logger: Logger
+    private let signing = Mutex<(issuer: TokenIssuer?, jwks: JWKSDocument, kids: [String])>((nil, JWKSDocument(keys: []), []))
+
+    public init(store: IdentityStore, keyStore: SigningKeyStore, configuration: AuthConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.keyStore = keyStore
+        self.logger = logger
+        verifier = TokenVerifier()
+        accessGuard = AccessGuard(
+            verifier: verifier, requestsPerSecondPerPrincipal: configuration.requestsPerSecondPerPrincipal,
+            burstPerPrincipal: configuration.burstPerPrincipal
+        )
+        throttle = SignInThrottle(
+            failuresMax: configuration.signInFailuresMax, lockSeconds: configuration.signInLockSeconds,
+            attemptsPerSecondPerAddress: configuration.signInAttemptsPerSecondPerAddress,
+            burstPerAddress: configuration.signInBurstPerAddress
+        )
+        hasher = PasswordHasher()
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var externalLoadedAt: ContinuousClock.Instant?
+            while !Task.isCancelled {
+                do {
+                    try await self.reloadSigningKeys()
+                } catch {
+                    self.logger.warning("signing keys could not be loaded", metadata: ["error": "\(error)"])
+                }
+                if externalLoadedAt.map({ ContinuousClock.now - $0 > .seconds(Limits.externalJWKSReloadSeconds) }) ?? true {
+                    await self.reloadExternalProviders()
+                    externalLoadedAt = .now
+                }
+                try? await Task.sleep(for: .milliseconds(Limits.signingKeysReloadMilliseconds))
+            }
+        }
+        await hasher.shutdown()
+    }
+
+    /// Reads the keys and trusts them; makes this region's first key if it has none.
+    public func reloadSigningKeys() async throws {
+        let current = try await keyStore.currentKey()
+        let keys = try await keyStore.verificationKeys(tokenLifetimeSeconds: configuration.accessTokenLifetimeSeconds)
+        let kids = keys.map(\.kid)
+        let (loadedKid, loadedKids) = signing.withLock { ($0.issuer?.kid, $0.kids) }
+        if loadedKids != kids {
+            verifier.trust(try await .local(issuer: configuration.issuer, audience: configuration.audience, keys: keys))
+        }
+        let issuer = loadedKid == current.kid ? nil : try await TokenIssuer(
+            key: current, issuer: configuration.issuer, audience: configuration.audience,
+            lifetimeSeconds: configuration.accessTokenLifetimeSeconds
+        )
+        signing.withLock { state in
+            if let issuer { state.issuer = issuer }
+            state.jwks = JWKSDocument(keys: keys.map(\.publicJWK))
+            state.kids = kids
+        }
+    }
+
+    func reloadExternalProviders() async {
+        for provider in configuration.externalProviders {
+            do {
+                let jwks = try await Self.fetchJWKS(provider.jwks)
+                verifier.trust(try await .external(issuer: provider.issuer, audience: provider.audience, rolesClaim: provider.rolesClaim, jwks: jwks))
+            } catch {
+                // The keys loaded before (if any) stay trusted; the provider's tokens fail until it answers.
+                logger.warning("identity provider keys could not be loaded", metadata: ["issuer": "\(provider.issuer)", "error": "\(error)"])
+            }
+        }
+    }
+
+    static func fetchJWKS(_ source: String) async throws -> [UInt8] {
+        guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: source))
+            defer { try? handle.close() }
+            let data = try handle.read(upToCount: Limits.jwksBytesMax + 1) ?? Data()
+            guard data.count <= Limits.jwksBytesMax else { throw SigningKeyError("the JWKS file is larger than \(Limits.jwksBytesMax) bytes") }
+            return Array(data)
+        }
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: source), timeout: .seconds(10))
+        guard response.status == .ok else { throw SigningKeyError("the JWKS URL answered \(response.status.code)") }
+        return Array(buffer: try await response.body.collect(upTo: Limits.jwksBytesMax))
+    }
+
+    /// The issuer of this region's tokens; 503 until the first key load succeeded.
+    func tokenIssuer() throws -> TokenIssuer {
+        guard let issuer = signing.withLock({ $0.issuer }) else {
+            throw Problem(slug: "not-ready", title: "Not ready", status: .serviceUnavailable, detail: "the signing keys are not loaded yet")
+        }
+        return issuer
+    }
+
+    var jwks: JWKSDocument { signing.withLock { $0.jwks } }
+}
