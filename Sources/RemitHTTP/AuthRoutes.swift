@@ -39,9 +39,12 @@ func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
                     outcome: .refused, detail: "\(identity.throttle.failuresMax) failed sign-ins; locked for \(identity.throttle.lockSeconds) s"
                 )
             }
+            // The name only when it could be one (it is then plain ASCII); never the password.
+            context.logger.notice("sign-in refused", metadata: ["user": .string(name?.rawValue ?? "(not a user name)")])
             throw Problem.unauthorized("the user name or password is wrong", slug: "invalid-credentials")
         }
         identity.throttle.recordSuccess(throttleKey)
+        context.logger.info("signed in", metadata: ["user": .string(user.name.rawValue)])
         let refresh = RefreshToken.generate()
         let refreshExpiresAt = Date().addingTimeInterval(TimeInterval(identity.configuration.refreshTokenLifetimeSeconds))
         try await identity.store.storeRefreshToken(hash: refresh.hash, family: UUID(), user: user.name, expiresAt: refreshExpiresAt)
@@ -57,7 +60,8 @@ func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
         case .rotated(let user):
             // Roles come from the user as they are now, so a change takes effect at the next refresh.
             return try await tokenResponse(identity, user: user, refreshToken: successor.token)
-        case .reused:
+        case .reused(let user):
+            context.logger.warning("a used refresh token was presented again; its sign-in is revoked", metadata: ["user": .string(user)])
             throw Problem.unauthorized(
                 "this refresh token was used before, so a copy may be in other hands: its sign-in is revoked; sign in again",
                 error: "invalid_token", slug: "refresh-token-reused"
