@@ -79,6 +79,9 @@ public struct LocalCluster: Sendable {
             # Added by remit up.
             listen_addresses = '127.0.0.1'
             unix_socket_directories = ''
+            # Two regions' nodes, the router's checks, operators' commands and (under tools/test)
+            # many tests at once, each with a bounded pool: more than the default 100.
+            max_connections = 400
             """
         guard let handle = FileHandle(forWritingAtPath: clusterDirectory + "/postgresql.conf") else {
             throw StackError("can not open postgresql.conf of region \(region)")
