@@ -26,6 +26,8 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(help: "Requests one client address may make at once.")
     var rateBurst: Double = Limits.routerBurstPerAddress
 
+    @OptionGroup var tls: TLSOptions
+
     @Option(help: .hidden)
     var parentPid: Int32?
 
@@ -36,12 +38,13 @@ struct RouterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "remit.router")
-        let configuration = RouterConfiguration(
+        var configuration = RouterConfiguration(
             host: host, port: port, regions: try parsedRegions(),
             requestsPerSecondPerAddress: rateLimit, burstPerAddress: rateBurst
         )
+        configuration.tls = tls.tls
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let app = buildRouterApplication(configuration: configuration, client: client, logger: logger)
+        let app = try buildRouterApplication(configuration: configuration, client: client, logger: logger)
         logger.info("routing", metadata: ["address": "\(host):\(port)"])
         do {
             try await ServiceGroup.remit(services: [app], parentProcessID: parentPid, logger: logger).run()

@@ -33,11 +33,48 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder of the migrations this node expects to be applied.")
     var migrationsDir: String?
 
+    @OptionGroup var tls: TLSOptions
+
+    @Option(help: "Issuer (iss) of a bank identity provider whose access tokens are accepted too.")
+    var idpIssuer: String?
+
+    @Option(help: "Audience (aud) the identity provider's tokens must name.")
+    var idpAudience: String?
+
+    @Option(help: "The identity provider's JWKS: a file path or an http(s) URL.")
+    var idpJwks: String?
+
+    @Option(help: "The claim that carries roles in the provider's tokens (a dotted path reaches into objects).")
+    var idpRolesClaim = "roles"
+
+    @Option(help: "Another region's /.well-known/jwks.json, whose tokens this node accepts; repeat per region.")
+    var peerJwks: [String] = []
+
+    @Option(help: "An origin whose browser scripts may call the API (CORS); repeat per origin. None: CORS off.")
+    var corsOrigin: [String] = []
+
     @Option(help: .hidden)
     var parentPid: Int32?
 
     func validate() throws {
         guard amountMax > 0 else { throw ValidationError("--amount-max must be positive") }
+        let idp = [idpIssuer, idpAudience, idpJwks]
+        guard idp.allSatisfy({ $0 == nil }) || idp.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--idp-issuer, --idp-audience and --idp-jwks go together")
+        }
+        for origin in corsOrigin where !(origin.hasPrefix("https://") || origin.hasPrefix("http://")) || origin.hasSuffix("/") {
+            throw ValidationError("--cors-origin \(origin) is not an origin such as https://ops.bank.example")
+        }
+    }
+
+    var auth: AuthConfiguration {
+        var auth = AuthConfiguration()
+        if let idpIssuer, let idpAudience, let idpJwks {
+            auth.externalProviders = [ExternalProvider(issuer: idpIssuer, audience: idpAudience, rolesClaim: idpRolesClaim, jwks: idpJwks)]
+        }
+        auth.peerJWKS = peerJwks
+        auth.corsAllowedOrigins = corsOrigin
+        return auth
     }
 
     func run() async throws {
@@ -46,7 +83,9 @@ struct Serve: AsyncParsableCommand {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate(explicit: migrationsDir))
         let pool = PostgresPool(url: url, applicationName: "remit serve \(region)")
         let node = RegionNode(region: region, initialRole: initialRole, pool: pool, migrations: migrations)
-        let app = buildNodeApplication(node: node, configuration: .init(host: host, port: port, amountMax: amountMax), logger: logger)
+        let app = try buildNodeApplication(
+            node: node, configuration: .init(host: host, port: port, amountMax: amountMax, auth: auth, tls: tls.tls), logger: logger
+        )
         logger.info("serving", metadata: ["region": "\(region)", "address": "\(host):\(port)"])
         do {
             try await ServiceGroup.remit(services: [app], parentProcessID: parentPid, logger: logger).run()

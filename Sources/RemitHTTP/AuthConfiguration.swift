@@ -26,6 +26,9 @@ public struct AuthConfiguration: Sendable {
     public var accessTokenLifetimeSeconds = Limits.accessTokenLifetimeSeconds
     public var refreshTokenLifetimeSeconds = Limits.refreshTokenLifetimeSeconds
     public var externalProviders: [ExternalProvider] = []
+    /// The other regions' `/.well-known/jwks.json`: their tokens verify here too, before
+    /// replication brings their keys into this region's database.
+    public var peerJWKS: [String] = []
     public var requestsPerSecondPerPrincipal = Limits.nodeRequestsPerSecondPerPrincipal
     public var burstPerPrincipal = Limits.nodeBurstPerPrincipal
     public var signInFailuresMax = Limits.signInFailuresMax
@@ -36,6 +39,10 @@ public struct AuthConfiguration: Sendable {
     public var trustedProxies: Set<String> = ["127.0.0.1", "::1"]
     /// Origins whose browser scripts may call the API. Empty: CORS is off.
     public var corsAllowedOrigins: [String] = []
+
+    /// False only for the append benchmark's baseline, which measures what checking tokens
+    /// costs; no command-line option turns checks off.
+    public var accessChecks = true
 
     public init() {}
 }

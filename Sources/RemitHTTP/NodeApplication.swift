@@ -13,11 +13,15 @@ public struct NodeConfiguration: Sendable {
     /// Silent connections are closed after this long.
     public var idleTimeoutSeconds: Int64
     public var auth: AuthConfiguration
+    /// Serve HTTPS with this certificate and key; plain HTTP when nil.
+    public var tls: ServerTLS?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax,
-        idleTimeoutSeconds: Int64 = Limits.httpIdleTimeoutSeconds, auth: AuthConfiguration = AuthConfiguration()
+        idleTimeoutSeconds: Int64 = Limits.httpIdleTimeoutSeconds, auth: AuthConfiguration = AuthConfiguration(),
+        tls: ServerTLS? = nil
     ) {
+        self.tls = tls
         self.host = host
         self.port = port
         self.amountMax = amountMax
@@ -28,11 +32,11 @@ public struct NodeConfiguration: Sendable {
 
 /// The routes of a region node. Split from `buildNodeApplication` so tests can drive the router alone.
 public func buildNodeRouter(
-    node: RegionNode, api: LedgerAPI, identity: NodeIdentity, recorder: RouteRecorder? = nil
+    node: RegionNode, api: LedgerAPI, identity: NodeIdentity, tls: Bool = false, recorder: RouteRecorder? = nil
 ) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
     // Outermost, so that problems made by the next ones carry the headers too.
-    router.middlewares.add(SecurityHeadersMiddleware(tls: false))
+    router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(HeaderLimitsMiddleware())
     router.middlewares.add(ClientAddressMiddleware(trustedProxies: identity.configuration.trustedProxies))
@@ -61,7 +65,7 @@ public func buildNodeApplication(
     configuration: NodeConfiguration,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let projector = Projector(pool: node.pool, logger: logger)
     let appender = Appender(pool: node.pool, amountMax: configuration.amountMax, logger: logger) { _ in projector.notify() }
     let api = LedgerAPI(
@@ -74,8 +78,8 @@ public func buildNodeApplication(
         configuration: configuration.auth, logger: logger
     )
     return Application(
-        router: buildNodeRouter(node: node, api: api, identity: identity),
-        server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+        router: buildNodeRouter(node: node, api: api, identity: identity, tls: configuration.tls != nil),
+        server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: configuration.idleTimeoutSeconds),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "remit-\(node.region)"

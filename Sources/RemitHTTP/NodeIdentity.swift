@@ -21,6 +21,8 @@ public final class NodeIdentity: Service, Sendable {
     public let throttle: SignInThrottle
     public let hasher: PasswordHasher
     private let logger: Logger
+    /// The peers' public keys as last fetched, by JWKS URL: a peer that is down keeps its keys.
+    private let peerKeys = Mutex<[String: [SigningKey]]>([:])
     private let signing = Mutex<(issuer: TokenIssuer?, jwks: JWKSDocument, kids: [String])>((nil, JWKSDocument(keys: []), []))
 
     public init(store: IdentityStore, keyStore: SigningKeyStore, configuration: AuthConfiguration, logger: Logger) {
@@ -31,7 +33,7 @@ public final class NodeIdentity: Service, Sendable {
         verifier = TokenVerifier()
         accessGuard = AccessGuard(
             verifier: verifier, requestsPerSecondPerPrincipal: configuration.requestsPerSecondPerPrincipal,
-            burstPerPrincipal: configuration.burstPerPrincipal
+            burstPerPrincipal: configuration.burstPerPrincipal, enforced: configuration.accessChecks
         )
         throttle = SignInThrottle(
             failuresMax: configuration.signInFailuresMax, lockSeconds: configuration.signInLockSeconds,
@@ -63,7 +65,9 @@ public final class NodeIdentity: Service, Sendable {
     /// Reads the keys and trusts them; makes this region's first key if it has none.
     public func reloadSigningKeys() async throws {
         let current = try await keyStore.currentKey()
-        let keys = try await keyStore.verificationKeys(tokenLifetimeSeconds: configuration.accessTokenLifetimeSeconds)
+        let own = try await keyStore.verificationKeys(tokenLifetimeSeconds: configuration.accessTokenLifetimeSeconds)
+        let ownKids = Set(own.map(\.kid))
+        let keys = own + (await fetchPeerKeys()).filter { !ownKids.contains($0.kid) }
         let kids = keys.map(\.kid)
         let (loadedKid, loadedKids) = signing.withLock { ($0.issuer?.kid, $0.kids) }
         if loadedKids != kids {
@@ -78,6 +82,21 @@ public final class NodeIdentity: Service, Sendable {
             state.jwks = JWKSDocument(keys: keys.map(\.publicJWK))
             state.kids = kids
         }
+    }
+
+    /// Every peer's published keys (the ones fetched before, for a peer that does not answer).
+    func fetchPeerKeys() async -> [SigningKey] {
+        for url in configuration.peerJWKS {
+            do {
+                let document = try JSONDecoder().decode(JWKSDocument.self, from: Data(try await Self.fetchJWKS(url)))
+                let keys = try document.keys.map(SigningKey.init(publicJWK:))
+                peerKeys.withLock { $0[url] = keys }
+            } catch {
+                logger.debug("a peer region's keys could not be fetched", metadata: ["url": "\(url)", "error": "\(error)"])
+            }
+        }
+        var seen = Set<String>()
+        return peerKeys.withLock { $0.values.flatMap { $0 } }.filter { seen.insert($0.kid).inserted }
     }
 
     func reloadExternalProviders() async {

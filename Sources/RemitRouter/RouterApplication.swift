@@ -19,9 +19,12 @@ public struct RouterRequestContext: RequestContext {
 
 /// The router's routes: its own `/healthz` and `/readyz`, a view of the regions, and `/api/…`
 /// proxied to the active region.
-public func buildRouterRouter(checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter) -> Router<RouterRequestContext> {
+public func buildRouterRouter(
+    checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter, tls: Bool = false
+) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
-    router.middlewares.add(SecurityHeadersMiddleware(tls: false))
+    router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
+    router.middlewares.add(HeaderLimitsMiddleware())
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(RateLimitMiddleware(limiter: limiter))
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }
@@ -59,14 +62,15 @@ public func buildRouterApplication(
     configuration: RouterConfiguration,
     client: HTTPClient,
     logger: Logger
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let checker = HealthChecker(configuration: configuration, client: client, logger: logger)
     return Application(
         router: buildRouterRouter(
             checker: checker, client: client,
-            limiter: KeyedRateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress)
+            limiter: KeyedRateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress),
+            tls: configuration.tls != nil
         ),
-        server: .http1(configuration: .init(idleTimeout: .seconds(Limits.httpIdleTimeoutSeconds))),
+        server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: Limits.httpIdleTimeoutSeconds),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),
         services: [checker],
         logger: logger

@@ -1,4 +1,5 @@
 import RemitCore
+import RemitHTTP
 
 /// Where the router listens and which regions it fronts.
 public struct RouterConfiguration: Sendable {
@@ -21,6 +22,8 @@ public struct RouterConfiguration: Sendable {
     /// Requests per second one client address may make through the router, sustained and at once.
     public var requestsPerSecondPerAddress: Double
     public var burstPerAddress: Double
+    /// Serve HTTPS with this certificate and key; plain HTTP when nil.
+    public var tls: ServerTLS?
 
     public init(
         host: String = "127.0.0.1",

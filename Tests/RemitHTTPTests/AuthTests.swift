@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import RemitAuth
+import RemitCore
 import RemitDomain
 import RemitPostgres
 import RemitStorage
@@ -334,6 +335,31 @@ struct AuthTests {
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://ops.bank.example" && allowed.headers[.vary] == "Origin")
             let other = try await client.execute(uri: "/api/v1/dashboard", method: .get, headers: bearer(clerk, ["Origin": "https://evil.example"]))
             #expect(other.status == .ok && other.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test("a region trusts its peer's published keys: a token from east works at west")
+    func peerRegionTokens() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool { eastPool, _ in
+            try await withFreshPool { westPool, _ in
+                for pool in [eastPool, westPool] { try await Migrator(pool: pool).apply(migrations) }
+                let east = try TestNode(pool: eastPool)
+                try await east.identity.reloadSigningKeys()
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("peer-\(UUID().uuidString).json").path
+                try RemitJSON.encoder().encode(east.identity.jwks).write(to: URL(fileURLWithPath: path))
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                var auth = AuthConfiguration()
+                auth.peerJWKS = [path]
+                let west = try TestNode(pool: westPool, region: RegionName(rawValue: "west")!, role: .reader, auth: auth)
+                let token = try await east.token([.auditor])
+                try await west.test(authenticated: false) { client in
+                    let response = try await client.execute(uri: "/api/v1/ledger/events", method: .get, headers: bearer(token))
+                    #expect(response.status == .ok)
+                    let jwks = try decode(JWKSDocument.self, try await client.execute(uri: "/.well-known/jwks.json", method: .get))
+                    #expect(jwks.keys.count == 2, "west publishes its own key and east's")
+                }
+            }
         }
     }
 

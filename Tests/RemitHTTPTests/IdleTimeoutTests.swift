@@ -33,7 +33,7 @@ struct IdleTimeoutTests {
         let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none", connectionsMax: 1)
         let node = try TestNode(pool: pool)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildNodeApplication(
+        let app = try buildNodeApplication(
             node: node.node, configuration: .init(host: "127.0.0.1", port: 0, idleTimeoutSeconds: 1),
             logger: Logger(label: "test"), onServerRunning: { portContinuation.yield($0) }
         )

@@ -85,7 +85,7 @@ struct RouterTests {
             try await Migrator(pool: pool).apply(migrations)
             let node = RegionNode(region: Self.east, initialRole: .writer, pool: pool, migrations: migrations)
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-            let nodeApp = buildNodeApplication(
+            let nodeApp = try buildNodeApplication(
                 node: node, configuration: .init(host: "127.0.0.1", port: 0), logger: Logger(label: "test.node"),
                 onServerRunning: { port in portContinuation.yield(port) }
             )
