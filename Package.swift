@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "RemitStack",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitStorage",
+                "RemitCore", "RemitPostgres", "RemitStorage", "RemitAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "RemitCLI",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack",
+                "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -33,9 +33,16 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Load generator: wrk (C, light on the CPU the server needs; the default when installed) or swift (in-process).")
         var generator: String?
 
+        @Option(help: "The user the load signs in as (needs the clerk role).")
+        var username = "admin"
+
+        @Option(help: "File holding that user's password. Default: <data-dir>/admin-password, written by remit up.")
+        var passwordFile: String?
+
         func validate() throws {
             guard (1...1_024).contains(clients) else { throw ValidationError("--clients must be 1 to 1024") }
-            guard (1...3_600).contains(seconds) else { throw ValidationError("--seconds must be 1 to 3600") }
+            // Each measurement signs in afresh; its access token must outlive it.
+            guard (1...600).contains(seconds) else { throw ValidationError("--seconds must be 1 to 600") }
             guard generator == nil || generator == "wrk" || generator == "swift" else {
                 throw ValidationError("--generator must be wrk or swift")
             }
@@ -45,28 +52,35 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             let database = try databaseURL
                 ?? LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: stack.regionNames()[0], port: stack.postgresPort)
+            let passwordPath = passwordFile ?? stack.absoluteDataDirectory + "/admin-password"
+            guard let password = (try? String(contentsOfFile: passwordPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+                throw ValidationError("can not read \(passwordPath); pass --password-file")
+            }
             let client = HTTPClient(
                 eventLoopGroupProvider: .singleton,
                 configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients))
             )
             let pool = PostgresPool(url: database, connectionsMax: min(clients, 64), applicationName: "remit bench")
             do {
-                let startPosition = try await headPosition(pool)
                 let useWrk = (generator ?? (WrkLoad.executable == nil ? "swift" : "wrk")) == "wrk"
-                let started = ContinuousClock.now
-                var api = useWrk
-                    ? try WrkLoad(url: url, clients: clients, seconds: seconds).run()
-                    : try await AppendLoad(client: client, url: url, clients: clients, seconds: seconds).run()
-                let elapsed = (ContinuousClock.now - started).milliseconds / 1_000
-                let endPosition = try await headPosition(pool)
-                // Durable creates are what the log gained, whatever the load generator counted.
-                api.perSecond = Double(endPosition - startPosition) / elapsed
-                api.generator = useWrk ? "wrk" : "swift"
-                let batch = try await averageBatch(pool, after: startPosition, through: endPosition)
+                let signIn: @Sendable (String) async throws -> String = { base in try await BenchSignIn.token(client: client, url: base, username: username, password: password) }
+                var api = try await measure(pool: pool, client: client, url: url, token: try await signIn(url), useWrk: useWrk)
+                let batch = try await averageBatch(pool, after: api.startPosition, through: api.endPosition)
                 let refusedCeiling = useWrk
-                    ? try WrkLoad(url: url, clients: clients, seconds: seconds, script: WrkLoad.refusedCreateScript).run().perSecond : nil
+                    ? try WrkLoad(url: url, clients: clients, seconds: seconds, script: WrkLoad.refusedCreateScript(token: try await signIn(url))).run().perSecond
+                    : nil
+                // What checking tokens costs: two nodes in this process on the same database,
+                // one with access checks off, one with them on, measured the same way.
+                let region = try stack.regionNames()[0]
+                let unchecked = try await BenchNode.with(region: region, databaseURL: database, accessChecks: false) { base in
+                    try await measure(pool: pool, client: client, url: base, token: nil, useWrk: useWrk).result
+                }
+                let checked = try await BenchNode.with(region: region, databaseURL: database, accessChecks: true) { base in
+                    try await measure(pool: pool, client: client, url: base, token: try await signIn(base), useWrk: useWrk).result
+                }
                 let baseline = try await InsertBaseline(pool: pool, clients: min(clients, 64), seconds: seconds).run()
-                report(api: api, batch: batch, baseline: baseline, refusedCeiling: refusedCeiling)
+                api.result.generator = useWrk ? "wrk" : "swift"
+                report(api: api.result, batch: batch, baseline: baseline, refusedCeiling: refusedCeiling, unchecked: unchecked, checked: checked)
             } catch {
                 await pool.close()
                 try? await client.shutdown()
@@ -74,6 +88,23 @@ struct Bench: AsyncParsableCommand {
             }
             await pool.close()
             try await client.shutdown()
+        }
+
+        /// One measurement of creates against `url`; durable creates are what the log gained,
+        /// whatever the load generator counted.
+        private func measure(
+            pool: PostgresPool, client: HTTPClient, url: String, token: String?, useWrk: Bool
+        ) async throws -> (result: AppendLoad.Result, startPosition: Int64, endPosition: Int64) {
+            let startPosition = try await headPosition(pool)
+            let started = ContinuousClock.now
+            var result = useWrk
+                ? try WrkLoad(url: url, clients: clients, seconds: seconds, script: WrkLoad.createScript(token: token)).run()
+                : try await AppendLoad(client: client, url: url, token: token, clients: clients, seconds: seconds).run()
+            let elapsed = (ContinuousClock.now - started).milliseconds / 1_000
+            let endPosition = try await headPosition(pool)
+            result.perSecond = Double(endPosition - startPosition) / elapsed
+            result.generator = useWrk ? "wrk" : "swift"
+            return (result, startPosition, endPosition)
         }
 
         private func headPosition(_ pool: PostgresPool) async throws -> Int64 {
@@ -93,17 +124,27 @@ struct Bench: AsyncParsableCommand {
             }
         }
 
-        private func report(api: AppendLoad.Result, batch: Double, baseline: Double, refusedCeiling: Double?) {
+        private func report(
+            api: AppendLoad.Result, batch: Double, baseline: Double, refusedCeiling: Double?,
+            unchecked: AppendLoad.Result, checked: AppendLoad.Result
+        ) {
             let ratio = baseline > 0 ? api.perSecond / baseline : 0
+            let authRatio = unchecked.perSecond > 0 ? checked.perSecond / unchecked.perSecond : 0
             print(String(
-                format: "append: %.0f durable creates/s (%d clients, %d s, %@), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s; ratio %.2fx",
+                format: "append (authenticated): %.0f durable creates/s (%d clients, %d s, %@), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s; ratio %.2fx",
                 api.perSecond, clients, seconds, api.generator, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline, ratio
             ) + (refusedCeiling.map { String(format: "; the node answers refused creates (422, no database) at %.0f req/s", $0) } ?? ""))
+            print(String(
+                format: "authentication: %.0f creates/s with token checks vs %.0f without (in-process nodes, same database): %.2fx, p99 %.1f ms vs %.1f ms",
+                checked.perSecond, unchecked.perSecond, authRatio, checked.p99Milliseconds, unchecked.p99Milliseconds
+            ))
             var json: [String: Any] = [
                 "bench": "append", "clients": clients, "seconds": seconds, "generator": api.generator, "createsPerSecond": api.perSecond.rounded(),
                 "p50Milliseconds": api.p50Milliseconds, "p99Milliseconds": api.p99Milliseconds, "maxMilliseconds": api.maxMilliseconds,
                 "eventsPerCommit": (batch * 10).rounded() / 10, "errors": api.errors, "insertBaselinePerSecond": baseline.rounded(),
-                "ratio": (ratio * 100).rounded() / 100,
+                "ratio": (ratio * 100).rounded() / 100, "authenticated": true,
+                "authCheckedPerSecond": checked.perSecond.rounded(), "authUncheckedPerSecond": unchecked.perSecond.rounded(),
+                "authRatio": (authRatio * 100).rounded() / 100,
             ]
             if let refusedCeiling { json["refusedCreatesPerSecond"] = refusedCeiling.rounded() }
             let data = try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
@@ -125,6 +166,7 @@ struct AppendLoad {
 
     let client: HTTPClient
     let url: String
+    let token: String?
     let clients: Int
     let seconds: Int
 
@@ -143,6 +185,7 @@ struct AppendLoad {
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.headers.add(name: "Idempotency-Key", value: "bench-\(UUID().uuidString)")
+                        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
                         request.body = .bytes(ByteBuffer(string: Self.body(clientIndex, sequence)))
                         let sent = ContinuousClock.now
                         do {
@@ -184,7 +227,7 @@ struct WrkLoad {
     let url: String
     let clients: Int
     let seconds: Int
-    var script = WrkLoad.createScript
+    var script: String
 
     static var executable: String? {
         ["/usr/bin/wrk", "/usr/local/bin/wrk"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -192,14 +235,19 @@ struct WrkLoad {
 
     /// The same route with a body the node refuses at once (422: no queue, no database): the
     /// node's own HTTP ceiling for this route on this machine, measured for comparison.
-    static let refusedCreateScript = """
+    static func refusedCreateScript(token: String?) -> String {
+        """
         wrk.method = "POST"
         wrk.body = '{"senderName":"Bench Sender"}'
         wrk.headers["Content-Type"] = "application/json"
+        \(token.map { "wrk.headers[\"Authorization\"] = \"Bearer \($0)\"" } ?? "")
         request = function() return wrk.format(nil, "/api/v1/remittances") end
         """
+    }
 
-    static let createScript = """
+    /// A token is only ever base64url and dots, so it goes into the Lua string as it is.
+    static func createScript(token: String?) -> String {
+        """
         -- Every wrk thread has its own Lua state: setup gives each a distinct id, so that no two
         -- requests share an idempotency key (a shared key would be an idempotent repeat, not a create).
         local threads = 0
@@ -215,9 +263,10 @@ struct WrkLoad {
           local body = '{"senderName":"Bench Sender","senderBank":"Bank ' .. (counter % 7) .. '","senderAccount":"ACC1",' ..
             '"receiverName":"Receiver ' .. counter .. '","receiverBank":"Bank ' .. (counter % 5) .. '","receiverAccount":"RCV' .. counter .. '",' ..
             '"amount":' .. (1000 + counter) .. ',"currency":"USD","reference":"bench"}'
-          return wrk.format("POST", "/api/v1/remittances", {["Content-Type"] = "application/json", ["Idempotency-Key"] = key}, body)
+          return wrk.format("POST", "/api/v1/remittances", {["Content-Type"] = "application/json", ["Idempotency-Key"] = key\(token.map { #", ["Authorization"] = "Bearer \#($0)""# } ?? "")}, body)
         end
         """
+    }
 
     func run() throws -> AppendLoad.Result {
         let scriptPath = FileManager.default.temporaryDirectory.appendingPathComponent("remit-bench-\(UUID().uuidString).lua").path

@@ -55,6 +55,13 @@ struct UpService: Service {
     func run() async throws {
         let configuration = stack.configuration
         try await stack.startClusters()
+        let adminPassword: String?
+        do {
+            adminPassword = try await stack.bootstrapAdmin()
+        } catch {
+            stack.stopClusters()
+            throw error
+        }
         let children: [ChildProcess]
         do {
             children = try await stack.startProcesses(parentProcessID: getpid())
@@ -62,7 +69,7 @@ struct UpService: Service {
             stack.stopClusters()
             throw error
         }
-        printSummary(configuration, children: children)
+        printSummary(configuration, children: children, adminPassword: adminPassword)
 
         var failure: (any Error)?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -80,7 +87,7 @@ struct UpService: Service {
         if let failure { throw failure }
     }
 
-    private func printSummary(_ configuration: StackConfiguration, children: [ChildProcess]) {
+    private func printSummary(_ configuration: StackConfiguration, children: [ChildProcess], adminPassword: String?) {
         var lines = ["remit is up", "  router      \(configuration.routerURL)  (the endpoint clients use)"]
         for region in configuration.regions {
             let role = region.name == configuration.initialWriter ? "writer" : "reader"
@@ -91,6 +98,13 @@ struct UpService: Service {
         }
         lines.append("  data        \(configuration.dataDirectory)")
         lines.append("  logs        \(configuration.logDirectory)/ (node-<region>.log, router.log) and regions/<region>/postgres.log")
+        if let adminPassword {
+            // Printed this once; the file keeps it for the operator (and `remit bench`).
+            lines.append("  admin       user admin (every role), password \(adminPassword)")
+            lines.append("               also in \(stack.adminPasswordFile) (mode 0600); change it with remit users passwd admin")
+        } else {
+            lines.append("  sign in     POST \(configuration.routerURL)/api/v1/auth/token (first admin's password: \(stack.adminPasswordFile))")
+        }
         lines.append("Stop with Ctrl-C (or SIGTERM): every process and both clusters stop cleanly.")
         print(lines.joined(separator: "\n"))
         fflush(nil)  // all output streams: stdout may be a pipe, and the summary must show now

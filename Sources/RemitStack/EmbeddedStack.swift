@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import RemitAuth
 import RemitCore
 import RemitPostgres
 import RemitStorage
@@ -50,6 +51,37 @@ public final class EmbeddedStack: Sendable {
         }
     }
 
+    /// The first admin's password file: written once, when the admin is made.
+    public var adminPasswordFile: String { configuration.dataDirectory + "/admin-password" }
+
+    /// Makes the `admin` user (every role) in every region's database if they have no users
+    /// yet, with one random password, which is written to `admin-password` (mode 0600) and
+    /// returned, once. Later starts change nothing and return nil.
+    public func bootstrapAdmin() async throws -> String? {
+        let password = Passwords.generate()
+        let hash = Passwords.hash(password)
+        var made = false
+        for cluster in clusters {
+            let pool = PostgresPool(url: try cluster.databaseURL(), connectionsMax: 1, applicationName: "remit up")
+            do {
+                // Users live in each region's database until replication carries them.
+                if try await IdentityStore(pool: pool, region: cluster.region.rawValue)
+                    .bootstrapAdmin(name: UserName(rawValue: "admin")!, passwordHash: hash)
+                {
+                    made = true
+                }
+                await pool.close()
+            } catch {
+                await pool.close()
+                throw error
+            }
+        }
+        guard made else { return nil }
+        try? FileManager.default.removeItem(atPath: adminPasswordFile)
+        try write(password + "\n", to: adminPasswordFile, mode: 0o600)
+        return password
+    }
+
     /// Starts a node per region and the router, and waits until each answers `/readyz`.
     public func startProcesses(parentProcessID: Int32) async throws -> [ChildProcess] {
         try createDirectory(configuration.logDirectory, mode: 0o755)
@@ -64,7 +96,10 @@ public final class EmbeddedStack: Sendable {
                         "serve", "--region", region.name.rawValue, "--port", String(region.nodePort),
                         "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
                         "--parent-pid", String(parentProcessID),
-                    ],
+                    ] + configuration.regions.filter { $0.name != region.name }.flatMap {
+                        // Each region accepts the others' tokens.
+                        ["--peer-jwks", configuration.nodeURL($0) + "/.well-known/jwks.json"]
+                    },
                     // The URL carries the password: environment, not argv (argv is visible in ps).
                     environment: ["REMIT_DATABASE_URL": try cluster.databaseURL()],
                     logFile: configuration.logDirectory + "/node-\(region.name).log"

@@ -35,6 +35,8 @@ public final class Projector: Service, Sendable {
                 for await _ in self.doorbell {
                     do {
                         _ = try await self.catchUp()
+                    } catch is CancellationError {
+                        break  // shutting down: not a failure
                     } catch {
                         self.logger.error("projecting failed; will retry", metadata: ["error": "\(error)"])
                     }

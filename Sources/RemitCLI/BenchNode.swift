@@ -1,0 +1,76 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import RemitCore
+import RemitHTTP
+import RemitPostgres
+import RemitStorage
+import ServiceLifecycle
+
+/// Signs the benchmark's load in, as any client would.
+enum BenchSignIn {
+    static func token(client: HTTPClient, url: String, username: String, password: String) async throws -> String {
+        struct Credentials: Encodable { let username: String, password: String }
+        struct Tokens: Decodable { let accessToken: String }
+        var request = HTTPClientRequest(url: url + "/api/v1/auth/token")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(Credentials(username: username, password: password))))
+        // A node that has just started may not have loaded its signing key yet (503): retry briefly.
+        for _ in 0..<50 {
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 64 * 1024)
+            if response.status == .ok { return try JSONDecoder().decode(Tokens.self, from: Data(buffer: body)).accessToken }
+            guard response.status == .serviceUnavailable else {
+                throw ValidationError("signing in as \(username) at \(url) failed: \(response.status.code) \(String(buffer: body))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("\(url) did not become ready to sign in")
+    }
+}
+
+/// A region node inside the benchmark's process, on a free loopback port and the writer's
+/// database, so the same run can measure creates with and without access checks.
+enum BenchNode {
+    static func with<T: Sendable>(
+        region: RegionName, databaseURL: String, accessChecks: Bool, _ body: @Sendable (String) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "remit.bench.node")
+        logger.logLevel = .warning
+        let pool = PostgresPool(url: databaseURL, applicationName: "remit bench node")
+        let node = RegionNode(
+            region: region, initialRole: .writer, pool: pool, migrations: try Migration.load(directory: try MigrationsDirectory.locate())
+        )
+        var auth = AuthConfiguration()
+        auth.accessChecks = accessChecks
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try buildNodeApplication(
+            node: node, configuration: .init(host: "127.0.0.1", port: 0, auth: auth), logger: logger,
+            onServerRunning: { portContinuation.yield($0) }
+        )
+        let group = ServiceGroup(services: [app], logger: logger)
+        do {
+            let value = try await withThrowingTaskGroup(of: T?.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return nil
+                }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw ValidationError("the benchmark's node did not start") }
+                let value = try await body("http://127.0.0.1:\(port)")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            }
+            await pool.close()
+            return value
+        } catch {
+            await group.triggerGracefulShutdown()
+            await pool.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import RemitAuth
+import RemitStorage
+
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage who may sign in and with which roles (every change is audited).",
+        subcommands: [Add.self, Disable.self, Enable.self, Passwd.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user with one or more roles: clerk, auditor, operator, admin.")
+
+        @Argument(help: "The user's name.") var name: String
+        @Option(name: .customLong("role"), help: "A role; repeat for several.") var roles: [String] = []
+        @Flag(help: "Read the password from the first line of standard input instead of generating one.") var passwordStdin = false
+        @OptionGroup var target: IdentityTarget
+
+        func run() async throws {
+            let user = try userName(name)
+            guard !roles.isEmpty, let parsed = Role.parse(roles) else {
+                throw ValidationError("name one or more roles with --role: " + Role.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            let (password, generated) = try readOrGeneratePassword(passwordStdin)
+            let hash = Passwords.hash(password)
+            try await target.forEach { region, pool in
+                _ = try await IdentityStore(pool: pool, region: region).addUser(name: user, roles: parsed, passwordHash: hash, by: IdentityTarget.auditContext)
+                print("region \(region): added \(user) with roles \(parsed.sorted().map(\.rawValue).joined(separator: ", "))")
+            }
+            if generated { print("password for \(user): \(password)") }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user: no new sign-ins or refreshes at once; issued access tokens lapse within their lifetime."
+        )
+        @Argument(help: "The user's name.") var name: String
+        @OptionGroup var target: IdentityTarget
+
+        func run() async throws {
+            let user = try userName(name)
+            try await target.forEach { region, pool in
+                _ = try await IdentityStore(pool: pool, region: region).setDisabled(user, true, by: IdentityTarget.auditContext)
+                print("region \(region): disabled \(user)")
+            }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
+        @Argument(help: "The user's name.") var name: String
+        @OptionGroup var target: IdentityTarget
+
+        func run() async throws {
+            let user = try userName(name)
+            try await target.forEach { region, pool in
+                _ = try await IdentityStore(pool: pool, region: region).setDisabled(user, false, by: IdentityTarget.auditContext)
+                print("region \(region): enabled \(user)")
+            }
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a user's password; their refresh tokens are revoked.")
+        @Argument(help: "The user's name.") var name: String
+        @Flag(help: "Read the password from the first line of standard input instead of generating one.") var passwordStdin = false
+        @OptionGroup var target: IdentityTarget
+
+        func run() async throws {
+            let user = try userName(name)
+            let (password, generated) = try readOrGeneratePassword(passwordStdin)
+            let hash = Passwords.hash(password)
+            try await target.forEach { region, pool in
+                _ = try await IdentityStore(pool: pool, region: region).setPassword(user, passwordHash: hash, by: IdentityTarget.auditContext)
+                print("region \(region): new password for \(user)")
+            }
+            if generated { print("password for \(user): \(password)") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the users of each region (never a password or its hash).")
+        @OptionGroup var target: IdentityTarget
+
+        func run() async throws {
+            try await target.forEach { region, pool in
+                for user in try await IdentityStore(pool: pool, region: region).users() {
+                    let roles = user.roles.sorted().map(\.rawValue).joined(separator: ",")
+                    print("\(region)\t\(user.name)\t\(roles)\t\(user.disabled ? "disabled" : "enabled")")
+                }
+            }
+        }
+    }
+}
+
+func userName(_ text: String) throws -> UserName {
+    guard let name = UserName(rawValue: text) else { throw ValidationError(UserName.rule) }
+    return name
+}
+
+/// A password from standard input's first line, or a generated one (then `generated` is true).
+func readOrGeneratePassword(_ fromStandardInput: Bool) throws -> (password: String, generated: Bool) {
+    guard fromStandardInput else { return (Passwords.generate(), true) }
+    guard let line = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
+    if let problem = Passwords.problem(line) { throw ValidationError(problem) }
+    return (line, false)
+}
