@@ -39,6 +39,10 @@ public final class TokenVerifier: Sendable {
 
     private let issuers = Mutex<[String: TrustedIssuer]>([:])
     private let cache: Mutex<TokenCache>
+    /// Asked to load keys again when one of our own tokens names a kid we do not know yet (a
+    /// rotation here or in another region, seen before the periodic reload); it decides how
+    /// often that may really happen.
+    private let reloadKeys = Mutex<(@Sendable () async -> Void)?>(nil)
 
     public init(issuers: [TrustedIssuer] = [], cacheEntriesMax: Int = Limits.tokenCacheEntriesMax) {
         cache = Mutex(TokenCache(entriesMax: cacheEntriesMax))
@@ -51,6 +55,10 @@ public final class TokenVerifier: Sendable {
     }
 
     public func trusted(_ issuer: String) -> TrustedIssuer? { issuers.withLock { $0[issuer] } }
+
+    public func onUnknownLocalKey(_ reload: @escaping @Sendable () async -> Void) {
+        reloadKeys.withLock { $0 = reload }
+    }
 
     var cachedCount: Int { cache.withLock { $0.count } }
 
@@ -66,10 +74,15 @@ public final class TokenVerifier: Sendable {
         else { return .failure(.malformed) }
         // A critical extension we do not understand must make the token invalid (RFC 7515 §4.1.11).
         guard header.crit == nil, Self.asymmetricAlgorithms.contains(header.alg) else { return .failure(.algorithmRefused) }
-        guard case .string(let issuerName)? = unverified.claims["iss"], let issuer = trusted(issuerName) else {
+        guard case .string(let issuerName)? = unverified.claims["iss"], var issuer = trusted(issuerName) else {
             return .failure(.untrustedIssuer)
         }
-        guard let kid = header.kid, let algorithm = issuer.algorithms[kid] else { return .failure(.unknownKey) }
+        guard let kid = header.kid else { return .failure(.unknownKey) }
+        if issuer.algorithms[kid] == nil, issuer.isLocal, let reload = reloadKeys.withLock({ $0 }) {
+            await reload()
+            issuer = trusted(issuerName) ?? issuer
+        }
+        guard let algorithm = issuer.algorithms[kid] else { return .failure(.unknownKey) }
         guard algorithm == header.alg else { return .failure(.algorithmRefused) }
         let claims: ClaimSet
         do {

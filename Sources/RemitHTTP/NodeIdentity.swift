@@ -23,6 +23,7 @@ public final class NodeIdentity: Service, Sendable {
     private let logger: Logger
     /// The peers' public keys as last fetched, by JWKS URL: a peer that is down keeps its keys.
     private let peerKeys = Mutex<[String: [SigningKey]]>([:])
+    private let lastOnDemandReload = Mutex<ContinuousClock.Instant?>(nil)
     private let signing = Mutex<(issuer: TokenIssuer?, jwks: JWKSDocument, kids: [String])>((nil, JWKSDocument(keys: []), []))
 
     public init(store: IdentityStore, keyStore: SigningKeyStore, configuration: AuthConfiguration, logger: Logger) {
@@ -41,6 +42,24 @@ public final class NodeIdentity: Service, Sendable {
             burstPerAddress: configuration.signInBurstPerAddress
         )
         hasher = PasswordHasher()
+        verifier.onUnknownLocalKey { [weak self] in await self?.reloadForUnknownKey() }
+    }
+
+    /// Reloads the keys for a token naming an unknown kid of ours, at most once a second:
+    /// tokens with made-up kids can not turn into a flood of database and peer requests.
+    func reloadForUnknownKey() async {
+        let now = ContinuousClock.now
+        let due = lastOnDemandReload.withLock { last in
+            guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        do {
+            try await reloadSigningKeys()
+        } catch {
+            logger.warning("signing keys could not be loaded", metadata: ["error": "\(error)"])
+        }
     }
 
     public func run() async throws {

@@ -134,6 +134,17 @@ import Testing
         #expect(try await verifier.verify(new.token).get().subject == "b")
     }
 
+    @Test func anUnknownLocalKidAsksForTheKeysOnceBeforeRefusing() async throws {
+        let first = SigningKey.generate(), second = SigningKey.generate()
+        let verifier = TokenVerifier(issuers: [try await TrustedIssuer.local(issuer: Self.issuerName, audience: Self.audience, keys: [first])])
+        let reloaded = try await TrustedIssuer.local(issuer: Self.issuerName, audience: Self.audience, keys: [first, second])
+        verifier.onUnknownLocalKey { verifier.trust(reloaded) }
+        let token = try await TokenIssuer(key: second, issuer: Self.issuerName, audience: Self.audience, lifetimeSeconds: 900).issue(subject: "b", roles: [.clerk])
+        #expect(try await verifier.verify(token.token).get().subject == "b")
+        let stranger = try Self.forge(header: ["alg": "ES256", "kid": "made-up"], claims: Self.claims(), sign: Self.es256(SigningKey.generate()))
+        #expect(await verifier.verify(stranger) == .failure(.unknownKey))
+    }
+
     @Test func signingKeysRoundTripThroughTheirStoredForms() throws {
         let key = SigningKey.generate()
         let restored = try SigningKey(privateKeyPEM: key.privateKeyPEM!)

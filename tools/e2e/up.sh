@@ -54,12 +54,17 @@ check "west's node is ready as a reader" test "$(curl -sf "$west/readyz" | json_
 check "the router names east active" test "$(curl -sf "$router/readyz" | json_field "['active']")" = east
 api_type=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$router/api/v1/nothing-yet")
 check "the router proxies /api to the active region (its problem+json 404)" test "$api_type" = "404 application/problem+json"
+# The API needs a token: the first admin's, whose password remit up wrote.
+token=$(curl -s -X POST "$router/api/v1/auth/token" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"$(cat "$data/admin-password")\"}" | json_field "['accessToken']")
+auth="Authorization: Bearer $token"
+check "the first admin signs in through the router" test -n "$token"
 create_status=$(curl -s -o "$data/created.json" -w '%{http_code}' -X POST "$router/api/v1/remittances" \
-  -H 'Content-Type: application/json' -H 'Idempotency-Key: e2e-1' \
+  -H 'Content-Type: application/json' -H 'Idempotency-Key: e2e-1' -H "$auth" \
   -d '{"senderName":"Alice","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":12345,"currency":"EUR"}')
 check "a create through the router is acknowledged (201)" test "$create_status" = 201
 created_id=$(json_field "['id']" <"$data/created.json")
-check "and reads back through the router" test "$(curl -sf "$router/api/v1/remittances/$created_id" | json_field "['amount']")" = 12345
+check "and reads back through the router" test "$(curl -sf -H "$auth" "$router/api/v1/remittances/$created_id" | json_field "['amount']")" = 12345
 database_url=$(sed -e "s/{port}/$postgres_port/" -e "s/{database}/remit/" "$data/regions/east/database-url")
 check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$database_url"
 second=$("$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" 2>&1)
@@ -77,7 +82,7 @@ check "no postmaster.pid is left behind" test ! -e "$data/regions/east/pgdata/po
 start_up
 check "remit up starts again on the same data directory" wait_ready
 check "it reused the clusters and their data" test "$(claimed_at)" = "$first_claim"
-check "the acknowledged create is still there" test "$(curl -sf "$router/api/v1/remittances/$created_id" | json_field "['id']")" = "$created_id"
+check "the acknowledged create is still there (and the token still works)" test "$(curl -sf -H "$auth" "$router/api/v1/remittances/$created_id" | json_field "['id']")" = "$created_id"
 
 killed_pid=$up_pid
 kill -KILL "$killed_pid"
