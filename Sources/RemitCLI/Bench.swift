@@ -69,14 +69,16 @@ struct Bench: AsyncParsableCommand {
                 let refusedCeiling = useWrk
                     ? try WrkLoad(url: url, clients: clients, seconds: seconds, script: WrkLoad.refusedCreateScript(token: try await signIn(url))).run().perSecond
                     : nil
-                // What checking tokens costs: two nodes in this process on the same database,
-                // one with access checks off, one with them on, measured the same way.
+                // What checking tokens costs: nodes in this process on the same database, with
+                // access checks off and on, measured alternately (off, on, on, off) so that the
+                // log growing during the run favours neither.
                 let region = try stack.regionNames()[0]
-                let unchecked = try await BenchNode.with(region: region, databaseURL: database, accessChecks: false) { base in
-                    try await measure(pool: pool, client: client, url: base, token: nil, useWrk: useWrk).result
-                }
-                let checked = try await BenchNode.with(region: region, databaseURL: database, accessChecks: true) { base in
-                    try await measure(pool: pool, client: client, url: base, token: try await signIn(base), useWrk: useWrk).result
+                var unchecked: [AppendLoad.Result] = [], checked: [AppendLoad.Result] = []
+                for accessChecks in [false, true, true, false] {
+                    let result = try await BenchNode.with(region: region, databaseURL: database, accessChecks: accessChecks) { base in
+                        try await measure(pool: pool, client: client, url: base, token: accessChecks ? try await signIn(base) : nil, useWrk: useWrk).result
+                    }
+                    if accessChecks { checked.append(result) } else { unchecked.append(result) }
                 }
                 let baseline = try await InsertBaseline(pool: pool, clients: min(clients, 64), seconds: seconds).run()
                 api.result.generator = useWrk ? "wrk" : "swift"
@@ -126,24 +128,27 @@ struct Bench: AsyncParsableCommand {
 
         private func report(
             api: AppendLoad.Result, batch: Double, baseline: Double, refusedCeiling: Double?,
-            unchecked: AppendLoad.Result, checked: AppendLoad.Result
+            unchecked: [AppendLoad.Result], checked: [AppendLoad.Result]
         ) {
             let ratio = baseline > 0 ? api.perSecond / baseline : 0
-            let authRatio = unchecked.perSecond > 0 ? checked.perSecond / unchecked.perSecond : 0
+            let uncheckedPerSecond = unchecked.map(\.perSecond).reduce(0, +) / Double(unchecked.count)
+            let checkedPerSecond = checked.map(\.perSecond).reduce(0, +) / Double(checked.count)
+            let authRatio = uncheckedPerSecond > 0 ? checkedPerSecond / uncheckedPerSecond : 0
+            let each = { (results: [AppendLoad.Result]) in results.map { String(format: "%.0f", $0.perSecond) }.joined(separator: " and ") }
             print(String(
                 format: "append (authenticated): %.0f durable creates/s (%d clients, %d s, %@), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s; ratio %.2fx",
                 api.perSecond, clients, seconds, api.generator, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline, ratio
             ) + (refusedCeiling.map { String(format: "; the node answers refused creates (422, no database) at %.0f req/s", $0) } ?? ""))
             print(String(
-                format: "authentication: %.0f creates/s with token checks vs %.0f without (in-process nodes, same database): %.2fx, p99 %.1f ms vs %.1f ms",
-                checked.perSecond, unchecked.perSecond, authRatio, checked.p99Milliseconds, unchecked.p99Milliseconds
+                format: "authentication: %.0f creates/s with token checks (%@) vs %.0f without (%@), in-process nodes on the same database: %.2fx",
+                checkedPerSecond, each(checked), uncheckedPerSecond, each(unchecked), authRatio
             ))
             var json: [String: Any] = [
                 "bench": "append", "clients": clients, "seconds": seconds, "generator": api.generator, "createsPerSecond": api.perSecond.rounded(),
                 "p50Milliseconds": api.p50Milliseconds, "p99Milliseconds": api.p99Milliseconds, "maxMilliseconds": api.maxMilliseconds,
                 "eventsPerCommit": (batch * 10).rounded() / 10, "errors": api.errors, "insertBaselinePerSecond": baseline.rounded(),
                 "ratio": (ratio * 100).rounded() / 100, "authenticated": true,
-                "authCheckedPerSecond": checked.perSecond.rounded(), "authUncheckedPerSecond": unchecked.perSecond.rounded(),
+                "authCheckedPerSecond": checkedPerSecond.rounded(), "authUncheckedPerSecond": uncheckedPerSecond.rounded(),
                 "authRatio": (authRatio * 100).rounded() / 100,
             ]
             if let refusedCeiling { json["refusedCreatesPerSecond"] = refusedCeiling.rounded() }

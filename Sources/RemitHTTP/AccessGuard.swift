@@ -31,12 +31,14 @@ public struct AccessGuard: Sendable {
         guard let header = request.headers[.authorization] else {
             throw Problem.unauthorized("this needs a bearer token: sign in at POST /api/v1/auth/token")
         }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        // "Bearer " then the token (RFC 6750 §2.1); the scheme's case does not matter. Plain
+        // prefix checks: this runs on every request.
+        guard header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw Problem.unauthorized("send the token as Authorization: Bearer <token>", error: "invalid_request")
         }
+        let token = String(header.utf8.dropFirst(7))!
         let principal: Principal
-        switch await verifier.verify(String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+        switch await verifier.verify(token) {
         case .success(let verified): principal = verified
         case .failure(let rejection): throw Problem.unauthorized(rejection.description, error: "invalid_token")
         }

@@ -55,6 +55,8 @@ public func buildRouterRouter(
         router.on("/api", method: method, use: forward)
         router.on("/api/**", method: method, use: forward)
     }
+    // The keys that verify tokens, as the active region publishes them (it trusts the others').
+    router.on("/.well-known/jwks.json", method: .get, use: forward)
     return router
 }
 

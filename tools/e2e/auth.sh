@@ -43,6 +43,7 @@ admin=$(sign_in admin "$admin_password" | json_field "['accessToken']")
 check "admin signs in through the router" test -n "$admin"
 check "no token: 401 with a Bearer challenge" test "$(curl -s -o /dev/null -w '%{http_code} %header{www-authenticate}' "$router/api/v1/dashboard")" = '401 Bearer realm="remit"'
 check "a wrong password: 401" test "$(status -X POST "$router/api/v1/auth/token" -H 'Content-Type: application/json' -d '{"username":"admin","password":"not-the-password"}')" = 401
+check "the router serves the JWKS of the active region" test "$(curl -s "$router/.well-known/jwks.json" | json_field "['keys'][0]['alg']")" = ES256
 check "east's token works at west too (west trusts east's published keys)" test "$(status -H "Authorization: Bearer $admin" "$west/api/v1/ledger/head")" = 200
 
 echo "carol-password-123" | cli users add carol --role clerk --password-stdin >/dev/null
