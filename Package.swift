@@ -54,11 +54,21 @@ let package = Package(
         // LZ4 frames with their content size and checksums, bounded on the way in.
         .target(name: "RemitLZ4", dependencies: ["CLZ4", "RemitCore"], swiftSettings: strict),
 
+        // Log segments: their byte format and every check a reader makes before applying one. Pure.
+        .target(
+            name: "RemitReplication",
+            dependencies: [
+                "RemitCore", "RemitDomain", "RemitLZ4",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+
         // Schema migrations and the region control tables.
         .target(
             name: "RemitStorage",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitAuth",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitAuth", "RemitReplication",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -146,6 +156,7 @@ let package = Package(
         ),
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"], swiftSettings: strict),
         .testTarget(name: "RemitAuthTests", dependencies: ["RemitAuth"], swiftSettings: strict),
+        .testTarget(name: "RemitReplicationTests", dependencies: ["RemitReplication", "RemitDomain"], swiftSettings: strict),
         .testTarget(name: "RemitCoreTests", dependencies: ["RemitCore"], swiftSettings: strict),
         .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4", "CLZ4"], swiftSettings: strict),
         .testTarget(
@@ -155,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RemitStorageTests",
-            dependencies: ["RemitStorage", "RemitPostgres", "RemitTestSupport"],
+            dependencies: ["RemitStorage", "RemitPostgres", "RemitReplication", "RemitTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

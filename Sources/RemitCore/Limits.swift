@@ -120,6 +120,25 @@ public enum Limits {
     /// Users listed at most.
     public static let usersListedMax = 1_000
 
+    // MARK: Replication
+
+    /// Events one segment carries at most…
+    public static let segmentEventsMax = 20_000
+    /// …and uncompressed bytes (checked from the header before anything is decompressed).
+    public static let segmentBytesMax = 16 * 1024 * 1024
+    /// How long a caught-up writer waits after the first new event for more, so one segment
+    /// carries what a burst commits, before answering a pull.
+    public static let segmentLingerMilliseconds: Int64 = 2
+    /// How long a pull waits for something new before answering "nothing yet" (204).
+    public static let pullWaitMillisecondsMax: Int64 = 10_000
+    /// How long the puller waits for the writer's answer beyond the long-poll itself.
+    public static let pullTimeoutMarginMilliseconds: Int64 = 5_000
+    /// The puller's back-off after a failure: it doubles from the first to the most.
+    public static let pullBackoffMillisecondsMin: Int64 = 100
+    public static let pullBackoffMillisecondsMax: Int64 = 2_000
+    /// A replication request's timestamp may differ from the writer's clock by this much.
+    public static let replicationClockSkewSecondsMax: Int64 = 60
+
     // MARK: Router health checks
 
     /// How often the router asks each region whether it is ready.

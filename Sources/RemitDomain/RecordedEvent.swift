@@ -62,6 +62,84 @@ public enum LedgerFormat {
         return record
     }
 
+    /// The fields of a canonical record, read back (the inverse of `canonicalRecord`), and the
+    /// offset after it. Nil when the bytes are not exactly one well-formed record there.
+    public static func parseRecord(_ bytes: [UInt8], at start: Int) -> (fields: RecordFields, end: Int)? {
+        var offset = start
+        var fields: [ArraySlice<UInt8>] = []
+        fields.reserveCapacity(8)
+        for _ in 0..<8 {
+            guard offset + 4 <= bytes.count else { return nil }
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            offset += 4
+            guard length <= bytes.count - offset else { return nil }
+            fields.append(bytes[offset..<(offset + length)])
+            offset += length
+        }
+        func number(_ slice: ArraySlice<UInt8>) -> Int64? {
+            // Decimal digits only, no sign, no leading zero: exactly as canonicalRecord writes them.
+            guard !slice.isEmpty, slice.count <= 19, slice.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                slice.count == 1 || slice.first != 0x30
+            else { return nil }
+            return Int64(String(decoding: slice, as: UTF8.self))
+        }
+        guard let position = number(fields[0]), let epoch = number(fields[1]),
+            fields[2].count == 36, let streamID = UUID(uuidString: String(decoding: fields[2], as: UTF8.self)),
+            streamID.uuidString.lowercased().utf8.elementsEqual(fields[2]),
+            let version = number(fields[3]), let streamVersion = Int32(exactly: version),
+            let type = String(validating: fields[4], as: UTF8.self), let recordedAt = number(fields[5])
+        else { return nil }
+        return (
+            RecordFields(
+                position: position, epoch: epoch, streamID: streamID, streamVersion: streamVersion, type: type,
+                recordedAtMicroseconds: recordedAt, payload: Array(fields[6]), metadata: Array(fields[7])
+            ),
+            offset
+        )
+    }
+
+    /// An event's fields without its hash, as a canonical record carries them.
+    public struct RecordFields: Sendable, Equatable {
+        public var position: Int64
+        public var epoch: Int64
+        public var streamID: UUID
+        public var streamVersion: Int32
+        public var type: String
+        public var recordedAtMicroseconds: Int64
+        public var payload: [UInt8]
+        public var metadata: [UInt8]
+
+        public init(
+            position: Int64, epoch: Int64, streamID: UUID, streamVersion: Int32, type: String,
+            recordedAtMicroseconds: Int64, payload: [UInt8], metadata: [UInt8]
+        ) {
+            self.position = position
+            self.epoch = epoch
+            self.streamID = streamID
+            self.streamVersion = streamVersion
+            self.type = type
+            self.recordedAtMicroseconds = recordedAtMicroseconds
+            self.payload = payload
+            self.metadata = metadata
+        }
+
+        public var record: [UInt8] {
+            LedgerFormat.canonicalRecord(
+                position: position, epoch: epoch, streamID: streamID, streamVersion: streamVersion, type: type,
+                recordedAtMicroseconds: recordedAtMicroseconds, payload: payload, metadata: metadata
+            )
+        }
+
+        /// The recorded event these fields make after `previousHash`.
+        public func recorded(after previousHash: [UInt8]) -> RecordedEvent {
+            RecordedEvent(
+                position: position, epoch: epoch, streamID: streamID, streamVersion: streamVersion, type: type,
+                payload: payload, metadata: metadata, recordedAtMicroseconds: recordedAtMicroseconds,
+                hash: LedgerFormat.hash(previous: previousHash, record: record)
+            )
+        }
+    }
+
     /// hash = SHA-256(previous hash ‖ canonical record).
     public static func hash(previous: [UInt8], record: [UInt8]) -> [UInt8] {
         precondition(previous.count == hashBytes, "a previous hash is \(hashBytes) bytes")

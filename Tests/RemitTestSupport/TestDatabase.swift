@@ -6,6 +6,8 @@ import RemitPostgres
 /// it they fail (they are never skipped): run them through `tools/test`.
 public enum TestDatabase {
     public static let environmentVariable = "REMIT_TEST_DATABASE_URL"
+    /// The second cluster (region west's), for tests that need two real servers.
+    public static let westEnvironmentVariable = "REMIT_TEST_DATABASE_URL_WEST"
 
     public struct MissingCluster: Error, CustomStringConvertible {
         public var description: String {
@@ -14,16 +16,17 @@ public enum TestDatabase {
     }
 
     /// The URL of the test cluster's own database (the one `remit clusters start` created).
-    public static func clusterURL() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment[environmentVariable], !url.isEmpty else {
+    public static func clusterURL(west: Bool = false) throws -> String {
+        guard let url = ProcessInfo.processInfo.environment[west ? westEnvironmentVariable : environmentVariable], !url.isEmpty else {
             throw MissingCluster()
         }
         return url
     }
 
-    /// Creates an empty database, runs `body` with its URL, and drops it afterwards.
-    public static func withFresh<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
-        let clusterURL = try clusterURL()
+    /// Creates an empty database (on the west cluster if `west`), runs `body` with its URL,
+    /// and drops it afterwards.
+    public static func withFresh<T: Sendable>(west: Bool = false, _ body: (String) async throws -> T) async throws -> T {
+        let clusterURL = try clusterURL(west: west)
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await administer(clusterURL) { connection in
             try connection.query("CREATE DATABASE " + (try connection.quoteIdentifier(name)))
@@ -61,10 +64,10 @@ public enum TestDatabase {
 
 /// Runs `body` with a pool on a fresh database, closing the pool afterwards.
 public func withFreshPool<T: Sendable>(
-    connectionsMax: Int = 4,
+    connectionsMax: Int = 4, west: Bool = false,
     _ body: (PostgresPool, String) async throws -> T
 ) async throws -> T {
-    try await TestDatabase.withFresh { url in
+    try await TestDatabase.withFresh(west: west) { url in
         let pool = PostgresPool(url: url, connectionsMax: connectionsMax, applicationName: "remit tests")
         do {
             let value = try await body(pool, url)

@@ -1,0 +1,115 @@
+import Foundation
+import RemitCore
+import RemitDomain
+import RemitPostgres
+import RemitReplication
+
+/// A segment cut from the writer's log, with what the reader needs to know about the writer.
+public struct CutSegment: Sendable {
+    public let bytes: [UInt8]
+    public let eventCount: Int
+    /// The canonical records' size before compression.
+    public let uncompressedBytes: Int
+}
+
+/// What applying a segment did.
+public enum ApplyOutcome: Sendable, Equatable {
+    case applied(events: Int, head: LogHead, lastRecordedAtMicroseconds: Int64)
+    case rejected(SegmentRejection)
+}
+
+public struct SegmentStoreError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// Cuts segments from a writer's log and applies them to a reader's, each apply one
+/// transaction: all of a segment or nothing.
+public struct SegmentStore: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// The region's head: position, hash, epoch, and the recorded-at time of the head event.
+    public func head() async throws -> (head: LogHead, recordedAtMicroseconds: Int64?) {
+        try await pool.withConnection { connection in
+            let row = try connection.query("""
+                SELECT s.head_position, s.head_hash, s.epoch, coalesce(e.recorded_at_us, 0)
+                FROM region_state s LEFT JOIN events e ON e.position = s.head_position
+                """)
+            guard let row = row.first else { throw SegmentStoreError(description: "the region has not been claimed yet") }
+            let recordedAt: Int64 = try row.decode(3)
+            return (LogHead(position: try row.decode(0), hash: try row.decode(1), epoch: try row.decode(2)), recordedAt == 0 ? nil : recordedAt)
+        }
+    }
+
+    /// The events after `position` as one segment (bounded by `Limits.segmentEventsMax` and
+    /// `segmentBytesMax`), or nil when there are none yet.
+    public func cut(after position: Int64, eventsMax: Int = Limits.segmentEventsMax) async throws -> CutSegment? {
+        try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let head: Int64 = try connection.query("SELECT head_position FROM region_state")[0].decode(0)
+            guard position <= head else {
+                throw SegmentStoreError(description: "asked for events after \(position), but this log ends at \(head)")
+            }
+            guard position < head else { return nil }
+            let previousHash: [UInt8] = position == 0
+                ? LedgerFormat.genesisHash
+                : try connection.query("SELECT hash FROM events WHERE position = $1", [position])[0].decode(0)
+            var events: [RecordedEvent] = []
+            var bytes = 0
+            for row in try connection.query(
+                "SELECT \(LedgerReader.eventColumns) FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+                [position, Int64(eventsMax)]
+            ) {
+                let event = try LedgerReader.recordedEvent(row)
+                // Eight 4-byte lengths, short numbers and the UUID, then payload and metadata.
+                let recordBytes = 32 + 100 + event.type.utf8.count + event.payload.count + event.metadata.count
+                if !events.isEmpty && bytes + recordBytes > Limits.segmentBytesMax { break }
+                bytes += recordBytes
+                events.append(event)
+            }
+            let (encoded, uncompressed) = try Segment.encodeCounting(events, previousHash: previousHash)
+            return CutSegment(bytes: encoded, eventCount: events.count, uncompressedBytes: uncompressed)
+        }
+    }
+
+    /// Checks and applies a segment in one transaction. A writer never applies; a segment that
+    /// fails any check changes nothing and comes back as the reason.
+    public func apply(_ bytes: [UInt8]) async throws -> ApplyOutcome {
+        let segment: Segment
+        do {
+            segment = try Segment.decode(bytes)
+        } catch {
+            return .rejected(error)
+        }
+        return try await pool.withTransaction { connection in
+            let rows = try connection.query("SELECT role, head_position, head_hash, epoch FROM region_state FOR UPDATE")
+            guard let row = rows.first else { throw SegmentStoreError(description: "the region has not been claimed yet") }
+            let role: String = try row.decode(0)
+            guard role == RegionRole.reader.rawValue else {
+                throw SegmentStoreError(description: "this region is the \(role), not a reader: it applies no segments")
+            }
+            let head = LogHead(position: try row.decode(1), hash: try row.decode(2), epoch: try row.decode(3))
+            let events: [RecordedEvent]
+            switch SegmentVerifier.verify(segment, after: head) {
+            case .success(let verified): events = verified
+            case .failure(let rejection): return .rejected(rejection)
+            }
+            let keyed = try events.map { event in
+                (event, try JSONDecoder().decode(EventMetadata.self, from: Data(event.metadata)).idempotencyKey)
+            }
+            let insert = LedgerWriter.insertStatement(keyed)
+            try connection.query(insert.sql, insert.parameters)
+            let last = events.last!
+            try connection.query(
+                "UPDATE region_state SET head_position = $1, head_hash = $2, epoch = $3, updated_at = now()",
+                [last.position, last.hash, last.epoch]
+            )
+            return .applied(
+                events: events.count, head: LogHead(position: last.position, hash: last.hash, epoch: last.epoch),
+                lastRecordedAtMicroseconds: last.recordedAtMicroseconds
+            )
+        }
+    }
+}
