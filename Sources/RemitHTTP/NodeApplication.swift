@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import RemitCore
 import RemitStorage
+import ServiceLifecycle
 
 /// Where a node listens.
 public struct NodeConfiguration: Sendable {
@@ -15,13 +16,15 @@ public struct NodeConfiguration: Sendable {
     public var auth: AuthConfiguration
     /// Serve HTTPS with this certificate and key; plain HTTP when nil.
     public var tls: ServerTLS?
+    public var replication: ReplicationConfiguration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax,
         idleTimeoutSeconds: Int64 = Limits.httpIdleTimeoutSeconds, auth: AuthConfiguration = AuthConfiguration(),
-        tls: ServerTLS? = nil
+        tls: ServerTLS? = nil, replication: ReplicationConfiguration = ReplicationConfiguration()
     ) {
         self.tls = tls
+        self.replication = replication
         self.host = host
         self.port = port
         self.amountMax = amountMax
@@ -32,7 +35,8 @@ public struct NodeConfiguration: Sendable {
 
 /// The routes of a region node. Split from `buildNodeApplication` so tests can drive the router alone.
 public func buildNodeRouter(
-    node: RegionNode, api: LedgerAPI, identity: NodeIdentity, tls: Bool = false, recorder: RouteRecorder? = nil
+    node: RegionNode, api: LedgerAPI, identity: NodeIdentity, replication: NodeReplication, tls: Bool = false,
+    recorder: RouteRecorder? = nil
 ) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
     // Outermost, so that problems made by the next ones carry the headers too.
@@ -43,7 +47,15 @@ public func buildNodeRouter(
     if !identity.configuration.corsAllowedOrigins.isEmpty {
         router.middlewares.add(CORSAllowListMiddleware(allowedOrigins: identity.configuration.corsAllowedOrigins))
     }
+    router.middlewares.add(LagHeadersMiddleware(status: replication.status))
     let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder)
+    addReplicationRoutes(
+        to: router, configuration: replication.configuration, store: replication.store, commits: replication.commits,
+        status: replication.status
+    )
+    routes.add(.get, "/api/v1/replication", .only(.operator, .auditor)) { _, _ in
+        try jsonResponse(replication.status.current)
+    }
     addLedgerRoutes(to: routes, api: api)
     addAuthRoutes(to: routes, identity: identity)
     addAdminRoutes(to: routes, identity: identity)
@@ -67,7 +79,11 @@ public func buildNodeApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let projector = Projector(pool: node.pool, logger: logger)
-    let appender = Appender(pool: node.pool, amountMax: configuration.amountMax, logger: logger) { _ in projector.notify() }
+    let replication = NodeReplication(configuration: configuration.replication, pool: node.pool)
+    let appender = Appender(pool: node.pool, amountMax: configuration.amountMax, logger: logger) { _ in
+        projector.notify()
+        replication.commits.signal()
+    }
     let api = LedgerAPI(
         appender: appender, reader: LedgerReader(pool: node.pool), regionStore: RegionStore(pool: node.pool),
         amountMax: configuration.amountMax
@@ -78,14 +94,22 @@ public func buildNodeApplication(
         configuration: configuration.auth, logger: logger
     )
     return Application(
-        router: buildNodeRouter(node: node, api: api, identity: identity, tls: configuration.tls != nil),
+        router: buildNodeRouter(node: node, api: api, identity: identity, replication: replication, tls: configuration.tls != nil),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: configuration.idleTimeoutSeconds),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "remit-\(node.region)"
         ),
-        services: [appender, projector, identity],
+        services: [appender, projector, identity] + puller(node, replication, projector: projector, logger: logger),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
+}
+
+/// The replication puller, when the node has a key and a region to pull from.
+private func puller(_ node: RegionNode, _ replication: NodeReplication, projector: Projector, logger: Logger) -> [any Service] {
+    guard let key = replication.configuration.key, let source = replication.configuration.source else { return [] }
+    return [ReplicationPuller(
+        region: node.region.rawValue, pool: node.pool, source: source, key: key, status: replication.status, logger: logger
+    ) { projector.notify() }]
 }

@@ -800,6 +800,36 @@ enum OpenAPIDocument {
               }
             }
           }
+        },
+        "/api/v1/replication": {
+          "get": {
+            "summary": "Replication figures of this node: lag in events and milliseconds, time since the writer was last heard from, segments and bytes applied and rejected (by reason), apply duration",
+            "x-remit-roles": [
+              "operator",
+              "auditor"
+            ],
+            "responses": {
+              "200": {
+                "description": "The figures",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "403": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "429": {
+                "$ref": "#/components/responses/Problem"
+              }
+            }
+          }
         }
       },
       "components": {

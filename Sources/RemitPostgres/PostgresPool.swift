@@ -70,6 +70,14 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// A connection of its own to the pool's database, outside the pool's bound, for a
+    /// session that must last (holding an advisory lock). The caller closes it; its calls
+    /// block, so make them on a thread pool.
+    public func openUnpooledConnection(applicationName: String) async throws -> PostgresConnection {
+        let url = self.url
+        return try await NIOThreadPool.singleton.runIfActive { try PostgresConnection(url: url, applicationName: applicationName) }
+    }
+
     public var statistics: Statistics {
         state.withLock { $0.statistics }
     }

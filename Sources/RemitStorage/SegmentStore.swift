@@ -14,12 +14,13 @@ public struct CutSegment: Sendable {
 
 /// What applying a segment did.
 public enum ApplyOutcome: Sendable, Equatable {
-    case applied(events: Int, head: LogHead, lastRecordedAtMicroseconds: Int64)
+    case applied(events: Int, head: LogHead, lastRecordedAtMicroseconds: Int64, uncompressedBytes: Int)
     case rejected(SegmentRejection)
 }
 
 public struct SegmentStoreError: Error, Sendable, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Cuts segments from a writer's log and applies them to a reader's, each apply one
@@ -108,7 +109,7 @@ public struct SegmentStore: Sendable {
             )
             return .applied(
                 events: events.count, head: LogHead(position: last.position, hash: last.hash, epoch: last.epoch),
-                lastRecordedAtMicroseconds: last.recordedAtMicroseconds
+                lastRecordedAtMicroseconds: last.recordedAtMicroseconds, uncompressedBytes: Int(segment.header.uncompressedBytes)
             )
         }
     }

@@ -9,7 +9,7 @@ struct OpenAPITests {
     func routesMatch() async throws {
         let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none", connectionsMax: 1)
         let node = try TestNode(pool: pool)
-        _ = buildNodeRouter(node: node.node, api: node.api, identity: node.identity, recorder: node.recorder)
+        _ = buildNodeRouter(node: node.node, api: node.api, identity: node.identity, replication: node.replication, recorder: node.recorder)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: [String: Any]])

@@ -51,7 +51,8 @@ struct RouterTests {
     func rateLimit() async throws {
         let configuration = RouterConfiguration(regions: [.init(name: Self.east, url: "http://127.0.0.1:1")])
         let checker = HealthChecker(configuration: configuration, client: HTTPClient.shared, logger: Logger(label: "test"))
-        let limiter = KeyedRateLimiter(requestsPerSecond: 4, burst: 2)
+        // Slow enough that a busy machine does not refill the bucket between requests.
+        let limiter = KeyedRateLimiter(requestsPerSecond: 0.5, burst: 2)
         let router = Application(router: buildRouterRouter(checker: checker, client: HTTPClient.shared, limiter: limiter))
         try await router.test(.router) { client in
             for _ in 0..<2 {
@@ -60,10 +61,10 @@ struct RouterTests {
             }
             let limited = try await client.execute(uri: "/router/regions", method: .get)
             #expect(limited.status == .tooManyRequests)
-            #expect(limited.headers[.retryAfter] == "1")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
             #expect(try RemitJSON.decoder().decode(Problem.self, from: Data(buffer: limited.body)).type == "urn:remit:problem:rate-limited")
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(2_100))
             #expect(try await client.execute(uri: "/router/regions", method: .get).status == .ok)
         }
     }

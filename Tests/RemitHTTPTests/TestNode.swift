@@ -21,13 +21,16 @@ struct TestNode {
     let api: LedgerAPI
     let projector: Projector
     let identity: NodeIdentity
+    let replication: NodeReplication
     let logger: Logger
     let recorder = RouteRecorder()
 
     init(
         pool: PostgresPool, region: RegionName = TestNode.east, role: RegionRole = .writer, amountMax: Int64 = 1_000_000_00,
-        auth: AuthConfiguration = AuthConfiguration(), logger: Logger = Logger(label: "test.node")
+        auth: AuthConfiguration = AuthConfiguration(), replication: ReplicationConfiguration = ReplicationConfiguration(),
+        logger: Logger = Logger(label: "test.node")
     ) throws {
+        self.replication = NodeReplication(configuration: replication, pool: pool)
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
         let projector = Projector(pool: pool, logger: logger)
         self.projector = projector
@@ -63,7 +66,7 @@ struct TestNode {
         // Fails on a database that is not migrated; tests of that case need no tokens.
         let keysLoaded = (try? await identity.reloadSigningKeys()) != nil
         let token = keysLoaded && authenticated ? try await self.token(Set(Role.allCases)) : nil
-        let app = Application(router: buildNodeRouter(node: node, api: api, identity: identity, recorder: recorder), logger: logger)
+        let app = Application(router: buildNodeRouter(node: node, api: api, identity: identity, replication: replication, recorder: recorder), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await api.appender.run() }
             group.addTask { try await projector.run() }

@@ -29,7 +29,7 @@ struct SegmentStoreTests {
                 var applied = 0
                 // Small segments, so several are needed.
                 while let segment = try await source.cut(after: try await sink.head().head.position, eventsMax: 64) {
-                    guard case .applied(let count, _, _) = try await sink.apply(segment.bytes) else { Issue.record("rejected"); return }
+                    guard case .applied(let count, _, _, _) = try await sink.apply(segment.bytes) else { Issue.record("rejected"); return }
                     applied += count
                 }
                 #expect(applied == 301)
