@@ -53,6 +53,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "An origin whose browser scripts may call the API (CORS); repeat per origin. None: CORS off.")
     var corsOrigin: [String] = []
 
+    @Option(help: "The other region's node to pull the log from while this region is a reader (needs $REMIT_REPLICATION_KEY).")
+    var replicateFrom: String?
+
+    @Option(help: "A region that may pull this node's log; repeat per region (needs $REMIT_REPLICATION_KEY).")
+    var replicationRegion: [String] = []
+
     @Option(help: .hidden)
     var parentPid: Int32?
 
@@ -62,9 +68,24 @@ struct Serve: AsyncParsableCommand {
         guard idp.allSatisfy({ $0 == nil }) || idp.allSatisfy({ $0 != nil }) else {
             throw ValidationError("--idp-issuer, --idp-audience and --idp-jwks go together")
         }
+        if let replicateFrom, !(replicateFrom.hasPrefix("http://") || replicateFrom.hasPrefix("https://")) {
+            throw ValidationError("--replicate-from must be an http(s) URL")
+        }
+        for name in replicationRegion where RegionName(rawValue: name) == nil {
+            throw ValidationError("--replication-region \(name) is not a region name")
+        }
         for origin in corsOrigin where !(origin.hasPrefix("https://") || origin.hasPrefix("http://")) || origin.hasSuffix("/") {
             throw ValidationError("--cors-origin \(origin) is not an origin such as https://ops.bank.example")
         }
+    }
+
+    /// The replication key comes from the environment only: argv is visible to every user in ps.
+    func replication() throws -> ReplicationConfiguration {
+        guard replicateFrom != nil || !replicationRegion.isEmpty else { return ReplicationConfiguration() }
+        guard let hex = ProcessInfo.processInfo.environment["REMIT_REPLICATION_KEY"], let key = ReplicationKey(hex: hex) else {
+            throw ValidationError("replication needs REMIT_REPLICATION_KEY: 64 hex digits (remit up writes one to <data-dir>/replication-key)")
+        }
+        return ReplicationConfiguration(key: key, pullingRegions: Set(replicationRegion), source: replicateFrom)
     }
 
     var auth: AuthConfiguration {
@@ -84,7 +105,9 @@ struct Serve: AsyncParsableCommand {
         let pool = PostgresPool(url: url, applicationName: "remit serve \(region)")
         let node = RegionNode(region: region, initialRole: initialRole, pool: pool, migrations: migrations)
         let app = try buildNodeApplication(
-            node: node, configuration: .init(host: host, port: port, amountMax: amountMax, auth: auth, tls: tls.tls), logger: logger
+            node: node,
+            configuration: .init(host: host, port: port, amountMax: amountMax, auth: auth, tls: tls.tls, replication: try replication()),
+            logger: logger
         )
         logger.info("serving", metadata: ["region": "\(region)", "address": "\(host):\(port)"])
         do {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import RemitCore
 import RemitStorage
+import ServiceLifecycle
 
 /// The writer's side of replication: `GET /replication/v1/segments?after=N&waitMilliseconds=M`
 /// answers the segment after the puller's head (200, `application/vnd.remit.segment`), or 204
@@ -38,7 +39,11 @@ func addReplicationRoutes(
             }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { break }
-            await commits.wait(milliseconds: max(1, remaining.components.seconds * 1_000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+            // A node shutting down answers its long-polls at once rather than holding them open.
+            guard !Task.isShuttingDownGracefully else { break }
+            await cancelWhenGracefulShutdown {
+                await commits.wait(milliseconds: max(1, remaining.components.seconds * 1_000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+            }
             // A short linger: a burst's commits leave in one segment rather than one each.
             try? await Task.sleep(for: .milliseconds(Limits.segmentLingerMilliseconds))
         }

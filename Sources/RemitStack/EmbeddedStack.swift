@@ -82,12 +82,27 @@ public final class EmbeddedStack: Sendable {
         return password
     }
 
+    /// The replication key shared by the regions (64 hex digits, mode 0600), made on first start.
+    public var replicationKeyFile: String { configuration.dataDirectory + "/replication-key" }
+
+    func replicationKey() throws(StackError) -> String {
+        if let existing = try? String(contentsOfFile: replicationKeyFile, encoding: .utf8) {
+            return existing.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        try write(hex + "\n", to: replicationKeyFile, mode: 0o600)
+        return hex
+    }
+
     /// Starts a node per region and the router, and waits until each answers `/readyz`.
     public func startProcesses(parentProcessID: Int32) async throws -> [ChildProcess] {
         try createDirectory(configuration.logDirectory, mode: 0o755)
         var children: [ChildProcess] = []
+        let replicationKey = try replicationKey()
         do {
             for (region, cluster) in zip(configuration.regions, clusters) {
+                let others = configuration.regions.filter { $0.name != region.name }
                 let role: RegionRole = region.name == configuration.initialWriter ? .writer : .reader
                 children.append(try ChildProcess(
                     name: "node \(region.name)",
@@ -96,12 +111,12 @@ public final class EmbeddedStack: Sendable {
                         "serve", "--region", region.name.rawValue, "--port", String(region.nodePort),
                         "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
                         "--parent-pid", String(parentProcessID),
-                    ] + configuration.regions.filter { $0.name != region.name }.flatMap {
-                        // Each region accepts the others' tokens.
-                        ["--peer-jwks", configuration.nodeURL($0) + "/.well-known/jwks.json"]
-                    },
-                    // The URL carries the password: environment, not argv (argv is visible in ps).
-                    environment: ["REMIT_DATABASE_URL": try cluster.databaseURL()],
+                    ] + others.flatMap {
+                        // Each region accepts the others' tokens and may pull their logs.
+                        ["--peer-jwks", configuration.nodeURL($0) + "/.well-known/jwks.json", "--replication-region", $0.name.rawValue]
+                    } + (others.first.map { ["--replicate-from", configuration.nodeURL($0)] } ?? []),
+                    // The URL carries the password and the key is a secret: environment, not argv (argv is visible in ps).
+                    environment: ["REMIT_DATABASE_URL": try cluster.databaseURL(), "REMIT_REPLICATION_KEY": replicationKey],
                     logFile: configuration.logDirectory + "/node-\(region.name).log"
                 ))
             }

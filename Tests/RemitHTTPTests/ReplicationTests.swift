@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import RemitAuth
+import RemitCore
+import RemitDomain
+import RemitPostgres
+import RemitStorage
+import RemitTestSupport
+import ServiceLifecycle
+import Testing
+@testable import RemitHTTP
+
+/// A node application on `pool` listening on a free port, running until `body` returns.
+func withRunningNode<T: Sendable>(
+    pool: PostgresPool, region: String, role: RegionRole, replication: ReplicationConfiguration, auth: AuthConfiguration = AuthConfiguration(),
+    _ body: @Sendable (String) async throws -> T
+) async throws -> T {
+    let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+    let node = RegionNode(region: RegionName(rawValue: region)!, initialRole: role, pool: pool, migrations: migrations)
+    _ = await node.readiness()  // claims the database for the region
+    var logger = Logger(label: "test.\(region)")
+    logger.logLevel = .warning
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = try buildNodeApplication(
+        node: node, configuration: .init(host: "127.0.0.1", port: 0, auth: auth, replication: replication), logger: logger,
+        onServerRunning: { portContinuation.yield($0) }
+    )
+    let group = ServiceGroup(services: [app], logger: logger)
+    return try await withThrowingTaskGroup(of: T?.self) { tasks in
+        tasks.addTask {
+            try await group.run()
+            return nil
+        }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        do {
+            let value = try await body("http://127.0.0.1:\(port)")
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return value
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+    }
+}
+
+@Suite("replication between two real clusters over HTTP")
+struct ReplicationTests {
+    static let keyHex = ReplicationKey.generateHex()
+    static let key = ReplicationKey(hex: keyHex)!
+
+    static func createMany(_ base: String, token: String, count: Int) async throws {
+        for index in 0..<count {
+            var request = HTTPClientRequest(url: base + "/api/v1/remittances")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.body = .bytes(ByteBuffer(string: createBody.replacingOccurrences(of: "12345", with: String(1_000 + index))))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(response.status == .created)
+        }
+    }
+
+    static func signIn(_ base: String) async throws -> String {
+        var request = HTTPClientRequest(url: base + "/api/v1/auth/token")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"username":"tester","password":"\#(TestNode.password)"}"#))
+        for _ in 0..<50 {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 16)
+            if response.status == .ok { return try RemitJSON.decoder().decode(TokenBody.self, from: Data(buffer: body)).accessToken }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw SegmentStoreError(description: "could not sign in")
+    }
+
+    static func waitUntilCaughtUp(_ writer: PostgresPool, _ reader: PostgresPool) async throws {
+        for _ in 0..<200 {
+            if try await SegmentStore(pool: reader).head().head == SegmentStore(pool: writer).head().head { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the reader did not catch up within 20 s")
+    }
+
+    @Test("events created at the writer appear at the reader identically; a reader restart resumes without gaps or duplicates")
+    func endToEnd() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool(connectionsMax: 8) { writer, _ in
+            try await withFreshPool(connectionsMax: 8, west: true) { reader, _ in
+                for pool in [writer, reader] { try await Migrator(pool: pool).apply(migrations) }
+                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: TestNode.passwordHash)
+                let writerConfiguration = ReplicationConfiguration(key: Self.key, pullingRegions: ["west"])
+                try await withRunningNode(pool: writer, region: "east", role: .writer, replication: writerConfiguration) { writerURL in
+                    let token = try await Self.signIn(writerURL)
+                    try await Self.createMany(writerURL, token: token, count: 40)
+                    let readerConfiguration = ReplicationConfiguration(key: Self.key, source: writerURL)
+                    try await withRunningNode(pool: reader, region: "west", role: .reader, replication: readerConfiguration) { _ in
+                        try await Self.waitUntilCaughtUp(writer, reader)
+                        try await Self.createMany(writerURL, token: token, count: 20)
+                        try await Self.waitUntilCaughtUp(writer, reader)
+                    }
+                    // The reader is down while the writer goes on; a new reader resumes from its head.
+                    try await Self.createMany(writerURL, token: token, count: 30)
+                    var readerAuth = AuthConfiguration()
+                    readerAuth.peerJWKS = [writerURL + "/.well-known/jwks.json"]
+                    try await withRunningNode(pool: reader, region: "west", role: .reader, replication: readerConfiguration, auth: readerAuth) { readerURL in
+                        try await Self.waitUntilCaughtUp(writer, reader)
+                        // Reads at the reader say how far behind it is.
+                        var request = HTTPClientRequest(url: readerURL + "/api/v1/ledger/head")
+                        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                        #expect(response.status == .ok)
+                        #expect(response.headers.first(name: "X-Remit-Lag-Events") == "0")
+                    }
+                }
+                let written = try await LedgerReader(pool: writer).events(after: 0, limit: 1_000)
+                #expect(written.count == 91)
+                #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 1_000) == written)
+            }
+        }
+    }
+
+    @Test("a wrong or missing replication key, an unknown region, or a user's token is refused")
+    func channelIsAuthenticated() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool(connectionsMax: 8) { writer, _ in
+            try await Migrator(pool: writer).apply(migrations)
+            _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: TestNode.passwordHash)
+            let configuration = ReplicationConfiguration(key: Self.key, pullingRegions: ["west"])
+            try await withRunningNode(pool: writer, region: "east", role: .writer, replication: configuration) { base in
+                let path = "/replication/v1/segments?after=0&waitMilliseconds=0"
+                func status(_ headers: [(String, String)]) async throws -> Int {
+                    var request = HTTPClientRequest(url: base + path)
+                    for (name, value) in headers { request.headers.add(name: name, value: value) }
+                    return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                }
+                #expect(try await status(Self.key.headers(method: "GET", pathAndQuery: path, region: "west")) == 200)
+                #expect(try await status([]) == 401)
+                let wrongKey = ReplicationKey(hex: ReplicationKey.generateHex())!
+                #expect(try await status(wrongKey.headers(method: "GET", pathAndQuery: path, region: "west")) == 401)
+                #expect(try await status(Self.key.headers(method: "GET", pathAndQuery: "/replication/v1/segments?after=5", region: "west")) == 401,
+                        "a signature covers the query")
+                #expect(try await status(Self.key.headers(method: "GET", pathAndQuery: path, region: "west", now: Date().addingTimeInterval(-600))) == 401,
+                        "an old signature")
+                #expect(try await status(Self.key.headers(method: "GET", pathAndQuery: path, region: "south")) == 403)
+                let token = try await Self.signIn(base)
+                #expect(try await status([("Authorization", "Bearer \(token)")]) == 401)
+            }
+        }
+    }
+}
