@@ -67,6 +67,15 @@ created_id=$(json_field "['id']" <"$data/created.json")
 check "and reads back through the router" test "$(curl -sf -H "$auth" "$router/api/v1/remittances/$created_id" | json_field "['amount']")" = 12345
 database_url=$(sed -e "s/{port}/$postgres_port/" -e "s/{database}/remit/" "$data/regions/east/database-url")
 check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$database_url"
+west_has_it() { test "$(curl -sf -H "$auth" "$west/api/v1/remittances/$created_id" | json_field "['amount']" 2>/dev/null)" = 12345; }
+check "the create is replicated to west and readable there" eventually west_has_it
+check "west's reads say how far behind it is" test "$(curl -s -o /dev/null -w '%header{x-remit-lag-events}' -H "$auth" "$west/api/v1/ledger/head")" = 0
+west_url=$(sed -e "s/{port}/$((postgres_port + 1))/" -e "s/{database}/remit/" "$data/regions/west/database-url")
+check "the independent verifier accepts west's replicated log" python3 tools/verify-ledger.py "$west_url"
+check "west's log is east's, hash for hash" test "$(psql "$west_url" -Atc 'SELECT encode(head_hash, $$hex$$), head_position FROM region_state')" = "$(psql "$database_url" -Atc 'SELECT encode(head_hash, $$hex$$), head_position FROM region_state')"
+check "the replication key sits in a 0600 file" test "$(stat -c %a "$data/replication-key")" = 600
+check "and no process's command line shows it" eval '! pgrep -af remit | grep -qF "$(cat "$data/replication-key")"'
+check "the router does not forward the replication channel" test "$(curl -s -o /dev/null -w '%{http_code}' "$router/replication/v1/segments?after=0")" = 404
 second=$("$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" 2>&1)
 check "a second remit up on the same data directory is refused" grep -q "already using" <<<"$second"
 check "the first one keeps running" curl -sf "$router/readyz" -o /dev/null
@@ -100,8 +109,9 @@ check "no child of the last run is left" no_children_left "$last_pid"
 
 # Secrets: the clusters' passwords appear in no log and in nothing remit up printed.
 password=$(sed -E 's|^postgresql://[^:]+:([^@]+)@.*|\1|' "$data/regions/east/database-url")
-password_leaked() { grep -rqF -- "$password" "$data/up.out" "$data/logs" "$data"/regions/*/postgres.log; }
+replication_key=$(cat "$data/replication-key")
+password_leaked() { grep -rqF -e "$password" -e "$replication_key" "$data/up.out" "$data/logs" "$data"/regions/*/postgres.log; }
 check "the cluster password sits in a 0600 database-url file" test -n "$password" -a "$(stat -c %a "$data/regions/east/database-url")" = 600
-check "and it appears in no log and nothing remit up printed" eval '! password_leaked'
+check "it and the replication key appear in no log and nothing remit up printed" eval '! password_leaked'
 
 finish
