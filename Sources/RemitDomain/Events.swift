@@ -117,6 +117,27 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         self.requestHash = requestHash
     }
 
+    /// The idempotency key inside stored metadata bytes, read without a full JSON decode (a
+    /// reader applies tens of thousands of events a second). Metadata is one flat object
+    /// written by `bytes()`: a member name can only appear unescaped as a member name. Keys
+    /// with escapes in them take the full decode.
+    public static func idempotencyKey(in metadata: [UInt8]) -> String? {
+        let pattern = Array(#""idempotencyKey":""#.utf8)
+        guard metadata.count > pattern.count else { return nil }
+        var start = 0
+        search: while start + pattern.count <= metadata.count {
+            for offset in 0..<pattern.count where metadata[start + offset] != pattern[offset] {
+                start += 1
+                continue search
+            }
+            var end = start + pattern.count
+            while end < metadata.count, metadata[end] != UInt8(ascii: "\""), metadata[end] != UInt8(ascii: "\\") { end += 1 }
+            guard end < metadata.count, metadata[end] == UInt8(ascii: "\"") else { break search }
+            return String(decoding: metadata[(start + pattern.count)..<end], as: UTF8.self)
+        }
+        return (try? JSONDecoder().decode(EventMetadata.self, from: Data(metadata)))?.idempotencyKey
+    }
+
     /// The metadata's bytes as stored and hashed (sorted keys, absent optionals left out).
     public func bytes() -> [UInt8] {
         var writer = JSONObjectWriter()

@@ -97,9 +97,7 @@ public struct SegmentStore: Sendable {
             case .success(let verified): events = verified
             case .failure(let rejection): return .rejected(rejection)
             }
-            let keyed = try events.map { event in
-                (event, try JSONDecoder().decode(EventMetadata.self, from: Data(event.metadata)).idempotencyKey)
-            }
+            let keyed = events.map { ($0, EventMetadata.idempotencyKey(in: $0.metadata)) }
             let insert = LedgerWriter.insertStatement(keyed)
             try connection.query(insert.sql, insert.parameters)
             let last = events.last!

@@ -37,3 +37,16 @@ struct JSONObjectWriterTests {
         #expect(EventMetadata(actor: text).bytes() == (try reference(EventMetadata(actor: text))))
     }
 }
+
+@Suite("idempotency keys read from stored metadata")
+struct MetadataKeyTests {
+    @Test("the fast read agrees with a full decode, escapes and absence included")
+    func agrees() throws {
+        for key in ["abc-123", "k\"quoted\"", "back\\slash", "{\"idempotencyKey\":\"x\"}", nil] {
+            for actor in ["clerk", #""idempotencyKey":"fake""#] {
+                let metadata = EventMetadata(actor: actor, requestID: "r", idempotencyKey: key, requestHash: key.map { _ in "h" })
+                #expect(EventMetadata.idempotencyKey(in: metadata.bytes()) == key, "\(String(describing: key)) with actor \(actor)")
+            }
+        }
+    }
+}
