@@ -93,13 +93,14 @@ let package = Package(
         .target(
             name: "RemitHTTP",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

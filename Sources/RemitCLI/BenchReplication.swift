@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import RemitCore
 import RemitHTTP
@@ -196,7 +197,7 @@ extension Bench {
                          rate, steady.count, steady.p50, steady.p99, steady.max))
             print(String(format: "full speed: %.0f creates/s; shipped %.0f bytes/event (LZ4 ratio %.2fx) vs PostgreSQL WAL %.0f bytes/event: %.2f of the WAL; reader caught up %.0f ms after the load stopped",
                          full.createsPerSecond, full.shippedBytesPerEvent, full.compressionRatio, full.walBytesPerEvent, walRatio, full.catchUpAfterMilliseconds))
-            print(String(format: "catch-up: %d events applied from 0 in %.1f s: %.0f events/s (%d segments, %.0f bytes/event shipped)",
+            print(String(format: "catch-up: %lld events applied from 0 in %.1f s: %.0f events/s (%lld segments, %.0f bytes/event shipped)",
                          catchUp.events, catchUp.seconds, Double(catchUp.events) / max(catchUp.seconds, 0.001), catchUp.segments,
                          Double(catchUp.bytes) / Double(max(catchUp.events, 1))))
             let json: [String: Any] = [
@@ -245,10 +246,10 @@ final class HeadSampler: Sendable {
     }
 }
 
-/// A fresh reader database, far behind: pulls the writer's log from position 0 over the real
-/// channel (signed with the replication key) and applies it, segment by segment.
+/// A fresh reader database, far behind: the node's own puller pulls the writer's log from
+/// position 0 over the real channel (signed with the replication key) and applies it.
 struct CatchUp {
-    struct Result { var events: Int64, seconds: Double, segments: Int, bytes: Int64 }
+    struct Result { var events: Int64, seconds: Double, segments: Int64, bytes: Int64 }
 
     let writerURL: String
     let key: ReplicationKey
@@ -263,32 +264,33 @@ struct CatchUp {
         try await administration.withConnection { try $0.query("DROP DATABASE IF EXISTS \(database) WITH (FORCE)"); try $0.query("CREATE DATABASE \(database)") }
         var components = URLComponents(string: readerDatabase)!
         components.path = "/" + database
-        let pool = PostgresPool(url: components.string!, connectionsMax: 2, applicationName: "remit bench replication")
+        let pool = PostgresPool(url: components.string!, connectionsMax: 4, applicationName: "remit bench replication")
         do {
             try await Migrator(pool: pool).apply(try Migration.load(directory: try MigrationsDirectory.locate()))
             _ = try await RegionStore(pool: pool).claim(RegionName(rawValue: region)!, initialRole: .reader)
             let writerHead: Int64 = try await writer.withConnection { try $0.query("SELECT head_position FROM region_state")[0].decode(0) }
             let target = min(writerHead, Int64(eventsMax))
-            let store = SegmentStore(pool: pool)
-            var head: Int64 = 0, segments = 0, bytes: Int64 = 0
+            var logger = Logger(label: "remit.bench.catch-up")
+            logger.logLevel = .warning
+            let status = ReplicationStatus()
+            let puller = ReplicationPuller(region: region, pool: pool, source: writerURL, key: key, status: status, logger: logger) {}
             let started = ContinuousClock.now
+            let pulling = Task { try await puller.run() }
+            let store = SegmentStore(pool: pool)
+            var head: Int64 = 0
             while head < target {
-                let pathAndQuery = "/replication/v1/segments?after=\(head)&waitMilliseconds=0"
-                var request = HTTPClientRequest(url: writerURL + pathAndQuery)
-                for (name, value) in key.headers(method: "GET", pathAndQuery: pathAndQuery, region: region) { request.headers.add(name: name, value: value) }
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-                let body = Array(buffer: try await response.body.collect(upTo: 64 << 20))
-                guard response.status == .ok else { throw ValidationError("the writer answered \(response.status.code) at position \(head)") }
-                guard case .applied(_, let newHead, _, _) = try await store.apply(body) else { throw ValidationError("a segment was rejected at \(head)") }
-                head = newHead.position
-                segments += 1
-                bytes += Int64(body.count)
+                try await Task.sleep(for: .milliseconds(10))
+                head = try await store.head().head.position
+                guard pulling.isCancelled == false else { break }
             }
             let seconds = (ContinuousClock.now - started).milliseconds / 1_000
+            pulling.cancel()
+            _ = try? await pulling.value
+            let figures = status.current
             await pool.close()
             try await administration.withConnection { try $0.query("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
             await administration.close()
-            return Result(events: head, seconds: seconds, segments: segments, bytes: bytes)
+            return Result(events: head, seconds: seconds, segments: figures.segmentsApplied, bytes: figures.bytesCompressed)
         } catch {
             await pool.close()
             await administration.close()

@@ -2,9 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import RemitCore
 import RemitPostgres
+import RemitReplication
 import RemitStorage
 import ServiceLifecycle
 
@@ -43,6 +45,7 @@ public final class ReplicationPuller: Service, Sendable {
         await cancelWhenGracefulShutdown {
             var backoffMilliseconds = Limits.pullBackoffMillisecondsMin
             var lock: PostgresConnection?
+            var prefetch: Prefetch?
             while !Task.isCancelled {
                 do {
                     guard try await RegionStore(pool: self.pool).current()?.role == .reader else {
@@ -58,10 +61,12 @@ public final class ReplicationPuller: Service, Sendable {
                         continue
                     }
                     self.status.update { $0.mode = "pulling" }
-                    if try await self.pullOnce() { backoffMilliseconds = Limits.pullBackoffMillisecondsMin }
+                    if try await self.pullOnce(&prefetch) { backoffMilliseconds = Limits.pullBackoffMillisecondsMin }
                 } catch is CancellationError {
                     break
                 } catch {
+                    prefetch?.answer.cancel()
+                    prefetch = nil
                     self.status.update { $0.lastError = "\(error)" }
                     self.logger.warning("replication pull failed; backing off", metadata: ["error": "\(error)", "backoffMilliseconds": "\(backoffMilliseconds)"])
                     try? await Task.sleep(for: .milliseconds(backoffMilliseconds))
@@ -82,30 +87,44 @@ public final class ReplicationPuller: Service, Sendable {
         return taken ? connection : nil
     }
 
-    /// One long-poll: applies what came. True when the writer answered as expected.
-    func pullOnce() async throws -> Bool {
+    /// A pull already under way for the segment after `after`.
+    struct Prefetch {
+        let after: Int64
+        let answer: Task<Answer, any Error>
+    }
+
+    struct Answer: Sendable {
+        let status: HTTPResponseStatus
+        let body: [UInt8]
+        let writerHead: Int64?
+        let writerHeadRecordedAt: Int64?
+    }
+
+    /// One long-poll: applies what came. While a segment is applied, the next one is already
+    /// being fetched (from the position the current one ends at), so a reader far behind
+    /// keeps both regions busy. True when the writer answered as expected.
+    func pullOnce(_ prefetch: inout Prefetch?) async throws -> Bool {
         let (head, headRecordedAt) = try await store.head()
-        let pathAndQuery = "/replication/v1/segments?after=\(head.position)&waitMilliseconds=\(Limits.pullWaitMillisecondsMax)"
-        var request = HTTPClientRequest(url: source + pathAndQuery)
-        for (name, value) in key.headers(method: "GET", pathAndQuery: pathAndQuery, region: region) {
-            request.headers.add(name: name, value: value)
+        let answer: Answer
+        if let pending = prefetch, pending.after == head.position {
+            answer = try await pending.answer.value
+        } else {
+            prefetch?.answer.cancel()
+            answer = try await fetch(after: head.position)
         }
-        let response = try await HTTPClient.shared.execute(
-            request, timeout: .milliseconds(Limits.pullWaitMillisecondsMax + Limits.pullTimeoutMarginMilliseconds)
-        )
-        let body = try await response.body.collect(upTo: SegmentLimits.responseBytesMax)
-        let writerHead = response.headers.first(name: ReplicationHeaders.headPosition.rawName).flatMap { Int64($0) }
-        let writerHeadRecordedAt = response.headers.first(name: ReplicationHeaders.headRecordedAt.rawName).flatMap { Int64($0) }
-        switch response.status {
+        prefetch = nil
+        switch answer.status {
         case .noContent:
             status.contact()
-            record(readerHead: head.position, readerRecordedAt: headRecordedAt, writerHead: writerHead, writerRecordedAt: writerHeadRecordedAt)
+            record(readerHead: head.position, readerRecordedAt: headRecordedAt, writerHead: answer.writerHead, writerRecordedAt: answer.writerHeadRecordedAt)
             return true
         case .ok:
             status.contact()
-            let bytes = Array(buffer: body)
+            if let next = Segment.lastPosition(of: answer.body), answer.writerHead.map({ $0 > next }) ?? false {
+                prefetch = Prefetch(after: next, answer: Task { try await self.fetch(after: next) })
+            }
             let started = ContinuousClock.now
-            let outcome = try await store.apply(bytes)
+            let outcome = try await store.apply(answer.body)
             let elapsed = ContinuousClock.now - started
             let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
             switch outcome {
@@ -113,13 +132,13 @@ public final class ReplicationPuller: Service, Sendable {
                 status.update {
                     $0.segmentsApplied += 1
                     $0.eventsApplied += Int64(count)
-                    $0.bytesCompressed += Int64(bytes.count)
+                    $0.bytesCompressed += Int64(answer.body.count)
                     $0.bytesUncompressed += Int64(uncompressed)
                     $0.applyMillisecondsLast = milliseconds
                     $0.applyMillisecondsTotal += milliseconds
                     $0.lastError = nil
                 }
-                record(readerHead: newHead.position, readerRecordedAt: recordedAt, writerHead: writerHead, writerRecordedAt: writerHeadRecordedAt)
+                record(readerHead: newHead.position, readerRecordedAt: recordedAt, writerHead: answer.writerHead, writerRecordedAt: answer.writerHeadRecordedAt)
                 onApplied()
                 return true
             case .rejected(let rejection):
@@ -131,8 +150,26 @@ public final class ReplicationPuller: Service, Sendable {
                 throw rejection
             }
         default:
-            throw SegmentStoreError(description: "the writer answered \(response.status.code): \(String(buffer: body).prefix(300))")
+            throw SegmentStoreError(description: "the writer answered \(answer.status.code): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
         }
+    }
+
+    /// Asks the writer for the segment after `position`, waiting up to the long-poll limit.
+    func fetch(after position: Int64) async throws -> Answer {
+        let pathAndQuery = "/replication/v1/segments?after=\(position)&waitMilliseconds=\(Limits.pullWaitMillisecondsMax)"
+        var request = HTTPClientRequest(url: source + pathAndQuery)
+        for (name, value) in key.headers(method: "GET", pathAndQuery: pathAndQuery, region: region) {
+            request.headers.add(name: name, value: value)
+        }
+        let response = try await HTTPClient.shared.execute(
+            request, timeout: .milliseconds(Limits.pullWaitMillisecondsMax + Limits.pullTimeoutMarginMilliseconds)
+        )
+        let body = try await response.body.collect(upTo: SegmentLimits.responseBytesMax)
+        return Answer(
+            status: response.status, body: Array(buffer: body),
+            writerHead: response.headers.first(name: ReplicationHeaders.headPosition.rawName).flatMap { Int64($0) },
+            writerHeadRecordedAt: response.headers.first(name: ReplicationHeaders.headRecordedAt.rawName).flatMap { Int64($0) }
+        )
     }
 
     private func record(readerHead: Int64, readerRecordedAt: Int64?, writerHead: Int64?, writerRecordedAt: Int64?) {

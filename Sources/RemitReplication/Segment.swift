@@ -89,6 +89,12 @@ public struct Segment: Sendable, Equatable {
         return (header.bytes() + compressed, body.count)
     }
 
+    /// The last position a segment's header names, without decoding the rest; nil if the
+    /// bytes do not start with a header.
+    public static func lastPosition(of bytes: [UInt8]) -> Int64? {
+        (try? SegmentHeader.parse(bytes))?.lastPosition
+    }
+
     /// Reads a segment, checking its sizes against the limits before decompressing and its
     /// checksum before trusting a byte.
     public static func decode(_ bytes: [UInt8]) throws(SegmentRejection) -> Segment {
