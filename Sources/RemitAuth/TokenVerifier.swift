@@ -74,14 +74,16 @@ public final class TokenVerifier: Sendable {
         else { return .failure(.malformed) }
         // A critical extension we do not understand must make the token invalid (RFC 7515 §4.1.11).
         guard header.crit == nil, Self.asymmetricAlgorithms.contains(header.alg) else { return .failure(.algorithmRefused) }
-        guard case .string(let issuerName)? = unverified.claims["iss"], var issuer = trusted(issuerName) else {
-            return .failure(.untrustedIssuer)
-        }
+        guard case .string(let issuerName)? = unverified.claims["iss"] else { return .failure(.untrustedIssuer) }
         guard let kid = header.kid else { return .failure(.unknownKey) }
-        if issuer.algorithms[kid] == nil, issuer.isLocal, let reload = reloadKeys.withLock({ $0 }) {
+        var issuer = trusted(issuerName)
+        // Keys not loaded yet (a node just started) or a kid of ours not seen yet (a rotation, a
+        // peer's new key): load them once before refusing.
+        if issuer.map({ $0.isLocal && $0.algorithms[kid] == nil }) ?? true, let reload = reloadKeys.withLock({ $0 }) {
             await reload()
-            issuer = trusted(issuerName) ?? issuer
+            issuer = trusted(issuerName)
         }
+        guard let issuer else { return .failure(.untrustedIssuer) }
         guard let algorithm = issuer.algorithms[kid] else { return .failure(.unknownKey) }
         guard algorithm == header.alg else { return .failure(.algorithmRefused) }
         let claims: ClaimSet

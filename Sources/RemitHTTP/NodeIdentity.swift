@@ -141,7 +141,8 @@ public final class NodeIdentity: Service, Sendable {
             guard data.count <= Limits.jwksBytesMax else { throw SigningKeyError("the JWKS file is larger than \(Limits.jwksBytesMax) bytes") }
             return Array(data)
         }
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: source), timeout: .seconds(10))
+        // Short: a request may be waiting on this (a token naming a key not loaded yet).
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: source), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds))
         guard response.status == .ok else { throw SigningKeyError("the JWKS URL answered \(response.status.code)") }
         return Array(buffer: try await response.body.collect(upTo: Limits.jwksBytesMax))
     }

@@ -15,7 +15,7 @@ import Testing
 /// A node application on `pool` listening on a free port, running until `body` returns.
 func withRunningNode<T: Sendable>(
     pool: PostgresPool, region: String, role: RegionRole, replication: ReplicationConfiguration, auth: AuthConfiguration = AuthConfiguration(),
-    _ body: @Sendable (String) async throws -> T
+    port: Int = 0, _ body: @Sendable (String) async throws -> T
 ) async throws -> T {
     let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
     let node = RegionNode(region: RegionName(rawValue: region)!, initialRole: role, pool: pool, migrations: migrations)
@@ -24,7 +24,7 @@ func withRunningNode<T: Sendable>(
     logger.logLevel = .warning
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = try buildNodeApplication(
-        node: node, configuration: .init(host: "127.0.0.1", port: 0, auth: auth, replication: replication), logger: logger,
+        node: node, configuration: .init(host: "127.0.0.1", port: port, auth: auth, replication: replication), logger: logger,
         onServerRunning: { portContinuation.yield($0) }
     )
     let group = ServiceGroup(services: [app], logger: logger)
@@ -119,6 +119,37 @@ struct ReplicationTests {
                 }
                 let written = try await LedgerReader(pool: writer).events(after: 0, limit: 1_000)
                 #expect(written.count == 91)
+                #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 1_000) == written)
+            }
+        }
+    }
+
+    @Test("a writer restart mid-stream: the reader backs off, then resumes without gaps or duplicates")
+    func writerRestart() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool(connectionsMax: 8) { writer, _ in
+            try await withFreshPool(connectionsMax: 8, west: true) { reader, _ in
+                for pool in [writer, reader] { try await Migrator(pool: pool).apply(migrations) }
+                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: TestNode.passwordHash)
+                // A fixed port, so the restarted writer is where the reader looks for it.
+                let port = try await withRunningNode(pool: writer, region: "east", role: .writer, replication: .init(key: Self.key, pullingRegions: ["west"])) { url in
+                    Int(url.split(separator: ":").last!)!
+                }
+                let writerURL = "http://127.0.0.1:\(port)"
+                let readerConfiguration = ReplicationConfiguration(key: Self.key, source: writerURL)
+                try await withRunningNode(pool: reader, region: "west", role: .reader, replication: readerConfiguration) { _ in
+                    for round in 0..<2 {
+                        try await withRunningNode(pool: writer, region: "east", role: .writer, replication: .init(key: Self.key, pullingRegions: ["west"]), port: port) { url in
+                            let token = try await Self.signIn(url)
+                            try await Self.createMany(url, token: token, count: 25 + round)
+                            try await Self.waitUntilCaughtUp(writer, reader)
+                        }
+                        // The writer is down now; the reader keeps trying.
+                        try await Task.sleep(for: .milliseconds(300))
+                    }
+                }
+                let written = try await LedgerReader(pool: writer).events(after: 0, limit: 1_000)
+                #expect(written.count == 52)
                 #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 1_000) == written)
             }
         }
