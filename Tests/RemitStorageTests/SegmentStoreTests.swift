@@ -10,11 +10,16 @@ import Testing
 
 /// A reader database on the second cluster (region west's), migrated and claimed as a reader.
 func withReader(_ body: @escaping @Sendable (PostgresPool) async throws -> Void) async throws {
+    try await withReader { pool, _ in try await body(pool) }
+}
+
+/// The same, with the reader database's URL too.
+func withReader(_ body: @escaping @Sendable (PostgresPool, String) async throws -> Void) async throws {
     let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
-    try await withFreshPool(connectionsMax: 4, west: true) { pool, _ in
+    try await withFreshPool(connectionsMax: 4, west: true) { pool, url in
         try await Migrator(pool: pool).apply(migrations)
         _ = try await RegionStore(pool: pool).claim(RegionName(rawValue: "west")!, initialRole: .reader)
-        try await body(pool)
+        try await body(pool, url)
     }
 }
 
