@@ -155,6 +155,44 @@ struct ReplicationTests {
         }
     }
 
+    static func figures(_ base: String, token: String) async throws -> ReplicationFigures {
+        var request = HTTPClientRequest(url: base + "/api/v1/replication")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return try RemitJSON.decoder().decode(ReplicationFigures.self, from: Data(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+
+    @Test("two nodes of the reader region: one pulls, the other stands by and takes over when the first stops")
+    func onePullerPerRegion() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool(connectionsMax: 8) { writer, _ in
+            try await withFreshPool(connectionsMax: 8, west: true) { reader, _ in
+                for pool in [writer, reader] { try await Migrator(pool: pool).apply(migrations) }
+                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: TestNode.passwordHash)
+                try await withRunningNode(pool: writer, region: "east", role: .writer, replication: .init(key: Self.key, pullingRegions: ["west"])) { writerURL in
+                    let token = try await Self.signIn(writerURL)
+                    var peerTrust = AuthConfiguration()
+                    peerTrust.peerJWKS = [writerURL + "/.well-known/jwks.json"]
+                    let auth = peerTrust
+                    let configuration = ReplicationConfiguration(key: Self.key, source: writerURL)
+                    try await withRunningNode(pool: reader, region: "west", role: .reader, replication: configuration, auth: auth) { second in
+                        try await withRunningNode(pool: reader, region: "west", role: .reader, replication: configuration, auth: auth) { first in
+                            try await Self.createMany(writerURL, token: token, count: 10)
+                            try await Self.waitUntilCaughtUp(writer, reader)
+                            let modes = [try await Self.figures(first, token: token).mode, try await Self.figures(second, token: token).mode].sorted()
+                            #expect(modes == ["pulling", "standby-puller"])
+                        }
+                        // Whichever pulled may be gone now; the one left pulls what comes next.
+                        try await Self.createMany(writerURL, token: token, count: 10)
+                        try await Self.waitUntilCaughtUp(writer, reader)
+                        #expect(try await Self.figures(second, token: token).mode == "pulling")
+                    }
+                }
+                #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 100) == LedgerReader(pool: writer).events(after: 0, limit: 100))
+            }
+        }
+    }
+
     @Test("a wrong or missing replication key, an unknown region, or a user's token is refused")
     func channelIsAuthenticated() async throws {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
