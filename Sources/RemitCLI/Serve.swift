@@ -53,6 +53,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "An origin whose browser scripts may call the API (CORS); repeat per origin. None: CORS off.")
     var corsOrigin: [String] = []
 
+    @Option(help: "Requests per second one principal may make, sustained.")
+    var principalRateLimit: Double = Limits.nodeRequestsPerSecondPerPrincipal
+
+    @Option(help: "Requests one principal may make at once.")
+    var principalRateBurst: Double = Limits.nodeBurstPerPrincipal
+
     @Option(help: "The other region's node to pull the log from while this region is a reader (needs $REMIT_REPLICATION_KEY).")
     var replicateFrom: String?
 
@@ -64,6 +70,9 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard amountMax > 0 else { throw ValidationError("--amount-max must be positive") }
+        guard principalRateLimit > 0, principalRateBurst >= 1 else {
+            throw ValidationError("--principal-rate-limit must be positive and --principal-rate-burst at least 1")
+        }
         let idp = [idpIssuer, idpAudience, idpJwks]
         guard idp.allSatisfy({ $0 == nil }) || idp.allSatisfy({ $0 != nil }) else {
             throw ValidationError("--idp-issuer, --idp-audience and --idp-jwks go together")
@@ -94,6 +103,8 @@ struct Serve: AsyncParsableCommand {
             auth.externalProviders = [ExternalProvider(issuer: idpIssuer, audience: idpAudience, rolesClaim: idpRolesClaim, jwks: idpJwks)]
         }
         auth.peerJWKS = peerJwks
+        auth.requestsPerSecondPerPrincipal = principalRateLimit
+        auth.burstPerPrincipal = principalRateBurst
         auth.corsAllowedOrigins = corsOrigin
         return auth
     }
