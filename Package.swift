@@ -89,6 +89,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Failover runbooks: the steps that move the writer between regions, fenced by epochs.
+        .target(
+            name: "RemitFailover",
+            dependencies: ["RemitCore", "RemitDomain", "RemitReplication", "RemitStorage"],
+            swiftSettings: strict
+        ),
+
         // A region node's HTTP application.
         .target(
             name: "RemitHTTP",
@@ -137,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "RemitCLI",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth",
+                "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -157,6 +164,14 @@ let package = Package(
         ),
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"], swiftSettings: strict),
         .testTarget(name: "RemitAuthTests", dependencies: ["RemitAuth"], swiftSettings: strict),
+        .testTarget(
+            name: "RemitFailoverTests",
+            dependencies: [
+                "RemitFailover", "RemitStorage", "RemitReplication", "RemitPostgres", "RemitDomain", "RemitCore", "RemitTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "RemitReplicationTests", dependencies: ["RemitReplication", "RemitDomain"], swiftSettings: strict),
         .testTarget(name: "RemitCoreTests", dependencies: ["RemitCore"], swiftSettings: strict),
         .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4", "CLZ4"], swiftSettings: strict),

@@ -139,6 +139,14 @@ public enum Limits {
     /// A replication request's timestamp may differ from the writer's clock by this much.
     public static let replicationClockSkewSecondsMax: Int64 = 60
 
+    // MARK: Failover
+
+    /// A planned failover starts only if the target is at most this many events behind.
+    public static let failoverPreflightLagEventsMax: Int64 = 100_000
+    /// How long the target may take to apply everything the fenced writer has; past it, the
+    /// failover is rolled back (the writer unfenced) and nothing else changed.
+    public static let failoverDrainTimeoutMilliseconds: Int64 = 30_000
+
     // MARK: Router health checks
 
     /// How often the router asks each region whether it is ready.

@@ -1,0 +1,113 @@
+import Foundation
+import RemitCore
+import RemitDomain
+import RemitReplication
+import RemitStorage
+
+/// One region as a failover sees it.
+public struct FailoverRegion: Sendable {
+    public let name: RegionName
+    public let control: RegionControl
+
+    public init(name: RegionName, control: RegionControl) {
+        self.name = name
+        self.control = control
+    }
+}
+
+/// One step of a runbook execution, as it is reported.
+public struct FailoverStep: Sendable, Equatable {
+    public enum Outcome: String, Sendable { case succeeded, failed, rolledBack = "rolled back" }
+    public let name: String
+    public let outcome: Outcome
+    public let milliseconds: Double
+    public let detail: String
+}
+
+public struct FailoverError: Error, Sendable, CustomStringConvertible {
+    public let step: String
+    public let reason: String
+    public var description: String { "\(step) failed: \(reason)" }
+}
+
+/// A planned failover (switchover) from the writer region to a caught-up reader, as
+/// DESIGN.md lays it out: preflight, fence, drain, promote, reverse. Before promote, a failure
+/// unfences the writer and leaves everything as it was; after promote, the old writer stays
+/// fenced: there is never a second writer. Routing follows by itself: the router sends
+/// requests to the ready writer with the highest epoch.
+public struct PlannedFailover: Sendable {
+    public let source: FailoverRegion
+    public let target: FailoverRegion
+    public let drainTimeoutMilliseconds: Int64
+    public let lagEventsMax: Int64
+
+    public init(
+        from source: FailoverRegion, to target: FailoverRegion,
+        drainTimeoutMilliseconds: Int64 = Limits.failoverDrainTimeoutMilliseconds,
+        lagEventsMax: Int64 = Limits.failoverPreflightLagEventsMax
+    ) {
+        self.source = source
+        self.target = target
+        self.drainTimeoutMilliseconds = drainTimeoutMilliseconds
+        self.lagEventsMax = lagEventsMax
+    }
+
+    /// Runs every step, reporting each as it ends; returns the new writer's head.
+    public func run(report: @Sendable (FailoverStep) -> Void = { _ in }) async throws -> LogHead {
+        let epoch = try await step("preflight", report) { () -> (Int64, String) in
+            let (sourceRole, sourceHead) = try await source.control.state()
+            let (targetRole, targetHead) = try await target.control.state()
+            guard sourceRole == .writer else { throw RegionControlError("\(source.name) is the \(sourceRole.rawValue), not the writer") }
+            guard targetRole == .reader else { throw RegionControlError("\(target.name) is the \(targetRole.rawValue), not a reader") }
+            let lag = sourceHead.position - targetHead.position
+            guard lag <= lagEventsMax else { throw RegionControlError("\(target.name) is \(lag) events behind (at most \(lagEventsMax))") }
+            return (sourceHead.epoch, "\(source.name) writer at epoch \(sourceHead.epoch), head \(sourceHead.position); \(target.name) \(lag) events behind")
+        }
+        let fenced = try await step("fence", report) { () -> (LogHead, String) in
+            let head = try await source.control.fence(epoch: epoch)
+            return (head, "\(source.name) fenced at epoch \(epoch), head \(head.position) \(head.hash.hex.prefix(16))…")
+        }
+        do {
+            try await step("drain", report) { () -> (Void, String) in
+                let deadline = ContinuousClock.now + .milliseconds(drainTimeoutMilliseconds)
+                while try await target.control.state().head != fenced {
+                    guard ContinuousClock.now < deadline else {
+                        throw RegionControlError("\(target.name) did not reach \(fenced.position) within \(drainTimeoutMilliseconds) ms")
+                    }
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                return ((), "\(target.name) head \(fenced.position), hash equal to the fenced writer's")
+            }
+        } catch {
+            try await source.control.unfence(epoch: epoch)
+            report(FailoverStep(name: "rollback", outcome: .rolledBack, milliseconds: 0, detail: "\(source.name) unfenced; nothing else changed"))
+            throw error
+        }
+        let promoted = try await step("promote", report) { () -> (LogHead, String) in
+            let head = try await target.control.promote(target.name, after: fenced)
+            return (head, "\(target.name) opened epoch \(head.epoch) with EpochStarted at \(head.position)")
+        }
+        try await step("reverse", report) { () -> (Void, String) in
+            try await source.control.demote(epoch: epoch)
+            return ((), "\(source.name) is a reader of \(target.name) from \(fenced.position)")
+        }
+        return promoted
+    }
+
+    private func step<T>(_ name: String, _ report: (FailoverStep) -> Void, _ body: () async throws -> (T, String)) async throws -> T {
+        let started = ContinuousClock.now
+        do {
+            let (value, detail) = try await body()
+            report(FailoverStep(name: name, outcome: .succeeded, milliseconds: Self.milliseconds(since: started), detail: detail))
+            return value
+        } catch {
+            report(FailoverStep(name: name, outcome: .failed, milliseconds: Self.milliseconds(since: started), detail: "\(error)"))
+            throw FailoverError(step: name, reason: "\(error)")
+        }
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+    }
+}

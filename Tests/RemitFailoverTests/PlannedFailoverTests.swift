@@ -1,0 +1,140 @@
+import Foundation
+import RemitCore
+import RemitDomain
+import RemitPostgres
+import RemitReplication
+import RemitTestSupport
+import Synchronization
+import Testing
+@testable import RemitFailover
+@testable import RemitStorage
+
+let details = RemittanceDetails(
+    senderName: "Alice", senderBank: "First Bank", senderAccount: "111", receiverName: "Bob",
+    receiverBank: "Second Bank", receiverAccount: "222", amount: 10_000, currency: "EUR", reference: nil
+)
+
+/// Appends one create directly in a region's database, as any node of it would.
+func append(_ pool: PostgresPool, key: String) async throws {
+    _ = try await pool.withConnection { connection in
+        try LedgerWriter.append(
+            [.create(id: UUID(), details: details, metadata: EventMetadata(actor: "test", idempotencyKey: key, requestHash: details.fingerprint))],
+            amountMax: 1_000_000, on: connection
+        )
+    }
+}
+
+/// Both regions' pullers: whichever region is a reader applies what the other has.
+func replicateBothWays(_ east: PostgresPool, _ west: PostgresPool) async {
+    while !Task.isCancelled {
+        for (from, to) in [(east, west), (west, east)] {
+            guard let (role, head) = try? await RegionControl(pool: to).state(), role == .reader,
+                let segment = try? await SegmentStore(pool: from).cut(after: head.position)
+            else { continue }
+            _ = try? await SegmentStore(pool: to).apply(segment.bytes)
+        }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+}
+
+func withRegions(_ body: @escaping @Sendable (FailoverRegion, FailoverRegion) async throws -> Void) async throws {
+    let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+    try await withFreshPool(connectionsMax: 4) { east, _ in
+        try await withFreshPool(connectionsMax: 4, west: true) { west, _ in
+            try await Migrator(pool: east).apply(migrations)
+            try await Migrator(pool: west).apply(migrations)
+            _ = try await RegionStore(pool: east).claim(RegionName(rawValue: "east")!, initialRole: .writer)
+            _ = try await RegionStore(pool: west).claim(RegionName(rawValue: "west")!, initialRole: .reader)
+            try await body(
+                FailoverRegion(name: RegionName(rawValue: "east")!, control: RegionControl(pool: east)),
+                FailoverRegion(name: RegionName(rawValue: "west")!, control: RegionControl(pool: west))
+            )
+        }
+    }
+}
+
+func roles(_ regions: FailoverRegion...) async throws -> [RegionRole] {
+    var roles: [RegionRole] = []
+    for region in regions { roles.append(try await region.control.state().role) }
+    return roles
+}
+
+func epochs(_ pool: PostgresPool) async throws -> [Int64] {
+    try await pool.withConnection { connection in
+        try connection.query("SELECT epoch FROM events WHERE event_type = 'EpochStarted' ORDER BY position").map { try $0.decode(0) }
+    }
+}
+
+@Suite("planned failover and failback")
+struct PlannedFailoverTests {
+    @Test("failover and failback while creates continue: one writer at a time, identical logs, epochs 1, 2, 3")
+    func roundTrip() async throws {
+        try await withRegions { east, west in
+            let replicator = Task { await replicateBothWays(east.control.pool, west.control.pool) }
+            defer { replicator.cancel() }
+            for index in 0..<20 { try await append(east.control.pool, key: "a\(index)") }
+            let steps = Mutex<[String]>([])
+            let head = try await PlannedFailover(from: east, to: west).run { step in steps.withLock { $0.append("\(step.name) \(step.outcome.rawValue)") } }
+            #expect(steps.withLock { $0 } == ["preflight succeeded", "fence succeeded", "drain succeeded", "promote succeeded", "reverse succeeded"])
+            #expect(head.epoch == 2 && head.position == 22)
+            // The old writer refuses appends; the new one takes them.
+            await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "refused") }
+            for index in 0..<10 { try await append(west.control.pool, key: "b\(index)") }
+            // Failback: the same operation the other way.
+            let back = try await PlannedFailover(from: west, to: east).run()
+            #expect(back.epoch == 3 && back.position == 33)
+            try await append(east.control.pool, key: "c0")
+            await #expect(throws: NotWriterError.self) { try await append(west.control.pool, key: "refused-too") }
+            for _ in 0..<500 {
+                if try await west.control.state().head == east.control.state().head { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(try await west.control.state().head == east.control.state().head)
+            #expect(try await LedgerReader(pool: west.control.pool).events(after: 0, limit: 100) == LedgerReader(pool: east.control.pool).events(after: 0, limit: 100))
+            #expect(try await epochs(east.control.pool) == [1, 2, 3])
+            let current = try await roles(east, west)
+            #expect(current == [.writer, .reader])
+        }
+    }
+
+    @Test("a drain that times out rolls back: the writer is unfenced, nothing else changed")
+    func drainTimeout() async throws {
+        try await withRegions { east, west in
+            for index in 0..<5 { try await append(east.control.pool, key: "a\(index)") }
+            let steps = Mutex<[String]>([])
+            // No replication runs: the target never catches up.
+            await #expect(throws: FailoverError.self) {
+                try await PlannedFailover(from: east, to: west, drainTimeoutMilliseconds: 200).run { step in
+                    steps.withLock { $0.append("\(step.name) \(step.outcome.rawValue)") }
+                }
+            }
+            #expect(steps.withLock { $0 } == ["preflight succeeded", "fence succeeded", "drain failed", "rollback rolled back"])
+            let current = try await roles(east, west)
+            #expect(current == [.writer, .reader])
+            try await append(east.control.pool, key: "after")
+            #expect(try await epochs(east.control.pool) == [1])
+        }
+    }
+
+    @Test("preflight refuses a target that is not a reader, or a source that is not the writer, and changes nothing")
+    func preflight() async throws {
+        try await withRegions { east, west in
+            await #expect(throws: FailoverError.self) { try await PlannedFailover(from: west, to: east).run() }
+            await #expect(throws: FailoverError.self) { try await PlannedFailover(from: east, to: east).run() }
+            let current = try await roles(east, west)
+            #expect(current == [.writer, .reader])
+        }
+    }
+
+    @Test("a fenced writer refuses appends at once, in its own database")
+    func fencing() async throws {
+        try await withRegions { east, _ in
+            let head = try await east.control.fence(epoch: 1)
+            #expect(head.position == 1)
+            await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "x") }
+            await #expect(throws: RegionControlError.self) { try await east.control.fence(epoch: 1) }
+            try await east.control.unfence(epoch: 1)
+            try await append(east.control.pool, key: "y")
+        }
+    }
+}
