@@ -63,6 +63,7 @@ public final class NodeIdentity: Service, Sendable {
     }
 
     public func run() async throws {
+        try? await reloadSigningKeys()
         // Computes the decoy hash now, off the request path: the first unknown name must not
         // take longer than the others.
         _ = try? await hasher.verify("warm-up", hash: Passwords.decoyHash)
@@ -147,8 +148,10 @@ public final class NodeIdentity: Service, Sendable {
         return Array(buffer: try await response.body.collect(upTo: Limits.jwksBytesMax))
     }
 
-    /// The issuer of this region's tokens; 503 until the first key load succeeded.
-    func tokenIssuer() throws -> TokenIssuer {
+    /// The issuer of this region's tokens, loading the keys first if they are not yet (a
+    /// sign-in right after start); 503 if they can not be loaded.
+    func tokenIssuer() async throws -> TokenIssuer {
+        if signing.withLock({ $0.issuer }) == nil { try? await reloadSigningKeys() }
         guard let issuer = signing.withLock({ $0.issuer }) else {
             throw Problem(slug: "not-ready", title: "Not ready", status: .serviceUnavailable, detail: "the signing keys are not loaded yet")
         }

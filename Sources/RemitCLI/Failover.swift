@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import RemitCore
+import RemitFailover
+import RemitPostgres
+import RemitStack
+import RemitStorage
+
+struct Failover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move the writer to another region (planned failover or failback): preflight, fence, drain, promote, reverse."
+    )
+
+    @Option(help: "The region that becomes the writer.")
+    var to: RegionName
+
+    @Option(help: "How long the target may take to apply everything the fenced writer has, in milliseconds; past it, the failover rolls back.")
+    var drainTimeoutMilliseconds: Int64 = Limits.failoverDrainTimeoutMilliseconds
+
+    @OptionGroup var stack: StackOptions
+
+    func validate() throws {
+        guard try stack.regionNames().contains(to) else { throw ValidationError("\(to) is not one of the regions (--regions)") }
+        guard drainTimeoutMilliseconds > 0 else { throw ValidationError("--drain-timeout-milliseconds must be positive") }
+    }
+
+    func run() async throws {
+        let names = try stack.regionNames()
+        var pools: [RegionName: PostgresPool] = [:]
+        for (index, name) in names.enumerated() {
+            let url = try LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: name, port: stack.postgresPort + index)
+            pools[name] = PostgresPool(url: url, connectionsMax: 2, applicationName: "remit failover")
+        }
+        do {
+            try await run(pools, names: names)
+        } catch {
+            for pool in pools.values { await pool.close() }
+            throw error
+        }
+        for pool in pools.values { await pool.close() }
+    }
+
+    private func run(_ pools: [RegionName: PostgresPool], names: [RegionName]) async throws {
+        var writer: RegionName?
+        for name in names where name != to {
+            if try await RegionControl(pool: pools[name]!).state().role == .writer { writer = name }
+        }
+        guard let writer else { throw ValidationError("no other region is the writer: \(to) may be the writer already") }
+        print("failover from \(writer) to \(to)")
+        let failover = PlannedFailover(
+            from: FailoverRegion(name: writer, control: RegionControl(pool: pools[writer]!)),
+            to: FailoverRegion(name: to, control: RegionControl(pool: pools[to]!)),
+            drainTimeoutMilliseconds: drainTimeoutMilliseconds
+        )
+        let context = IdentityTarget.auditContext
+        do {
+            let head = try await failover.run { step in
+                let name = step.name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                let outcome = step.outcome.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                print("  \(name)\(outcome)\(String(format: "%8.1f", step.milliseconds)) ms  \(step.detail)")
+                fflush(nil)  // stdout may be a pipe: each step shows as it ends
+            }
+            for name in names {
+                try await IdentityStore(pool: pools[name]!, region: name.rawValue).audit(
+                    "failover", target: to.rawValue, context: context, outcome: .succeeded, detail: "from \(writer); epoch \(head.epoch)"
+                )
+            }
+            print("\(to) is the writer at epoch \(head.epoch); the router follows within its health-check interval")
+        } catch {
+            for name in names {
+                try? await IdentityStore(pool: pools[name]!, region: name.rawValue).audit(
+                    "failover", target: to.rawValue, context: context, outcome: .failed, detail: "from \(writer): \(error)"
+                )
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Planned failover and failback end to end on a real `remit up`: creates through the router,
+# `remit failover --to west`, the router following, creates at the new writer, failback, and
+# both regions' logs identical and verified afterwards.
+# Usage: tools/e2e/failover.sh [path-to-remit]. Last line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tools/lib.sh
+source tools/e2e-lib.sh
+remit=${1:-.build/debug/remit}
+
+data=$(mktemp -d /tmp/remit-e2e-failover.XXXXXX)
+chmod 755 "$data"
+postgres_port=$(free_port_pair)
+node_port=$(free_port_pair)
+router_port=$(free_port)
+router="http://127.0.0.1:$router_port"
+out="$data/up.out"
+cleanup() {
+  [[ -n $up_pid ]] && kill -TERM "$up_pid" 2>/dev/null && sleep 3
+  "$remit" clusters stop --data-dir "$data" --postgres-port "$postgres_port" >/dev/null 2>&1
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+cli() { "$remit" "$@" --data-dir "$data" --postgres-port "$postgres_port"; }
+database() { sed -e "s/{port}/$((postgres_port + $1))/" -e "s/{database}/remit/" "$data/regions/$2/database-url"; }
+create() {
+  curl -s -o /dev/null -w '%{http_code}' -X POST "$router/api/v1/remittances" -H "$auth" -H 'Content-Type: application/json' \
+    -H "Idempotency-Key: e2e-$1" \
+    -d '{"senderName":"Alice","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":100,"currency":"EUR"}'
+}
+creates_ok() {  # prefix count: every create answered 201
+  local codes=""
+  for i in $(seq 1 "$2"); do codes+="$(create "$1-$i") "; done
+  [[ -z $(tr ' ' '\n' <<<"$codes" | grep -v '^$' | grep -v '^201$') ]]
+}
+active_is() { test "$(curl -sf "$router/readyz" | json_field "['active']" 2>/dev/null)" = "$1"; }
+eventually() {
+  for _ in $(seq 1 40); do "$@" && return 0; sleep 0.25; done
+  return 1
+}
+heads_equal() {
+  test "$(psql "$(database 0 east)" -Atc 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
+       "$(psql "$(database 1 west)" -Atc 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
+}
+
+start_up
+check "remit up starts" wait_ready
+token=$(curl -s -X POST "$router/api/v1/auth/token" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"$(cat "$data/admin-password")\"}" | json_field "['accessToken']")
+auth="Authorization: Bearer $token"
+check "creates through the router reach east" creates_ok a 10
+
+steps=$(cli failover --to west 2>&1)
+check "remit failover --to west succeeds" test $? -eq 0
+check "it prints every step as it happens" test "$(grep -cE '^  (preflight|fence|drain|promote|reverse) +succeeded' <<<"$steps")" = 5
+check "the router follows west" eventually active_is west
+check "creates go on at west (the token from east still works)" creates_ok b 10
+refused=$(cli failover --to west 2>&1)
+check "a failover to the writer itself is refused with a reason" test $? -ne 0 -a -n "$(grep 'writer already' <<<"$refused")"
+
+cli failover --to east >/dev/null 2>&1
+check "failback to east succeeds" test $? -eq 0
+check "the router follows east again" eventually active_is east
+check "creates go on at east" creates_ok c 10
+check "both regions end with the same head and hash" eventually heads_equal
+check "epochs went 1, 2, 3" test "$(psql "$(database 1 west)" -Atc "SELECT string_agg(epoch::text, ',' ORDER BY position) FROM events WHERE event_type = 'EpochStarted'")" = 1,2,3
+check "every acknowledged create is there exactly once" test "$(psql "$(database 1 west)" -Atc "SELECT count(*) FROM events WHERE idempotency_key LIKE 'e2e-%'")" = 30
+check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
+check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
+check "both failovers are in the audit log" test "$(curl -s -H "$auth" "$router/api/v1/audit?limit=500" | python3 -c "
+import json, sys
+print(sum(1 for i in json.load(sys.stdin)['items'] if i['action'] == 'failover' and i['outcome'] == 'succeeded'))")" = 2
+
+stop_up
+check "remit up stops cleanly" test $? -eq 0
+up_pid=
+finish
