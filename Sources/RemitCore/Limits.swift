@@ -66,6 +66,12 @@ public enum Limits {
     /// How long a client connection may stay silent (no bytes either way) before the node or
     /// router closes it: idle or stalled clients do not hold connections for ever.
     public static let httpIdleTimeoutSeconds: Int64 = 30
+    /// How long the router holds a request while a failover switches writers…
+    public static let routerHoldMillisecondsMax: Int64 = 5_000
+    /// …how many it holds at once (past that, 503 at once)…
+    public static let routerHeldRequestsMax = 1_000
+    /// …and how often it checks the regions meanwhile.
+    public static let routerHoldCheckMilliseconds: Int64 = 25
     /// How long the router waits for a region's answer to a proxied request.
     public static let proxyTimeoutMilliseconds: Int64 = 30_000
 

@@ -13,6 +13,7 @@ public final class HealthChecker: Service, Sendable {
     private let client: HTTPClient
     private let logger: Logger
     private let latest: Mutex<[RegionHealth]>
+    private let lastChecked = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(configuration: RouterConfiguration, client: HTTPClient, logger: Logger) {
         self.configuration = configuration
@@ -36,8 +37,21 @@ public final class HealthChecker: Service, Sendable {
         }
     }
 
+    /// Checks again unless a check started within `milliseconds`: held requests all ask for
+    /// fresh answers during a failover, and this keeps that to one check at a time.
+    public func checkAll(ifOlderThan milliseconds: Int64) async {
+        let now = ContinuousClock.now
+        let due = lastChecked.withLock { last in
+            guard last.map({ now - $0 >= .milliseconds(milliseconds) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { await checkAll() }
+    }
+
     /// Checks every region once, concurrently.
     public func checkAll() async {
+        lastChecked.withLock { $0 = .now }
         let results = await withTaskGroup(of: RegionHealth.self) { group in
             for region in configuration.regions {
                 group.addTask { await self.check(region) }

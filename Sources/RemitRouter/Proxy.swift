@@ -21,33 +21,59 @@ struct Proxy: Sendable {
     let client: HTTPClient
     let timeoutMilliseconds: Int64
 
-    func forward(_ request: Request, to baseURL: String, clientAddress: String?) async throws -> Response {
+    /// A request read in full, so it can be sent again to another region.
+    struct Prepared: Sendable {
+        let method: HTTPMethod
+        let pathAndQuery: String
+        let headers: HTTPHeaders
+        let body: ByteBuffer?
+    }
+
+    /// A region's answer, read in full.
+    struct Answer: Sendable {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let body: ByteBuffer
+
+        var response: Response { Response(status: status, headers: headers, body: .init(byteBuffer: body)) }
+
+        /// The region refused a write because it is not the writer: nothing was written, so the
+        /// request may go to the writer instead.
+        var isNotWriter: Bool {
+            status == .conflict && String(buffer: body).contains("\"urn:remit:problem:not-writer\"")
+        }
+    }
+
+    func prepare(_ request: Request, clientAddress: String?) async throws -> Prepared {
         let body = try await request.body.collect(upTo: Limits.httpRequestBodyBytesMax)
-        var outgoing = HTTPClientRequest(url: baseURL + (request.head.path ?? "/"))
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        var headers = HTTPHeaders()
         for field in request.headers where !Self.hopByHopHeaders.contains(field.name.canonicalName) {
             guard field.name != RequestID.header, field.name != Self.forwardedForHeader else { continue }
-            outgoing.headers.add(name: field.name.rawName, value: field.value)
+            headers.add(name: field.name.rawName, value: field.value)
         }
-        outgoing.headers.replaceOrAdd(name: RequestID.header.rawName, value: RequestID.sanitize(request.headers[RequestID.header]))
+        headers.replaceOrAdd(name: RequestID.header.rawName, value: RequestID.sanitize(request.headers[RequestID.header]))
         let forwardedFor = [request.headers[Self.forwardedForHeader], clientAddress].compactMap { $0 }.joined(separator: ", ")
         if !forwardedFor.isEmpty {
-            outgoing.headers.replaceOrAdd(name: Self.forwardedForHeader.rawName, value: forwardedFor)
+            headers.replaceOrAdd(name: Self.forwardedForHeader.rawName, value: forwardedFor)
         }
-        if body.readableBytes > 0 || request.method == .post || request.method == .put || request.method == .patch {
-            outgoing.body = .bytes(body)
-        }
+        let sendsBody = body.readableBytes > 0 || request.method == .post || request.method == .put || request.method == .patch
+        return Prepared(
+            method: HTTPMethod(rawValue: request.method.rawValue), pathAndQuery: request.head.path ?? "/", headers: headers,
+            body: sendsBody ? body : nil
+        )
+    }
 
+    func send(_ prepared: Prepared, to baseURL: String) async throws -> Answer {
+        var outgoing = HTTPClientRequest(url: baseURL + prepared.pathAndQuery)
+        outgoing.method = prepared.method
+        outgoing.headers = prepared.headers
+        if let body = prepared.body { outgoing.body = .bytes(body) }
         let answer = try await client.execute(outgoing, timeout: .milliseconds(timeoutMilliseconds))
         let answerBody = try await answer.body.collect(upTo: Self.responseBodyBytesMax)
         var headers = HTTPFields()
         for (name, value) in answer.headers where !Self.hopByHopHeaders.contains(name.lowercased()) {
             if let fieldName = HTTPField.Name(name) { headers.append(HTTPField(name: fieldName, value: value)) }
         }
-        return Response(
-            status: HTTPResponse.Status(code: Int(answer.status.code)),
-            headers: headers,
-            body: .init(byteBuffer: answerBody)
-        )
+        return Answer(status: HTTPResponse.Status(code: Int(answer.status.code)), headers: headers, body: answerBody)
     }
 }

@@ -37,18 +37,28 @@ public func buildRouterRouter(
     }
 
     let proxy = Proxy(client: client, timeoutMilliseconds: Limits.proxyTimeoutMilliseconds)
+    let holding = RequestHold(checker: checker)
     let forward: @Sendable (Request, RouterRequestContext) async throws -> Response = { request, context in
-        guard let active = checker.active else { throw noActiveRegion(checker.regions) }
-        do {
-            return try await proxy.forward(request, to: active.url, clientAddress: context.clientAddress)
-        } catch let error as HTTPError {
-            throw error  // our own refusals (such as a body over the limit) keep their status
-        } catch {
-            context.logger.warning("proxying failed", metadata: ["region": "\(active.region)", "error": "\(error)"])
-            throw Problem(
-                slug: "region-unreachable", title: "Region unreachable", status: .badGateway,
-                detail: "region \(active.region) did not answer"
-            )
+        let prepared = try await proxy.prepare(request, clientAddress: context.clientAddress)
+        // While a failover switches there may be no writer for a moment, or the old one may
+        // answer "not the writer": hold the request (bounded) until the new writer is seen.
+        let deadline = ContinuousClock.now + .milliseconds(Limits.routerHoldMillisecondsMax)
+        var target = try await holding.activeRegion(until: deadline, avoiding: nil)
+        while true {
+            let answer: Proxy.Answer
+            do {
+                answer = try await proxy.send(prepared, to: target.url)
+            } catch {
+                context.logger.warning("proxying failed", metadata: ["region": "\(target.region)", "error": "\(error)"])
+                throw Problem(
+                    slug: "region-unreachable", title: "Region unreachable", status: .badGateway,
+                    detail: "region \(target.region) did not answer"
+                )
+            }
+            guard answer.isNotWriter, let next = try? await holding.activeRegion(until: deadline, avoiding: target.region) else {
+                return answer.response
+            }
+            target = next
         }
     }
     for method: HTTPRequest.Method in [.get, .head, .post, .put, .patch, .delete, .options] {
@@ -85,7 +95,7 @@ public struct RouterReadiness: Codable, Sendable, Equatable {
     public var regions: [RegionHealth]
 }
 
-private func noActiveRegion(_ regions: [RegionHealth]) -> Problem {
+func noActiveRegion(_ regions: [RegionHealth]) -> Problem {
     let reasons = regions.map { "\($0.region): \($0.readiness.map { "\($0.role) at epoch \($0.epoch)" } ?? $0.reason ?? "unknown")" }
     return Problem(
         slug: "no-active-region", title: "No active region", status: .serviceUnavailable,

@@ -53,6 +53,18 @@ token=$(curl -s -X POST "$router/api/v1/auth/token" -H 'Content-Type: applicatio
 auth="Authorization: Bearer $token"
 check "creates through the router reach east" creates_ok a 10
 
+# A client creating continuously (each create with its own key) through both switches.
+background_creates() {
+  local i=0
+  while [[ ! -e "$data/stop" ]]; do
+    i=$((i + 1))
+    echo "$(create "bg-$i")" >>"$data/codes"
+  done
+}
+background_creates &
+creator=$!
+sleep 1
+
 steps=$(cli failover --to west 2>&1)
 check "remit failover --to west succeeds" test $? -eq 0
 check "it prints every step as it happens" test "$(grep -cE '^  (preflight|fence|drain|promote|reverse) +succeeded' <<<"$steps")" = 5
@@ -65,9 +77,13 @@ cli failover --to east >/dev/null 2>&1
 check "failback to east succeeds" test $? -eq 0
 check "the router follows east again" eventually active_is east
 check "creates go on at east" creates_ok c 10
+touch "$data/stop"
+wait "$creator"
+check "the client creating throughout saw no error, only 201s (requests were held, not refused)" test -s "$data/codes" -a -z "$(grep -v '^201$' "$data/codes")"
+background_ok=$(grep -c '^201$' "$data/codes")
 check "both regions end with the same head and hash" eventually heads_equal
 check "epochs went 1, 2, 3" test "$(psql "$(database 1 west)" -Atc "SELECT string_agg(epoch::text, ',' ORDER BY position) FROM events WHERE event_type = 'EpochStarted'")" = 1,2,3
-check "every acknowledged create is there exactly once" test "$(psql "$(database 1 west)" -Atc "SELECT count(*) FROM events WHERE idempotency_key LIKE 'e2e-%'")" = 30
+check "every acknowledged create is there exactly once" test "$(psql "$(database 1 west)" -Atc "SELECT count(*) FROM events WHERE idempotency_key LIKE 'e2e-%'")" = $((30 + background_ok))
 check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
 check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
 check "both failovers are in the audit log" test "$(curl -s -H "$auth" "$router/api/v1/audit?limit=500" | python3 -c "

@@ -1,0 +1,33 @@
+import RemitCore
+import RemitHTTP
+import Synchronization
+
+/// Holds requests while no region is the writer (a failover between fence and promote) or
+/// while the region they reached has just stopped being it, until the health checks see the
+/// new writer. Bounded twice: how many requests wait at once, and how long each waits.
+final class RequestHold: Sendable {
+    let checker: HealthChecker
+    private let waiting = Mutex(0)
+
+    init(checker: HealthChecker) {
+        self.checker = checker
+    }
+
+    /// The active region, other than `avoiding`, waiting for it until `deadline`.
+    func activeRegion(until deadline: ContinuousClock.Instant, avoiding: RegionName?) async throws -> RegionHealth {
+        if let active = checker.active, active.region != avoiding { return active }
+        let admitted = waiting.withLock { count in
+            guard count < Limits.routerHeldRequestsMax else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { throw noActiveRegion(checker.regions) }
+        defer { waiting.withLock { $0 -= 1 } }
+        while ContinuousClock.now < deadline {
+            await checker.checkAll(ifOlderThan: Limits.routerHoldCheckMilliseconds)
+            if let active = checker.active, active.region != avoiding { return active }
+            try await Task.sleep(for: .milliseconds(Limits.routerHoldCheckMilliseconds))
+        }
+        throw noActiveRegion(checker.regions)
+    }
+}
