@@ -53,13 +53,33 @@ struct Failover: AsyncParsableCommand {
             drainTimeoutMilliseconds: drainTimeoutMilliseconds
         )
         let context = IdentityTarget.auditContext
+        // The execution is recorded in every region; the writer's database admits one at a time.
+        let id = UUID()
+        let others = names.filter { $0 != writer }.map { RunbookStore(pool: pools[$0]!) }
+        let abandonAfter = drainTimeoutMilliseconds / 1_000 + 60
+        try await RunbookStore(pool: pools[writer]!).begin(
+            id: id, kind: "planned-failover", source: writer.rawValue, target: to.rawValue, requestedBy: context.actor,
+            abandonAfterSeconds: abandonAfter
+        )
+        for store in others {
+            try? await store.begin(id: id, kind: "planned-failover", source: writer.rawValue, target: to.rawValue,
+                                   requestedBy: context.actor, abandonAfterSeconds: abandonAfter)
+        }
+        let stores = [RunbookStore(pool: pools[writer]!)] + others
+        print("runbook execution \(id.uuidString.lowercased())")
+        var index: Int32 = 0
         do {
             let head = try await failover.run { step in
                 let name = step.name.padding(toLength: 10, withPad: " ", startingAt: 0)
                 let outcome = step.outcome.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
                 print("  \(name)\(outcome)\(String(format: "%8.1f", step.milliseconds)) ms  \(step.detail)")
                 fflush(nil)  // stdout may be a pipe: each step shows as it ends
+                for store in stores {
+                    try? await store.step(id, index: index, name: step.name, outcome: step.outcome.rawValue, milliseconds: step.milliseconds, detail: step.detail)
+                }
+                index += 1
             }
+            for store in stores { try? await store.finish(id, state: "succeeded", detail: "\(to) is the writer at epoch \(head.epoch)") }
             for name in names {
                 try await IdentityStore(pool: pools[name]!, region: name.rawValue).audit(
                     "failover", target: to.rawValue, context: context, outcome: .succeeded, detail: "from \(writer); epoch \(head.epoch)"
@@ -67,6 +87,7 @@ struct Failover: AsyncParsableCommand {
             }
             print("\(to) is the writer at epoch \(head.epoch); the router follows within its health-check interval")
         } catch {
+            for store in stores { try? await store.finish(id, state: "failed", detail: "\(error)") }
             for name in names {
                 try? await IdentityStore(pool: pools[name]!, region: name.rawValue).audit(
                     "failover", target: to.rawValue, context: context, outcome: .failed, detail: "from \(writer): \(error)"

@@ -53,7 +53,7 @@ public struct PlannedFailover: Sendable {
     }
 
     /// Runs every step, reporting each as it ends; returns the new writer's head.
-    public func run(report: @Sendable (FailoverStep) -> Void = { _ in }) async throws -> LogHead {
+    public func run(report: (FailoverStep) async -> Void = { _ in }) async throws -> LogHead {
         let epoch = try await step("preflight", report) { () -> (Int64, String) in
             let (sourceRole, sourceHead) = try await source.control.state()
             let (targetRole, targetHead) = try await target.control.state()
@@ -80,7 +80,7 @@ public struct PlannedFailover: Sendable {
             }
         } catch {
             try await source.control.unfence(epoch: epoch)
-            report(FailoverStep(name: "rollback", outcome: .rolledBack, milliseconds: 0, detail: "\(source.name) unfenced; nothing else changed"))
+            await report(FailoverStep(name: "rollback", outcome: .rolledBack, milliseconds: 0, detail: "\(source.name) unfenced; nothing else changed"))
             throw error
         }
         let promoted = try await step("promote", report) { () -> (LogHead, String) in
@@ -94,14 +94,14 @@ public struct PlannedFailover: Sendable {
         return promoted
     }
 
-    private func step<T>(_ name: String, _ report: (FailoverStep) -> Void, _ body: () async throws -> (T, String)) async throws -> T {
+    private func step<T>(_ name: String, _ report: (FailoverStep) async -> Void, _ body: () async throws -> (T, String)) async throws -> T {
         let started = ContinuousClock.now
         do {
             let (value, detail) = try await body()
-            report(FailoverStep(name: name, outcome: .succeeded, milliseconds: Self.milliseconds(since: started), detail: detail))
+            await report(FailoverStep(name: name, outcome: .succeeded, milliseconds: Self.milliseconds(since: started), detail: detail))
             return value
         } catch {
-            report(FailoverStep(name: name, outcome: .failed, milliseconds: Self.milliseconds(since: started), detail: "\(error)"))
+            await report(FailoverStep(name: name, outcome: .failed, milliseconds: Self.milliseconds(since: started), detail: "\(error)"))
             throw FailoverError(step: name, reason: "\(error)")
         }
     }

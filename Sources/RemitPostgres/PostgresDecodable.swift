@@ -30,6 +30,13 @@ extension Int32: PostgresDecodable {
     }
 }
 
+extension Double: PostgresDecodable {
+    public init(postgresBytes bytes: ArraySlice<UInt8>, type: PostgresType) throws(PostgresError) {
+        guard type == .float8 else { throw decodingError(Double.self, type, bytes) }
+        self = Double(bitPattern: try readBigEndian(bytes, type))
+    }
+}
+
 extension Int64: PostgresDecodable {
     public init(postgresBytes bytes: ArraySlice<UInt8>, type: PostgresType) throws(PostgresError) {
         switch type {

@@ -24,6 +24,12 @@ extension Int32: PostgresEncodable {
     public func postgresBytes() -> [UInt8]? { bigEndianBytes(self) }
 }
 
+/// float8 for measurements (durations); money is never a Double anywhere in Remit.
+extension Double: PostgresEncodable {
+    public static var postgresType: PostgresType { .float8 }
+    public func postgresBytes() -> [UInt8]? { bigEndianBytes(bitPattern) }
+}
+
 extension Int64: PostgresEncodable {
     public static var postgresType: PostgresType { .int8 }
     public func postgresBytes() -> [UInt8]? { bigEndianBytes(self) }

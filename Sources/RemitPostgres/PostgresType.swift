@@ -11,6 +11,7 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let int4 = PostgresType(rawValue: 23)
     public static let text = PostgresType(rawValue: 25)
     public static let oid = PostgresType(rawValue: 26)
+    public static let float8 = PostgresType(rawValue: 701)
     public static let json = PostgresType(rawValue: 114)
     public static let bpchar = PostgresType(rawValue: 1042)
     public static let varchar = PostgresType(rawValue: 1043)

@@ -138,3 +138,27 @@ struct PlannedFailoverTests {
         }
     }
 }
+
+@Suite("runbook executions")
+struct RunbookStoreTests {
+    @Test("one execution runs at a time; its steps are kept; a run that died is marked abandoned")
+    func oneAtATime() async throws {
+        try await withRegions { east, _ in
+            let store = RunbookStore(pool: east.control.pool)
+            let first = UUID(), second = UUID()
+            try await store.begin(id: first, kind: "planned-failover", source: "east", target: "west", requestedBy: "cli:ops", abandonAfterSeconds: 600)
+            await #expect(throws: RunbookBusy.self) {
+                try await store.begin(id: second, kind: "planned-failover", source: "east", target: "west", requestedBy: "cli:ops", abandonAfterSeconds: 600)
+            }
+            try await store.step(first, index: 0, name: "preflight", outcome: "succeeded", milliseconds: 3.5, detail: "ok")
+            try await store.finish(first, state: "succeeded", detail: "west is the writer")
+            try await store.begin(id: second, kind: "planned-failover", source: "west", target: "east", requestedBy: "cli:ops", abandonAfterSeconds: 600)
+            // The second never ends; a later run after the bound finds it abandoned.
+            try await store.begin(id: UUID(), kind: "planned-failover", source: "east", target: "west", requestedBy: "cli:ops", abandonAfterSeconds: 0)
+            let executions = try await store.executions(limit: 10)
+            #expect(executions.map(\.state) == ["running", "abandoned", "succeeded"])
+            let one = try #require(try await store.executions(limit: 1, id: first).first)
+            #expect(one.steps.map(\.name) == ["preflight"] && one.steps[0].milliseconds == 3.5 && one.endedAt != nil)
+        }
+    }
+}

@@ -86,6 +86,10 @@ check "epochs went 1, 2, 3" test "$(psql "$(database 1 west)" -Atc "SELECT strin
 check "every acknowledged create is there exactly once" test "$(psql "$(database 1 west)" -Atc "SELECT count(*) FROM events WHERE idempotency_key LIKE 'e2e-%'")" = $((30 + background_ok))
 check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
 check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
+runbooks_in() { cli runbooks --region "$1" | grep -c 'planned-failover.*succeeded'; }
+check "both executions are recorded in both regions" test "$(runbooks_in east) $(runbooks_in west)" = "2 2"
+execution=$(cli runbooks --region west | head -1 | cut -d' ' -f1)
+check "an execution shows its five steps" test "$(cli runbooks "$execution" | grep -cE '^  (preflight|fence|drain|promote|reverse) +succeeded')" = 5
 check "both failovers are in the audit log" test "$(curl -s -H "$auth" "$router/api/v1/audit?limit=500" | python3 -c "
 import json, sys
 print(sum(1 for i in json.load(sys.stdin)['items'] if i['action'] == 'failover' and i['outcome'] == 'succeeded'))")" = 2
