@@ -144,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "RemitCLI",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover",
+                "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,6 +3,7 @@ import Foundation
 import RemitCore
 import RemitFailover
 import RemitPostgres
+import RemitReplication
 import RemitStack
 import RemitStorage
 
@@ -41,12 +42,31 @@ struct Failover: AsyncParsableCommand {
     }
 
     private func run(_ pools: [RegionName: PostgresPool], names: [RegionName]) async throws {
+        let head = try await FailoverExecution(pools: pools, names: names, target: to, drainTimeoutMilliseconds: drainTimeoutMilliseconds)
+            .run { line in
+                print(line)
+                fflush(nil)  // stdout may be a pipe: each step shows as it ends
+            }
+        print("\(to) is the writer at epoch \(head.epoch); the router follows within its health-check interval")
+    }
+}
+
+/// One planned failover towards `target`, recorded as a runbook execution in every region and
+/// in the audit log; `say` gets a line per step as it ends.
+struct FailoverExecution {
+    let pools: [RegionName: PostgresPool]
+    let names: [RegionName]
+    let target: RegionName
+    let drainTimeoutMilliseconds: Int64
+
+    func run(say: (String) -> Void) async throws -> LogHead {
+        let to = target
         var writer: RegionName?
         for name in names where name != to {
             if try await RegionControl(pool: pools[name]!).state().role == .writer { writer = name }
         }
         guard let writer else { throw ValidationError("no other region is the writer: \(to) may be the writer already") }
-        print("failover from \(writer) to \(to)")
+        say("failover from \(writer) to \(to)")
         let failover = PlannedFailover(
             from: FailoverRegion(name: writer, control: RegionControl(pool: pools[writer]!)),
             to: FailoverRegion(name: to, control: RegionControl(pool: pools[to]!)),
@@ -66,14 +86,13 @@ struct Failover: AsyncParsableCommand {
                                    requestedBy: context.actor, abandonAfterSeconds: abandonAfter)
         }
         let stores = [RunbookStore(pool: pools[writer]!)] + others
-        print("runbook execution \(id.uuidString.lowercased())")
+        say("runbook execution \(id.uuidString.lowercased())")
         var index: Int32 = 0
         do {
             let head = try await failover.run { step in
                 let name = step.name.padding(toLength: 10, withPad: " ", startingAt: 0)
                 let outcome = step.outcome.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
-                print("  \(name)\(outcome)\(String(format: "%8.1f", step.milliseconds)) ms  \(step.detail)")
-                fflush(nil)  // stdout may be a pipe: each step shows as it ends
+                say("  \(name)\(outcome)\(String(format: "%8.1f", step.milliseconds)) ms  \(step.detail)")
                 for store in stores {
                     try? await store.step(id, index: index, name: step.name, outcome: step.outcome.rawValue, milliseconds: step.milliseconds, detail: step.detail)
                 }
@@ -85,7 +104,7 @@ struct Failover: AsyncParsableCommand {
                     "failover", target: to.rawValue, context: context, outcome: .succeeded, detail: "from \(writer); epoch \(head.epoch)"
                 )
             }
-            print("\(to) is the writer at epoch \(head.epoch); the router follows within its health-check interval")
+            return head
         } catch {
             for store in stores { try? await store.finish(id, state: "failed", detail: "\(error)") }
             for name in names {
