@@ -8,7 +8,7 @@ import RemitStack
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures, measured against a baseline in the same run.",
-        subcommands: [Append.self, Replication.self]
+        subcommands: [Append.self, Replication.self, FailoverRuns.self]
     )
 
     struct Append: AsyncParsableCommand {

@@ -1,0 +1,204 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import RemitCore
+import RemitPostgres
+import RemitStack
+import RemitStorage
+import Synchronization
+
+extension Bench {
+    struct FailoverRuns: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "failover",
+            abstract: "Planned failovers back and forth under a steady create load: runbook time, the write pause clients see, errors, creates lost."
+        )
+
+        @OptionGroup var stack: StackOptions
+
+        @Option(help: "The router, where the load goes.")
+        var routerURL = "http://127.0.0.1:8080"
+
+        @Option(help: "Planned failovers to run, alternating between the first two regions.")
+        var failovers = 6
+
+        @Option(help: "Creates per second during the whole run.")
+        var rate = 500
+
+        @Option(help: "Seconds of load before the first failover and between failovers.")
+        var settleSeconds = 2
+
+        func validate() throws {
+            guard (1...100).contains(failovers) else { throw ValidationError("--failovers must be 1 to 100") }
+            guard (1...5_000).contains(rate) else { throw ValidationError("--rate must be 1 to 5000") }
+            guard (1...60).contains(settleSeconds) else { throw ValidationError("--settle-seconds must be 1 to 60") }
+        }
+
+        func run() async throws {
+            let names = try stack.regionNames()
+            guard names.count >= 2 else { throw ValidationError("failover needs two regions") }
+            guard let password = (try? String(contentsOfFile: stack.absoluteDataDirectory + "/admin-password", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            else { throw ValidationError("can not read \(stack.absoluteDataDirectory)/admin-password") }
+            var pools: [RegionName: PostgresPool] = [:]
+            for (index, name) in names.enumerated() {
+                let url = try LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: name, port: stack.postgresPort + index)
+                pools[name] = PostgresPool(url: url, connectionsMax: 2, applicationName: "remit bench failover")
+            }
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            do {
+                let token = try await BenchSignIn.token(client: client, url: routerURL, username: "admin", password: password)
+                let load = SteadyCreates(client: client, url: routerURL, token: token, rate: rate, run: UUID().uuidString.prefix(8).lowercased())
+                let loading = Task { try await load.run() }
+                try await Task.sleep(for: .seconds(settleSeconds))
+                var runs: [(target: RegionName, runbookMilliseconds: Double, started: ContinuousClock.Instant, ended: ContinuousClock.Instant)] = []
+                for _ in 0..<failovers {
+                    // Towards whichever of the first two regions is not the writer now.
+                    let firstIsWriter = try await RegionControl(pool: pools[names[0]]!).state().role == .writer
+                    let target = firstIsWriter ? names[1] : names[0]
+                    let started = ContinuousClock.now
+                    _ = try await FailoverExecution(
+                        pools: pools, names: names, target: target, drainTimeoutMilliseconds: Limits.failoverDrainTimeoutMilliseconds
+                    ).run { _ in }
+                    let ended = ContinuousClock.now
+                    runs.append((target, (ended - started).milliseconds, started, ended))
+                    try await Task.sleep(for: .seconds(settleSeconds))
+                }
+                load.stop()
+                try await loading.value
+                let outcome = load.outcome
+                // Every acknowledged create, exactly once, in every region.
+                let keys = outcome.acknowledgedKeys
+                var found: [RegionName: Int64] = [:]
+                for name in names {
+                    for _ in 0..<200 {
+                        found[name] = try await pools[name]!.withConnection {
+                            try $0.query("SELECT count(*) FROM events WHERE idempotency_key = ANY($1)", [PostgresArray(keys)])[0].decode(0)
+                        }
+                        if found[name] == Int64(keys.count) { break }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                report(runs: runs, outcome: outcome, found: found, acknowledged: keys.count)
+            } catch {
+                for pool in pools.values { await pool.close() }
+                try? await client.shutdown()
+                throw error
+            }
+            for pool in pools.values { await pool.close() }
+            try await client.shutdown()
+        }
+
+        func report(
+            runs: [(target: RegionName, runbookMilliseconds: Double, started: ContinuousClock.Instant, ended: ContinuousClock.Instant)],
+            outcome: SteadyCreates.Outcome, found: [RegionName: Int64], acknowledged: Int
+        ) {
+            var pauses: [Double] = []
+            for (index, run) in runs.enumerated() {
+                // The longest gap between successful creates that touches the runbook's time.
+                let acks = outcome.acknowledgedAt
+                var pause = 0.0
+                for (before, after) in zip(acks, acks.dropFirst()) where after >= run.started && before <= run.ended {
+                    pause = max(pause, (after - before).milliseconds)
+                }
+                let errors = outcome.errorsAt.filter { $0 >= run.started && $0 <= run.ended + .seconds(1) }.count
+                pauses.append(pause)
+                print(String(format: "failover %d to %@: runbook %.0f ms, longest write pause %.0f ms, client errors %d",
+                             index + 1, run.target.rawValue as NSString, run.runbookMilliseconds, pause, errors))
+            }
+            let sorted = pauses.sorted()
+            let p50 = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+            let lost = found.values.map { Int64(acknowledged) - $0 }.max() ?? 0
+            print(String(format: "%d failovers at %d creates/s: write pause p50 %.0f ms, max %.0f ms; %d client errors in all; %d creates acknowledged, %lld lost",
+                         runs.count, rate, p50, sorted.last ?? 0, outcome.errorsAt.count, acknowledged, lost))
+            let json: [String: Any] = [
+                "bench": "failover", "failovers": runs.count, "rate": rate, "pauseP50Milliseconds": p50.rounded(),
+                "pauseMaxMilliseconds": (sorted.last ?? 0).rounded(), "clientErrors": outcome.errorsAt.count,
+                "acknowledged": acknowledged, "lost": lost,
+                "runbookMilliseconds": runs.map { $0.runbookMilliseconds.rounded() },
+            ]
+            print(String(decoding: try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
+}
+
+/// Creates at a steady rate through the router, each with its own idempotency key, retrying a
+/// failed create with the same key, as a careful client does.
+final class SteadyCreates: Sendable {
+    struct Outcome {
+        var acknowledgedAt: [ContinuousClock.Instant] = []
+        var acknowledgedKeys: [String] = []
+        var errorsAt: [ContinuousClock.Instant] = []
+    }
+
+    let client: HTTPClient
+    let url: String
+    let token: String
+    let rate: Int
+    let runID: String
+    private let stopped = Mutex(false)
+    private let recorded = Mutex(Outcome())
+
+    init(client: HTTPClient, url: String, token: String, rate: Int, run: some StringProtocol) {
+        self.client = client
+        self.url = url
+        self.token = token
+        self.rate = rate
+        self.runID = String(run)
+    }
+
+    func stop() { stopped.withLock { $0 = true } }
+
+    var outcome: Outcome {
+        var outcome = recorded.withLock { $0 }
+        let order = outcome.acknowledgedAt.indices.sorted { outcome.acknowledgedAt[$0] < outcome.acknowledgedAt[$1] }
+        outcome.acknowledgedAt = order.map { outcome.acknowledgedAt[$0] }
+        return outcome
+    }
+
+    func run() async throws {
+        let workers = min(32, rate)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var index = worker
+                    while !self.stopped.withLock({ $0 }) {
+                        try await Task.sleep(until: start + .microseconds(Int64(index) * 1_000_000 / Int64(self.rate)))
+                        let key = "bench-failover-\(self.runID)-\(index)"
+                        for _ in 0..<20 {
+                            if await self.create(key: key, worker: worker, index: index) { break }
+                            try await Task.sleep(for: .milliseconds(100))
+                        }
+                        index += workers
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// True when the create was acknowledged (201, or 200 for a repeat of an acknowledged key).
+    private func create(key: String, worker: Int, index: Int) async -> Bool {
+        var request = HTTPClientRequest(url: url + "/api/v1/remittances")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Idempotency-Key", value: key)
+        request.body = .bytes(ByteBuffer(string: AppendLoad.body(worker, index)))
+        let response = try? await client.execute(request, timeout: .seconds(30))
+        _ = try? await response?.body.collect(upTo: 1 << 16)
+        let status = response?.status
+        let now = ContinuousClock.now
+        if status == .created || status == .ok {
+            recorded.withLock {
+                $0.acknowledgedAt.append(now)
+                $0.acknowledgedKeys.append(key)
+            }
+            return true
+        }
+        recorded.withLock { $0.errorsAt.append(now) }
+        return false
+    }
+}
