@@ -83,9 +83,23 @@ public struct PlannedFailover: Sendable {
             await report(FailoverStep(name: "rollback", outcome: .rolledBack, milliseconds: 0, detail: "\(source.name) unfenced; nothing else changed"))
             throw error
         }
-        let promoted = try await step("promote", report) { () -> (LogHead, String) in
-            let head = try await target.control.promote(target.name, after: fenced)
-            return (head, "\(target.name) opened epoch \(head.epoch) with EpochStarted at \(head.position)")
+        let promoted: LogHead
+        do {
+            promoted = try await step("promote", report) { () -> (LogHead, String) in
+                let head = try await target.control.promote(target.name, after: fenced)
+                return (head, "\(target.name) opened epoch \(head.epoch) with EpochStarted at \(head.position)")
+            }
+        } catch {
+            // Unfence only if the target is certainly still a reader at the fenced head: if the
+            // promote may have committed, the old writer stays fenced rather than risk two writers.
+            if let (role, head) = try? await target.control.state(), role == .reader, head == fenced {
+                try await source.control.unfence(epoch: epoch)
+                await report(FailoverStep(name: "rollback", outcome: .rolledBack, milliseconds: 0, detail: "\(source.name) unfenced; \(target.name) was not promoted"))
+            } else {
+                await report(FailoverStep(name: "rollback", outcome: .failed, milliseconds: 0,
+                                          detail: "\(target.name) may have been promoted; \(source.name) stays fenced: check both regions"))
+            }
+            throw error
         }
         try await step("reverse", report) { () -> (Void, String) in
             try await source.control.demote(epoch: epoch)

@@ -162,3 +162,35 @@ struct RunbookStoreTests {
         }
     }
 }
+
+@Suite("failures injected into a failover")
+struct FailoverFailureTests {
+    @Test("an unreachable target fails the preflight and changes nothing")
+    func unreachableTarget() async throws {
+        try await withRegions { east, _ in
+            let nowhere = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none", connectionsMax: 1)
+            let unreachable = FailoverRegion(name: RegionName(rawValue: "west")!, control: RegionControl(pool: nowhere))
+            let steps = Mutex<[String]>([])
+            await #expect(throws: FailoverError.self) {
+                try await PlannedFailover(from: east, to: unreachable).run { step in steps.withLock { $0.append("\(step.name) \(step.outcome.rawValue)") } }
+            }
+            #expect(steps.withLock { $0 } == ["preflight failed"])
+            let role = try await east.control.state().role
+            #expect(role == .writer)
+            await nowhere.close()
+        }
+    }
+
+    @Test("a promote that fails (the target's head is not the fenced writer's) leaves the target a reader and changes nothing")
+    func promoteRefused() async throws {
+        try await withRegions { east, west in
+            try await append(east.control.pool, key: "a")
+            let fenced = try await east.control.fence(epoch: 1)
+            await #expect(throws: RegionControlError.self) { try await west.control.promote(west.name, after: fenced) }
+            let current = try await roles(east, west)
+            #expect(current == [.fenced, .reader])
+            #expect(try await epochs(west.control.pool).isEmpty)
+            try await east.control.unfence(epoch: 1)
+        }
+    }
+}
