@@ -97,6 +97,56 @@ struct PlannedFailoverTests {
         }
     }
 
+    @Test("ten failovers back and forth while a client keeps creating: every acknowledged create exists once in both regions, epochs 1 to 11")
+    func tenFailovers() async throws {
+        try await withRegions { east, west in
+            let replicator = Task { await replicateBothWays(east.control.pool, west.control.pool) }
+            defer { replicator.cancel() }
+            let acknowledged = Mutex<[String]>([])
+            let stop = Mutex(false)
+            // The client: each create with its own key, sent to whichever region takes it, retried
+            // with the same key when refused.
+            let client = Task {
+                var index = 0
+                while !stop.withLock({ $0 }) {
+                    let key = "k\(index)"
+                    for _ in 0..<500 {
+                        var taken = (try? await append(east.control.pool, key: key)) != nil
+                        if !taken { taken = (try? await append(west.control.pool, key: key)) != nil }
+                        if taken {
+                            acknowledged.withLock { $0.append(key) }
+                            break
+                        }
+                        try? await Task.sleep(for: .milliseconds(2))
+                    }
+                    index += 1
+                }
+            }
+            var regions = (east, west)
+            for _ in 0..<10 {
+                try await Task.sleep(for: .milliseconds(30))
+                _ = try await PlannedFailover(from: regions.0, to: regions.1).run()
+                regions = (regions.1, regions.0)
+            }
+            stop.withLock { $0 = true }
+            await client.value
+            for _ in 0..<500 {
+                if try await west.control.state().head == east.control.state().head { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let keys = acknowledged.withLock { $0 }
+            #expect(keys.count > 10)
+            for pool in [east.control.pool, west.control.pool] {
+                let found: Int64 = try await pool.withConnection {
+                    try $0.query("SELECT count(*) FROM events WHERE idempotency_key = ANY($1)", [PostgresArray(keys)])[0].decode(0)
+                }
+                #expect(found == Int64(keys.count), "every acknowledged create, once")
+            }
+            #expect(try await epochs(east.control.pool) == Array(1...11))
+            #expect(try await LedgerReader(pool: west.control.pool).events(after: 0, limit: 100_000) == LedgerReader(pool: east.control.pool).events(after: 0, limit: 100_000))
+        }
+    }
+
     @Test("a drain that times out rolls back: the writer is unfenced, nothing else changed")
     func drainTimeout() async throws {
         try await withRegions { east, west in
