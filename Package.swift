@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "RemitStack",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitStorage", "RemitAuth",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

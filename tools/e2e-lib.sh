@@ -1,6 +1,7 @@
 # Shared by the end-to-end scripts in tools/e2e/: sourced, not run (tools/test runs only
-# tools/e2e/*.sh). A script sets remit, data, out, postgres_port, node_port and router_port,
-# then uses these to drive one `remit up` and count its checks.
+# tools/e2e/*.sh). A script sets remit, then either calls new_stack or sets data, out,
+# postgres_port, node_port and router_port itself, and uses these to drive one `remit up` and
+# count its checks.
 
 passed=0
 failed=0
@@ -52,3 +53,44 @@ finish() {
   echo "$passed passed, $failed failed"
   [[ $failed -eq 0 ]]
 }
+
+# A fresh data directory under /tmp (named after $1) and free ports for one stack; on exit,
+# whatever happens, remit up is stopped, the clusters too, and the directory removed.
+new_stack() {
+  data=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$data"
+  postgres_port=$(free_port_pair)
+  node_port=$(free_port_pair)
+  router_port=$(free_port)
+  router="http://127.0.0.1:$router_port"
+  east="http://127.0.0.1:$node_port"
+  west="http://127.0.0.1:$((node_port + 1))"
+  out="$data/up.out"
+  trap remove_stack EXIT
+}
+
+remove_stack() {
+  [[ -n $up_pid ]] && kill -TERM "$up_pid" 2>/dev/null && sleep 3
+  "$remit" clusters stop --data-dir "$data" --postgres-port "$postgres_port" >/dev/null 2>&1
+  rm -rf "$data"
+}
+
+json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+
+# Runs a check until it passes, for up to 10 s.
+eventually() {
+  for _ in $(seq 1 40); do "$@" && return 0; sleep 0.25; done
+  return 1
+}
+
+# user password [base URL] → the token response body.
+sign_in() {
+  curl -s -X POST "${3:-$router}/api/v1/auth/token" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$2\"}"
+}
+
+# The first admin's access token.
+admin_token() { sign_in admin "$(cat "$data/admin-password")" | json_field "['accessToken']"; }
+
+# A remit command against this stack's data directory and clusters.
+cli() { "$remit" "$@" --data-dir "$data" --postgres-port "$postgres_port"; }

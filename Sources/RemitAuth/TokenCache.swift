@@ -12,8 +12,6 @@ struct TokenCache: Sendable {
         self.entriesMax = entriesMax
     }
 
-    var count: Int { entries.count }
-
     mutating func lookup(_ token: String, now: Date) -> Principal? {
         guard let principal = entries[token] else { return nil }
         guard principal.expiresAt > now else {
@@ -31,6 +29,4 @@ struct TokenCache: Sendable {
         }
         entries[token] = principal
     }
-
-    mutating func removeAll() { entries.removeAll() }
 }

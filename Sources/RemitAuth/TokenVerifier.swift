@@ -60,8 +60,6 @@ public final class TokenVerifier: Sendable {
         reloadKeys.withLock { $0 = reload }
     }
 
-    var cachedCount: Int { cache.withLock { $0.count } }
-
     public func verify(_ token: String, now: Date = Date()) async -> Result<Principal, TokenRejection> {
         guard token.utf8.count <= Limits.accessTokenBytesMax else { return .failure(.malformed) }
         if let principal = cache.withLock({ $0.lookup(token, now: now) }) { return .success(principal) }

@@ -51,11 +51,8 @@ struct Bench: AsyncParsableCommand {
 
         func run() async throws {
             let database = try databaseURL
-                ?? LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: stack.regionNames()[0], port: stack.postgresPort)
-            let passwordPath = passwordFile ?? stack.absoluteDataDirectory + "/admin-password"
-            guard let password = (try? String(contentsOfFile: passwordPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) else {
-                throw ValidationError("can not read \(passwordPath); pass --password-file")
-            }
+                ?? stack.databaseURL(stack.regionNames()[0])
+            let password = try stack.adminPassword(from: passwordFile)
             let client = HTTPClient(
                 eventLoopGroupProvider: .singleton,
                 configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients))
@@ -351,9 +348,3 @@ struct InsertBaseline {
     }
 }
 
-extension Duration {
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1_000 + Double(attoseconds) / 1e15
-    }
-}

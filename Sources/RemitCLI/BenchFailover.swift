@@ -38,13 +38,10 @@ extension Bench {
         func run() async throws {
             let names = try stack.regionNames()
             guard names.count >= 2 else { throw ValidationError("failover needs two regions") }
-            guard let password = (try? String(contentsOfFile: stack.absoluteDataDirectory + "/admin-password", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            else { throw ValidationError("can not read \(stack.absoluteDataDirectory)/admin-password") }
+            let password = try stack.adminPassword()
             var pools: [RegionName: PostgresPool] = [:]
-            for (index, name) in names.enumerated() {
-                let url = try LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: name, port: stack.postgresPort + index)
-                pools[name] = PostgresPool(url: url, connectionsMax: 2, applicationName: "remit bench failover")
+            for name in names {
+                pools[name] = PostgresPool(url: try stack.databaseURL(name), connectionsMax: 2, applicationName: "remit bench failover")
             }
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             do {

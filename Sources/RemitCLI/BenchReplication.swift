@@ -46,15 +46,13 @@ extension Bench {
         func run() async throws {
             let regions = try stack.regionNames()
             guard regions.count >= 2 else { throw ValidationError("replication needs two regions") }
-            let dataDirectory = stack.absoluteDataDirectory
-            let writerDatabase = try LocalCluster.databaseURL(dataDirectory: dataDirectory, region: regions[0], port: stack.postgresPort)
-            let readerDatabase = try LocalCluster.databaseURL(dataDirectory: dataDirectory, region: regions[1], port: stack.postgresPort + 1)
-            guard let keyHex = try? String(contentsOfFile: dataDirectory + "/replication-key", encoding: .utf8), let key = ReplicationKey(hex: keyHex) else {
-                throw ValidationError("no replication key in \(dataDirectory)/replication-key: start the stack with remit up")
+            let writerDatabase = try stack.databaseURL(regions[0])
+            let readerDatabase = try stack.databaseURL(regions[1])
+            let keyFile = EmbeddedStack.replicationKeyFile(dataDirectory: stack.absoluteDataDirectory)
+            guard let keyHex = try? String(contentsOfFile: keyFile, encoding: .utf8), let key = ReplicationKey(hex: keyHex) else {
+                throw ValidationError("no replication key in \(keyFile): start the stack with remit up")
             }
-            guard let password = (try? String(contentsOfFile: dataDirectory + "/admin-password", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            else { throw ValidationError("can not read \(dataDirectory)/admin-password") }
+            let password = try stack.adminPassword()
             let client = HTTPClient(
                 eventLoopGroupProvider: .singleton,
                 configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(clients, 64)))

@@ -28,9 +28,8 @@ struct Failover: AsyncParsableCommand {
     func run() async throws {
         let names = try stack.regionNames()
         var pools: [RegionName: PostgresPool] = [:]
-        for (index, name) in names.enumerated() {
-            let url = try LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: name, port: stack.postgresPort + index)
-            pools[name] = PostgresPool(url: url, connectionsMax: 2, applicationName: "remit failover")
+        for name in names {
+            pools[name] = PostgresPool(url: try stack.databaseURL(name), connectionsMax: 2, applicationName: "remit failover")
         }
         do {
             try await run(pools, names: names)

@@ -28,9 +28,7 @@ struct IdentityTarget: ParsableArguments {
                 return (parts[0], parts[1])
             }
         }
-        return try stack.regionNames().enumerated().map { index, region in
-            (region.rawValue, try LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: region, port: stack.postgresPort + index))
-        }
+        return try stack.regionNames().map { region in (region.rawValue, try stack.databaseURL(region)) }
     }
 
     /// Runs `body` against each database in turn, each with its own short-lived pool.

@@ -27,10 +27,8 @@ struct Runbooks: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let names = try stack.regionNames()
-        let region = region ?? names[0]
-        guard let index = names.firstIndex(of: region) else { throw ValidationError("\(region) is not one of the regions (--regions)") }
-        let url = try LocalCluster.databaseURL(dataDirectory: stack.absoluteDataDirectory, region: region, port: stack.postgresPort + index)
+        let region = try region ?? stack.regionNames()[0]
+        let url = try stack.databaseURL(region)
         let pool = PostgresPool(url: url, connectionsMax: 1, applicationName: "remit runbooks")
         let executions: [RunbookExecution]
         do {

@@ -27,6 +27,24 @@ struct StackOptions: ParsableArguments {
         return parsed
     }
 
+    /// A region's database URL in the embedded stack (each region's cluster takes the port after
+    /// the one before).
+    func databaseURL(_ region: RegionName) throws -> String {
+        guard let index = try regionNames().firstIndex(of: region) else {
+            throw ValidationError("\(region) is not one of the regions (--regions)")
+        }
+        return try LocalCluster.databaseURL(dataDirectory: absoluteDataDirectory, region: region, port: postgresPort + index)
+    }
+
+    /// A password from `file`, or else the first admin's, as `remit up` wrote it.
+    func adminPassword(from file: String? = nil) throws -> String {
+        let path = file ?? EmbeddedStack.adminPasswordFile(dataDirectory: absoluteDataDirectory)
+        guard let password = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+            throw ValidationError("can not read the password in \(path)")
+        }
+        return password
+    }
+
     var absoluteDataDirectory: String {
         URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             .standardizedFileURL.path

@@ -40,11 +40,7 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var target: IdentityTarget
 
         func run() async throws {
-            let user = try userName(name)
-            try await target.forEach { region, pool in
-                _ = try await IdentityStore(pool: pool, region: region).setDisabled(user, true, by: IdentityTarget.auditContext)
-                print("region \(region): disabled \(user)")
-            }
+            try await setDisabled(name, true, target)
         }
     }
 
@@ -54,11 +50,7 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var target: IdentityTarget
 
         func run() async throws {
-            let user = try userName(name)
-            try await target.forEach { region, pool in
-                _ = try await IdentityStore(pool: pool, region: region).setDisabled(user, false, by: IdentityTarget.auditContext)
-                print("region \(region): enabled \(user)")
-            }
+            try await setDisabled(name, false, target)
         }
     }
 
@@ -92,6 +84,15 @@ struct Users: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// Disables or enables a user in every target region.
+private func setDisabled(_ name: String, _ disabled: Bool, _ target: IdentityTarget) async throws {
+    let user = try userName(name)
+    try await target.forEach { region, pool in
+        _ = try await IdentityStore(pool: pool, region: region).setDisabled(user, disabled, by: IdentityTarget.auditContext)
+        print("region \(region): \(disabled ? "disabled" : "enabled") \(user)")
     }
 }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPTypes
+import RemitDomain
 
 /// The per-deployment secret that authenticates replication requests: each pull carries an
 /// HMAC-SHA256 over its method, path, region and time. A user's token is never accepted there,
@@ -29,7 +30,7 @@ public struct ReplicationKey: Sendable {
 
     /// A new random key's hex form.
     public static func generateHex() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }.map { String(format: "%02x", $0) }.joined()
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }.hex
     }
 
     func signature(method: String, pathAndQuery: String, region: String, timestamp: Int64) -> [UInt8] {
@@ -43,7 +44,7 @@ public struct ReplicationKey: Sendable {
         let signature = signature(method: method, pathAndQuery: pathAndQuery, region: region, timestamp: timestamp)
         return [
             (Self.regionHeader.rawName, region), (Self.timestampHeader.rawName, String(timestamp)),
-            (Self.signatureHeader.rawName, signature.map { String(format: "%02x", $0) }.joined()),
+            (Self.signatureHeader.rawName, signature.hex),
         ]
     }
 

@@ -125,8 +125,7 @@ public final class ReplicationPuller: Service, Sendable {
             }
             let started = ContinuousClock.now
             let outcome = try await store.apply(answer.body)
-            let elapsed = ContinuousClock.now - started
-            let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+            let milliseconds = (ContinuousClock.now - started).milliseconds
             switch outcome {
             case .applied(let count, let newHead, let recordedAt, let uncompressed):
                 status.update {

@@ -42,7 +42,7 @@ func addReplicationRoutes(
             // A node shutting down answers its long-polls at once rather than holding them open.
             guard !Task.isShuttingDownGracefully else { break }
             await cancelWhenGracefulShutdown {
-                await commits.wait(milliseconds: max(1, remaining.components.seconds * 1_000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+                await commits.wait(milliseconds: max(1, Int64(remaining.milliseconds)))
             }
             // A short linger: a burst's commits leave in one segment rather than one each.
             try? await Task.sleep(for: .milliseconds(Limits.segmentLingerMilliseconds))

@@ -1,4 +1,5 @@
 import Foundation
+import RemitCore
 import Synchronization
 
 /// The figures a node keeps about replication, as `GET /api/v1/replication` shows them.
@@ -43,8 +44,7 @@ public final class ReplicationStatus: Sendable {
     public var current: ReplicationFigures {
         var figures = figures.withLock { $0 }
         if let contact = lastContact.withLock({ $0 }) {
-            let elapsed = ContinuousClock.now - contact
-            figures.millisecondsSinceContact = elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            figures.millisecondsSinceContact = Int64((ContinuousClock.now - contact).milliseconds)
         }
         return figures
     }

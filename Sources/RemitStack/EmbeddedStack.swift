@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RemitAuth
 import RemitCore
+import RemitDomain
 import RemitPostgres
 import RemitStorage
 
@@ -52,7 +53,9 @@ public final class EmbeddedStack: Sendable {
     }
 
     /// The first admin's password file: written once, when the admin is made.
-    public var adminPasswordFile: String { configuration.dataDirectory + "/admin-password" }
+    public var adminPasswordFile: String { Self.adminPasswordFile(dataDirectory: configuration.dataDirectory) }
+
+    public static func adminPasswordFile(dataDirectory: String) -> String { dataDirectory + "/admin-password" }
 
     /// Makes the `admin` user (every role) in every region's database if they have no users
     /// yet, with one random password, which is written to `admin-password` (mode 0600) and
@@ -83,14 +86,16 @@ public final class EmbeddedStack: Sendable {
     }
 
     /// The replication key shared by the regions (64 hex digits, mode 0600), made on first start.
-    public var replicationKeyFile: String { configuration.dataDirectory + "/replication-key" }
+    public var replicationKeyFile: String { Self.replicationKeyFile(dataDirectory: configuration.dataDirectory) }
+
+    public static func replicationKeyFile(dataDirectory: String) -> String { dataDirectory + "/replication-key" }
 
     func replicationKey() throws(StackError) -> String {
         if let existing = try? String(contentsOfFile: replicationKeyFile, encoding: .utf8) {
             return existing.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         var generator = SystemRandomNumberGenerator()
-        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let hex = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }.hex
         try write(hex + "\n", to: replicationKeyFile, mode: 0o600)
         return hex
     }

@@ -1,5 +1,6 @@
 import Foundation
 import RemitCore
+import RemitDomain
 import RemitPostgres
 
 /// One region's PostgreSQL cluster under the stack's data directory, listening on loopback only.
@@ -184,7 +185,7 @@ public struct LocalCluster: Sendable {
 
     static func randomPassword() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }.hex
     }
 }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RemitDomain
 
 /// One numbered SQL file from `Migrations/`: `NNNN_name.sql`, applied once, in order, and
 /// remembered with the SHA-256 of its bytes so that an edited file is caught, not re-run.
@@ -14,7 +15,7 @@ public struct Migration: Sendable, Equatable {
         self.version = version
         self.name = name
         self.sql = sql
-        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = Array(SHA256.hash(data: Data(sql.utf8))).hex
     }
 
     /// Reads every `*.sql` file in `directory`. A `.sql` file whose name is not `NNNN_name.sql`,

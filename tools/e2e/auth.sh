@@ -9,28 +9,8 @@ source tools/lib.sh
 source tools/e2e-lib.sh
 remit=${1:-.build/debug/remit}
 
-data=$(mktemp -d /tmp/remit-e2e-auth.XXXXXX)
-chmod 755 "$data"
-postgres_port=$(free_port_pair)
-node_port=$(free_port_pair)
-router_port=$(free_port)
-router="http://127.0.0.1:$router_port"
-east="http://127.0.0.1:$node_port"
-west="http://127.0.0.1:$((node_port + 1))"
-out="$data/up.out"
-cleanup() {
-  [[ -n $up_pid ]] && kill -TERM "$up_pid" 2>/dev/null && sleep 3
-  "$remit" clusters stop --data-dir "$data" --postgres-port "$postgres_port" >/dev/null 2>&1
-  rm -rf "$data"
-}
-trap cleanup EXIT
+new_stack remit-e2e-auth
 
-json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
-cli() { "$remit" "$@" --data-dir "$data" --postgres-port "$postgres_port"; }
-sign_in() {  # user password [base] → the token response body
-  curl -s -X POST "${3:-$router}/api/v1/auth/token" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$1\",\"password\":\"$2\"}"
-}
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 kid_of() { python3 -c "import base64, json, sys; h = sys.argv[1].split('.')[0]; print(json.loads(base64.urlsafe_b64decode(h + '=' * (-len(h) % 4)))['kid'])" "$1"; }
 

@@ -9,22 +9,8 @@ source tools/lib.sh
 source tools/e2e-lib.sh
 remit=${1:-.build/debug/remit}
 
-data=$(mktemp -d /tmp/remit-e2e-failover.XXXXXX)
-chmod 755 "$data"
-postgres_port=$(free_port_pair)
-node_port=$(free_port_pair)
-router_port=$(free_port)
-router="http://127.0.0.1:$router_port"
-out="$data/up.out"
-cleanup() {
-  [[ -n $up_pid ]] && kill -TERM "$up_pid" 2>/dev/null && sleep 3
-  "$remit" clusters stop --data-dir "$data" --postgres-port "$postgres_port" >/dev/null 2>&1
-  rm -rf "$data"
-}
-trap cleanup EXIT
+new_stack remit-e2e-failover
 
-json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
-cli() { "$remit" "$@" --data-dir "$data" --postgres-port "$postgres_port"; }
 database() { sed -e "s/{port}/$((postgres_port + $1))/" -e "s/{database}/remit/" "$data/regions/$2/database-url"; }
 create() {
   curl -s -o /dev/null -w '%{http_code}' -X POST "$router/api/v1/remittances" -H "$auth" -H 'Content-Type: application/json' \
@@ -37,10 +23,6 @@ creates_ok() {  # prefix count: every create answered 201
   [[ -z $(tr ' ' '\n' <<<"$codes" | grep -v '^$' | grep -v '^201$') ]]
 }
 active_is() { test "$(curl -sf "$router/readyz" | json_field "['active']" 2>/dev/null)" = "$1"; }
-eventually() {
-  for _ in $(seq 1 40); do "$@" && return 0; sleep 0.25; done
-  return 1
-}
 heads_equal() {
   test "$(psql "$(database 0 east)" -Atc 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
        "$(psql "$(database 1 west)" -Atc 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
@@ -48,8 +30,7 @@ heads_equal() {
 
 start_up
 check "remit up starts" wait_ready
-token=$(curl -s -X POST "$router/api/v1/auth/token" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$(cat "$data/admin-password")\"}" | json_field "['accessToken']")
+token=$(admin_token)
 auth="Authorization: Bearer $token"
 check "creates through the router reach east" creates_ok a 10
 

@@ -9,37 +9,17 @@ source tools/lib.sh
 source tools/e2e-lib.sh
 remit=${1:-.build/debug/remit}
 
-data=$(mktemp -d /tmp/remit-e2e.XXXXXX)
-chmod 755 "$data"
-postgres_port=$(free_port_pair)
-node_port=$(free_port_pair)
-router_port=$(free_port)
-router="http://127.0.0.1:$router_port"
-east="http://127.0.0.1:$node_port"
-west="http://127.0.0.1:$((node_port + 1))"
-out="$data/up.out"
+new_stack remit-e2e
 
 servers_of_ours() { pgrep -f -- "-D $data/regions" >/dev/null; }
 children_of() { pgrep -f -- "--parent-pid $1" >/dev/null; }
 no_servers_left() { ! servers_of_ours; }
 no_children_left() { ! children_of "$1"; }
-eventually() {
-  for _ in $(seq 1 40); do "$@" && return 0; sleep 0.25; done
-  return 1
-}
-json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 claimed_at() {
   local url
   url=$(sed -e "s/{port}/$postgres_port/" -e "s/{database}/remit/" "$data/regions/east/database-url")
   psql "$url" -Atc "SELECT claimed_at FROM region_state"
 }
-
-cleanup() {
-  [[ -n $up_pid ]] && kill -TERM "$up_pid" 2>/dev/null && sleep 3
-  "$remit" clusters stop --data-dir "$data" --postgres-port "$postgres_port" >/dev/null 2>&1
-  rm -rf "$data"
-}
-trap cleanup EXIT
 
 # Bad input: a one-line reason and a non-zero exit, nothing started.
 output=$("$remit" up --data-dir "$data/bad" --regions East,west 2>&1)
@@ -55,8 +35,7 @@ check "the router names east active" test "$(curl -sf "$router/readyz" | json_fi
 api_type=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$router/api/v1/nothing-yet")
 check "the router proxies /api to the active region (its problem+json 404)" test "$api_type" = "404 application/problem+json"
 # The API needs a token: the first admin's, whose password remit up wrote.
-token=$(curl -s -X POST "$router/api/v1/auth/token" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$(cat "$data/admin-password")\"}" | json_field "['accessToken']")
+token=$(admin_token)
 auth="Authorization: Bearer $token"
 check "the first admin signs in through the router" test -n "$token"
 create_status=$(curl -s -o "$data/created.json" -w '%{http_code}' -X POST "$router/api/v1/remittances" \
