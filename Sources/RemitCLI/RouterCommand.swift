@@ -1,7 +1,9 @@
 import ArgumentParser
+import Foundation
 import AsyncHTTPClient
 import Logging
 import RemitCore
+import RemitHTTP
 import RemitRouter
 import ServiceLifecycle
 
@@ -43,6 +45,13 @@ struct RouterCommand: AsyncParsableCommand {
             requestsPerSecondPerAddress: rateLimit, burstPerAddress: rateBurst
         )
         configuration.tls = tls.tls
+        // From the environment only (argv is visible in ps); without it no write lease is renewed.
+        if let hex = ProcessInfo.processInfo.environment["REMIT_REPLICATION_KEY"] {
+            guard let key = ReplicationKey(hex: hex) else { throw ValidationError("REMIT_REPLICATION_KEY must be 64 hex digits") }
+            configuration.deploymentKey = key
+        } else {
+            logger.warning("no REMIT_REPLICATION_KEY: write leases are not renewed, so a forced failover can not be fenced by them")
+        }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let app = try buildRouterApplication(configuration: configuration, client: client, logger: logger)
         logger.info("routing", metadata: ["address": "\(host):\(port)"])

@@ -153,6 +153,32 @@ public enum Limits {
     /// failover is rolled back (the writer unfenced) and nothing else changed.
     public static let failoverDrainTimeoutMilliseconds: Int64 = 30_000
 
+    // MARK: Write lease
+
+    /// How long a writer may append after the router last renewed its lease. A writer cut off
+    /// from every router stops by itself within this, which is what lets a forced failover
+    /// open the next epoch elsewhere without two writers.
+    public static let writeLeaseMilliseconds: Int64 = 5_000
+    /// The longest lease a renewal may ask for.
+    public static let writeLeaseMillisecondsMax: Int64 = 60_000
+    /// How often the router renews the active writer's lease.
+    public static let leaseRenewIntervalMilliseconds: Int64 = 1_000
+    /// How long one renewal may take, in the router and in the writer's database (statement
+    /// timeout): a renewal can not land later than this after the router decided to send it.
+    public static let leaseRenewTimeoutMilliseconds: Int64 = 1_000
+    /// The router renews only on a view of the routing record at most this old, so a
+    /// "failing-over" record written anywhere it can read stops renewals within this.
+    public static let leaseRecordAgeMillisecondsMax: Int64 = 1_500
+    /// A forced failover, when the router confirms it saw "failing-over", waits the lease plus
+    /// this; when it can not ask the router, the record age on top.
+    public static let forcedFailoverLeaseMarginMilliseconds: Int64 = leaseRenewTimeoutMilliseconds + 250
+    /// How long a forced failover waits for the router to show the "failing-over" record.
+    public static let forcedFailoverRouterWaitMilliseconds: Int64 = 3_000
+    /// How often a writer or fenced region asks the other region whether it opened a newer epoch.
+    public static let rejoinCheckIntervalMilliseconds: Int64 = 1_000
+    /// The largest epoch history a region reads from another (one line per failover).
+    public static let epochHistoryBytesMax = 4 * 1024 * 1024
+
     // MARK: Router health checks
 
     /// How often the router asks each region whether it is ready.

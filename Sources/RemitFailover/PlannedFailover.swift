@@ -33,8 +33,9 @@ public struct FailoverError: Error, Sendable, CustomStringConvertible {
 /// A planned failover (switchover) from the writer region to a caught-up reader, as
 /// DESIGN.md lays it out: preflight, fence, drain, promote, reverse. Before promote, a failure
 /// unfences the writer and leaves everything as it was; after promote, the old writer stays
-/// fenced: there is never a second writer. Routing follows by itself: the router sends
-/// requests to the ready writer with the highest epoch.
+/// fenced: there is never a second writer. The promote writes the new routing record into the
+/// target's database with the new epoch, so the router (which follows the newest copy) switches
+/// at once; the route step copies it to the old writer's database.
 public struct PlannedFailover: Sendable {
     public let source: FailoverRegion
     public let target: FailoverRegion
@@ -86,7 +87,9 @@ public struct PlannedFailover: Sendable {
         let promoted: LogHead
         do {
             promoted = try await step("promote", report) { () -> (LogHead, String) in
-                let head = try await target.control.promote(target.name, after: fenced)
+                // A leased writer hands a fresh lease on, so the router's next renewal finds one to extend.
+                let lease = try await source.control.isLeased() ? Limits.writeLeaseMilliseconds : nil
+                let head = try await target.control.promote(target.name, after: fenced, leaseMilliseconds: lease)
                 return (head, "\(target.name) opened epoch \(head.epoch) with EpochStarted at \(head.position)")
             }
         } catch {
@@ -100,6 +103,11 @@ public struct PlannedFailover: Sendable {
                                           detail: "\(target.name) may have been promoted; \(source.name) stays fenced: check both regions"))
             }
             throw error
+        }
+        try await step("route", report) { () -> (Void, String) in
+            let record = RoutingRecord(epoch: promoted.epoch, revision: 0, activeRegion: target.name, state: .active)
+            try await source.control.route(record)
+            return ((), "routing record: \(target.name) active at epoch \(promoted.epoch), in both regions")
         }
         try await step("reverse", report) { () -> (Void, String) in
             try await source.control.demote(epoch: epoch)

@@ -53,6 +53,7 @@ public func buildNodeRouter(
         to: router, configuration: replication.configuration, store: replication.store, commits: replication.commits,
         status: replication.status
     )
+    addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool))
     routes.add(.get, "/api/v1/replication", .only(.operator, .auditor)) { _, _ in
         try jsonResponse(replication.status.current)
     }

@@ -8,6 +8,10 @@ public struct Readiness: Codable, Sendable, Equatable {
     public var role: RegionRole
     public var epoch: Int64
     public var headPosition: Int64
+    /// How long the write lease still holds (0: expired); absent when no router leased the region.
+    public var leaseMillisecondsLeft: Int64?
+    /// This region's copy of the routing record.
+    public var routing: RoutingRecord?
 
     public init(state: RegionState) {
         self.status = "ready"
@@ -15,6 +19,8 @@ public struct Readiness: Codable, Sendable, Equatable {
         self.role = state.role
         self.epoch = state.epoch
         self.headPosition = state.headPosition
+        self.leaseMillisecondsLeft = state.leaseMillisecondsLeft
+        self.routing = state.routing
     }
 }
 

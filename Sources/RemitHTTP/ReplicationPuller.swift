@@ -50,7 +50,8 @@ public final class ReplicationPuller: Service, Sendable {
                 do {
                     guard try await RegionStore(pool: self.pool).current()?.role == .reader else {
                         self.status.update { $0.mode = "serving" }
-                        try await Task.sleep(for: .seconds(1))
+                        await self.rejoinIfReplaced()
+                        try await Task.sleep(for: .milliseconds(Limits.rejoinCheckIntervalMilliseconds))
                         continue
                     }
                     if lock == nil { lock = try await self.takeLock() }
@@ -75,6 +76,40 @@ public final class ReplicationPuller: Service, Sendable {
                 }
             }
             _ = lock
+        }
+    }
+
+    /// While this region is the writer (or fenced), asks the other region whether it opened a
+    /// newer epoch, which happens when a forced failover replaced this region while it was cut
+    /// off; then this region quarantines what it wrote after the fork and becomes a reader.
+    /// The other region being unreachable is normal here (it may be the one that is down).
+    func rejoinIfReplaced() async {
+        let history: EpochHistory
+        do {
+            let pathAndQuery = "/replication/v1/epochs"
+            var request = HTTPClientRequest(url: source + pathAndQuery)
+            for (name, value) in key.headers(method: "GET", pathAndQuery: pathAndQuery, region: region) {
+                request.headers.add(name: name, value: value)
+            }
+            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds))
+            let body = try await response.body.collect(upTo: Limits.epochHistoryBytesMax)
+            guard response.status == .ok else { return }
+            history = try RemitJSON.decoder().decode(EpochHistory.self, from: Data(buffer: body))
+        } catch {
+            logger.debug("could not ask the other region for its epochs", metadata: ["error": "\(error)"])
+            return
+        }
+        do {
+            guard let report = try await RegionRejoin(pool: pool, region: region).rejoinIfReplaced(writerEpochs: history.epochs) else { return }
+            logger.warning("another region opened a newer epoch: rejoined as a reader", metadata: [
+                "writer": "\(report.newWriter)", "epoch": "\(report.newEpoch)", "forkPosition": "\(report.forkPosition)",
+                "quarantinedEvents": "\(report.quarantinedEvents)",
+            ])
+            status.update { $0.lastError = nil }
+            onApplied()
+        } catch {
+            status.update { $0.lastError = "rejoin: \(error)" }
+            logger.error("rejoining as a reader failed; the region stays as it is", metadata: ["error": "\(error)"])
         }
     }
 

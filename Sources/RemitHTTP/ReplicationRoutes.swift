@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import RemitCore
+import RemitDomain
 import RemitStorage
 import ServiceLifecycle
 
@@ -51,6 +52,23 @@ func addReplicationRoutes(
         try await headHeaders(&response, store)
         return response
     }
+
+    // The epochs this region's log has opened: a region that finds a newer epoch here learns
+    // the fork point from it when it rejoins.
+    router.on("/replication/v1/epochs", method: .get) { request, _ in
+        guard let key = configuration.key else { throw Problem.notFound("replication is not configured on this node") }
+        try authenticate(request, key: key, known: configuration.pullingRegions)
+        return try jsonResponse(EpochHistory(epochs: try await store.epochs()))
+    }
+}
+
+/// The body of `/replication/v1/epochs`: every `EpochStarted` of the log, oldest first.
+public struct EpochHistory: Codable, Sendable, Equatable {
+    public var epochs: [EpochStarted]
+
+    public init(epochs: [EpochStarted]) {
+        self.epochs = epochs
+    }
 }
 
 /// The writer's head, so the puller can tell how far behind it is.
@@ -67,7 +85,7 @@ enum ReplicationHeaders {
 
 /// The pulling region, once its signature checks out and the region is one this node serves.
 @discardableResult
-private func authenticate(_ request: Request, key: ReplicationKey, known: Set<String>) throws -> String {
+func authenticate(_ request: Request, key: ReplicationKey, known: Set<String>) throws -> String {
     let refused = Problem(slug: "replication-unauthorized", title: "Unauthorized", status: .unauthorized,
                           detail: "replication requests need a valid signature of a known region")
     guard let region = request.headers[ReplicationKey.regionHeader], let timestampText = request.headers[ReplicationKey.timestampHeader],

@@ -12,18 +12,22 @@ public final class HealthChecker: Service, Sendable {
     private let configuration: RouterConfiguration
     private let client: HTTPClient
     private let logger: Logger
-    private let latest: Mutex<[RegionHealth]>
+    /// The latest answers and when the round that got them started.
+    private let latest: Mutex<(regions: [RegionHealth], roundStartedAt: ContinuousClock.Instant?)>
     private let lastChecked = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(configuration: RouterConfiguration, client: HTTPClient, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
-        self.latest = Mutex(configuration.regions.map { RegionHealth(region: $0.name, url: $0.url) })
+        self.latest = Mutex((configuration.regions.map { RegionHealth(region: $0.name, url: $0.url) }, nil))
     }
 
     /// The latest view of every region, in configuration order.
-    public var regions: [RegionHealth] { latest.withLock { $0 } }
+    public var regions: [RegionHealth] { latest.withLock { $0.regions } }
+
+    /// The latest answers with the start of the round that got them: an answer can be no older.
+    public var snapshot: (regions: [RegionHealth], roundStartedAt: ContinuousClock.Instant?) { latest.withLock { $0 } }
 
     /// The region that gets traffic now, if any.
     public var active: RegionHealth? { RegionSelection.active(regions) }
@@ -51,7 +55,8 @@ public final class HealthChecker: Service, Sendable {
 
     /// Checks every region once, concurrently.
     public func checkAll() async {
-        lastChecked.withLock { $0 = .now }
+        let started = ContinuousClock.now
+        lastChecked.withLock { $0 = started }
         let results = await withTaskGroup(of: RegionHealth.self) { group in
             for region in configuration.regions {
                 group.addTask { await self.check(region) }
@@ -62,8 +67,11 @@ public final class HealthChecker: Service, Sendable {
         }
         let ordered = configuration.regions.compactMap { region in results.first { $0.region == region.name } }
         let previous = latest.withLock { current in
-            defer { current = ordered }
-            return current
+            defer {
+                // Rounds may overlap (held requests ask for fresh ones): keep the newest.
+                if current.roundStartedAt.map({ $0 < started }) ?? true { current = (ordered, started) }
+            }
+            return current.regions
         }
         for (before, after) in zip(previous, ordered) where (before.readiness == nil) != (after.readiness == nil) {
             if after.readiness != nil {

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import RemitCore
 import RemitHTTP
+import ServiceLifecycle
 
 /// The router's request context: Hummingbird's basic one plus the client's address, which the
 /// router passes on in `X-Forwarded-For`.
@@ -30,10 +31,10 @@ public func buildRouterRouter(
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }
     router.get("/readyz") { _, _ in
         guard let active = checker.active else { throw noActiveRegion(checker.regions) }
-        return try jsonResponse(RouterReadiness(active: active.region, regions: checker.regions))
+        return try jsonResponse(RouterReadiness(active: active.region, routing: RegionSelection.record(checker.regions), regions: checker.regions))
     }
     router.get("/router/regions") { _, _ in
-        try jsonResponse(RouterReadiness(active: checker.active?.region, regions: checker.regions))
+        try jsonResponse(RouterReadiness(active: checker.active?.region, routing: RegionSelection.record(checker.regions), regions: checker.regions))
     }
 
     let proxy = Proxy(client: client, timeoutMilliseconds: Limits.proxyTimeoutMilliseconds)
@@ -43,7 +44,14 @@ public func buildRouterRouter(
         // While a failover switches there may be no writer for a moment, or the old one may
         // answer "not the writer": hold the request (bounded) until the new writer is seen.
         let deadline = ContinuousClock.now + .milliseconds(Limits.routerHoldMillisecondsMax)
-        var target = try await holding.activeRegion(until: deadline, avoiding: nil)
+        // Reads do not wait for a writer: any region that answers has a verified prefix of the log.
+        let isRead = request.method == .get || request.method == .head
+        var target: RegionHealth
+        if isRead, let readable = RegionSelection.readable(checker.regions) {
+            target = readable
+        } else {
+            target = try await holding.activeRegion(until: deadline, avoiding: nil)
+        }
         while true {
             let answer: Proxy.Answer
             do {
@@ -76,6 +84,13 @@ public func buildRouterApplication(
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let checker = HealthChecker(configuration: configuration, client: client, logger: logger)
+    var services: [any Service] = [checker]
+    if let key = configuration.deploymentKey {
+        services.append(LeaseRenewer(
+            checker: checker, client: client, key: key, leaseMilliseconds: configuration.leaseMilliseconds,
+            intervalMilliseconds: configuration.leaseRenewIntervalMilliseconds, logger: logger
+        ))
+    }
     return Application(
         router: buildRouterRouter(
             checker: checker, client: client,
@@ -84,7 +99,7 @@ public func buildRouterApplication(
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: Limits.httpIdleTimeoutSeconds),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),
-        services: [checker],
+        services: services,
         logger: logger
     )
 }
@@ -92,6 +107,8 @@ public func buildRouterApplication(
 /// The router's `/readyz` and `/router/regions` body.
 public struct RouterReadiness: Codable, Sendable, Equatable {
     public var active: RegionName?
+    /// The newest routing record any region holds.
+    public var routing: RoutingRecord?
     public var regions: [RegionHealth]
 }
 

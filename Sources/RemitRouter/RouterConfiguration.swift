@@ -24,6 +24,12 @@ public struct RouterConfiguration: Sendable {
     public var burstPerAddress: Double
     /// Serve HTTPS with this certificate and key; plain HTTP when nil.
     public var tls: ServerTLS?
+    /// The deployment key the router signs lease renewals with; without it no lease is renewed
+    /// (writers then run unleased, and a forced failover can not be made safe).
+    public var deploymentKey: ReplicationKey?
+    /// The write lease the router grants the active writer, and how often it renews it.
+    public var leaseMilliseconds: Int64 = Limits.writeLeaseMilliseconds
+    public var leaseRenewIntervalMilliseconds: Int64 = Limits.leaseRenewIntervalMilliseconds
 
     public init(
         host: String = "127.0.0.1",

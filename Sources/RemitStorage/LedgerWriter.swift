@@ -113,14 +113,16 @@ enum LedgerWriter {
     }
 
     /// Locks the region row and reads the database clock, so every node of a region stamps
-    /// events with one clock.
+    /// events with one clock, and tells whether the write lease holds by that same clock.
     static let lockHeadSQL = """
         SELECT region, role, epoch, head_position, head_hash,
-               (extract(epoch FROM clock_timestamp()) * 1000000)::int8
+               (extract(epoch FROM clock_timestamp()) * 1000000)::int8,
+               lease_expires_at IS NULL OR lease_expires_at > clock_timestamp()
         FROM region_state FOR UPDATE
         """
 
-    /// Checks the locked row allows this region to append.
+    /// Checks the locked row allows this region to append: the writer, at an epoch, holding
+    /// its lease. A writer whose lease ran out may have been replaced by a forced failover.
     static func head(from rows: PostgresRows, _ connection: PostgresConnection) throws -> Head {
         guard let row = rows.first else {
             throw NotWriterError(region: "?", role: "unclaimed", writer: nil)
@@ -129,6 +131,9 @@ enum LedgerWriter {
         let epoch: Int64 = try row.decode(2)
         guard role == RegionRole.writer.rawValue, epoch > 0 else {
             throw NotWriterError(region: try row.decode(0), role: role, writer: try latestWriter(connection))
+        }
+        guard try row.decode(6, as: Bool.self) else {
+            throw NotWriterError(region: try row.decode(0), role: "a writer whose lease expired", writer: nil)
         }
         return Head(epoch: epoch, position: try row.decode(3), hash: try row.decode(4), nowMicroseconds: try row.decode(5))
     }
@@ -216,5 +221,6 @@ enum LedgerWriter {
         try connection.query(
             "UPDATE region_state SET epoch = 1, head_position = 1, head_hash = $1, updated_at = now()", [event.hash]
         )
+        try RoutingStore.write(RoutingRecord(epoch: 1, revision: 0, activeRegion: RegionName(rawValue: region)!, state: .active), connection)
     }
 }

@@ -45,11 +45,24 @@ public struct RegionControl: Sendable {
 
     /// Opens epoch E+1 in a reader whose head is exactly `head` (the fenced writer's): appends
     /// `EpochStarted(E+1, writer: region, after: P, previous hash: H)` and makes it the writer.
-    public func promote(_ region: RegionName, after head: LogHead) async throws -> LogHead {
+    /// With `leaseMilliseconds` the new writer starts with a lease that long (the old one was
+    /// leased, so a router will renew this one). Its copy of the routing record names it active.
+    public func promote(_ region: RegionName, after head: LogHead, leaseMilliseconds: Int64? = nil) async throws -> LogHead {
+        try await open(region, expecting: head, leaseMilliseconds: leaseMilliseconds)
+    }
+
+    /// Forced failover: opens epoch E+1 in this reader after whatever it has, with a lease.
+    /// What the lost writer had beyond this head is cut off (it goes to quarantine when that
+    /// region rejoins).
+    public func promoteForced(_ region: RegionName, leaseMilliseconds: Int64) async throws -> LogHead {
+        try await open(region, expecting: nil, leaseMilliseconds: leaseMilliseconds)
+    }
+
+    private func open(_ region: RegionName, expecting expected: LogHead?, leaseMilliseconds: Int64?) async throws -> LogHead {
         try await pool.withTransaction { connection in
-            let current = try Self.lockedHead(connection, role: .reader)
-            guard current == head else {
-                throw RegionControlError("the target's head is \(current.position) \(current.hash.hex.prefix(12))…, not \(head.position) \(head.hash.hex.prefix(12))…")
+            let head = try Self.lockedHead(connection, role: .reader)
+            if let expected, head != expected {
+                throw RegionControlError("the target's head is \(head.position) \(head.hash.hex.prefix(12))…, not \(expected.position) \(expected.hash.hex.prefix(12))…")
             }
             let epoch = head.epoch + 1
             let version: Int32 = try connection.query(
@@ -64,11 +77,52 @@ public struct RegionControl: Sendable {
             )
             let insert = LedgerWriter.insertStatement([(event, nil)])
             try connection.query(insert.sql, insert.parameters)
+            // A lease left from an earlier term must not outlive it: no lease unless one is granted now.
             try connection.query(
-                "UPDATE region_state SET role = 'writer', epoch = $1, head_position = $2, head_hash = $3, updated_at = now()",
+                """
+                UPDATE region_state SET role = 'writer', epoch = $1, head_position = $2, head_hash = $3, updated_at = now(),
+                    lease_expires_at = NULL
+                """,
                 [epoch, event.position, event.hash]
             )
+            if let leaseMilliseconds {
+                try connection.query(
+                    "UPDATE region_state SET lease_expires_at = clock_timestamp() + make_interval(secs => $1::float8 / 1000)",
+                    [Double(leaseMilliseconds)]
+                )
+            }
+            try RoutingStore.write(RoutingRecord(epoch: epoch, revision: 0, activeRegion: region, state: .active), connection)
             return LogHead(position: event.position, hash: event.hash, epoch: epoch)
+        }
+    }
+
+    /// Extends the writer's lease to `milliseconds` from now by the database's clock, if this
+    /// region is still the writer at `epoch`. False when it is not (nothing changed).
+    public func renewLease(epoch: Int64, milliseconds: Int64) async throws -> Bool {
+        precondition(milliseconds > 0, "a lease runs for a positive time")
+        return try await pool.withTransaction { connection in
+            // The statement timeout bounds how late a renewal can land (Limits.leaseRenewTimeoutMilliseconds).
+            try connection.query("SET LOCAL statement_timeout = \(Limits.leaseRenewTimeoutMilliseconds)")
+            return try !connection.query(
+                """
+                UPDATE region_state SET lease_expires_at = clock_timestamp() + make_interval(secs => $1::float8 / 1000)
+                WHERE role = 'writer' AND epoch = $2 RETURNING epoch
+                """,
+                [Double(milliseconds), epoch]
+            ).isEmpty
+        }
+    }
+
+    /// Stores `record` as this region's copy of the routing record, unless it holds a newer one.
+    @discardableResult
+    public func route(_ record: RoutingRecord) async throws -> RoutingRecord? {
+        try await RoutingStore(pool: pool).write(record)
+    }
+
+    /// True when a router has leased this region: then a promote hands the lease on.
+    public func isLeased() async throws -> Bool {
+        try await pool.withConnection { connection in
+            try connection.query("SELECT lease_expires_at IS NOT NULL FROM region_state").first?.decode(0) ?? false
         }
     }
 

@@ -9,13 +9,23 @@ public struct RegionState: Sendable, Equatable, Codable {
     public var epoch: Int64
     public var headPosition: Int64
     public var headHash: [UInt8]
+    /// How long the write lease still holds by the database's clock (0: expired); nil when
+    /// no router has leased this region.
+    public var leaseMillisecondsLeft: Int64?
+    /// This region's copy of the routing record.
+    public var routing: RoutingRecord?
 
-    public init(region: RegionName, role: RegionRole, epoch: Int64, headPosition: Int64, headHash: [UInt8]) {
+    public init(
+        region: RegionName, role: RegionRole, epoch: Int64, headPosition: Int64, headHash: [UInt8],
+        leaseMillisecondsLeft: Int64? = nil, routing: RoutingRecord? = nil
+    ) {
         self.region = region
         self.role = role
         self.epoch = epoch
         self.headPosition = headPosition
         self.headHash = headHash
+        self.leaseMillisecondsLeft = leaseMillisecondsLeft
+        self.routing = routing
     }
 }
 
@@ -63,7 +73,13 @@ public struct RegionStore: Sendable {
 
     static func read(_ connection: PostgresConnection) throws -> RegionState? {
         let rows = try connection.query(
-            "SELECT region, role, epoch, head_position, head_hash FROM region_state"
+            """
+            SELECT region, role, epoch, head_position, head_hash,
+                   -- greatest() skips NULLs, so an unleased region needs its own case.
+                   CASE WHEN lease_expires_at IS NOT NULL
+                        THEN greatest(0, extract(epoch FROM lease_expires_at - clock_timestamp()) * 1000)::int8 END
+            FROM region_state
+            """
         )
         guard let row = rows.first else { return nil }
         let regionText = try row.decode(0, as: String.self)
@@ -76,7 +92,9 @@ public struct RegionStore: Sendable {
             role: role,
             epoch: try row.decode(2),
             headPosition: try row.decode(3),
-            headHash: try row.decode(4)
+            headHash: try row.decode(4),
+            leaseMillisecondsLeft: try row.decode(5, as: Int64?.self),
+            routing: try RoutingStore.read(connection)
         )
     }
 }

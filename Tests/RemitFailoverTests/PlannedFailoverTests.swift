@@ -75,7 +75,7 @@ struct PlannedFailoverTests {
             for index in 0..<20 { try await append(east.control.pool, key: "a\(index)") }
             let steps = Mutex<[String]>([])
             let head = try await PlannedFailover(from: east, to: west).run { step in steps.withLock { $0.append("\(step.name) \(step.outcome.rawValue)") } }
-            #expect(steps.withLock { $0 } == ["preflight succeeded", "fence succeeded", "drain succeeded", "promote succeeded", "reverse succeeded"])
+            #expect(steps.withLock { $0 } == ["preflight succeeded", "fence succeeded", "drain succeeded", "promote succeeded", "route succeeded", "reverse succeeded"])
             #expect(head.epoch == 2 && head.position == 22)
             // The old writer refuses appends; the new one takes them.
             await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "refused") }

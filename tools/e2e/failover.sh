@@ -48,7 +48,7 @@ sleep 1
 
 steps=$(cli failover --to west 2>&1)
 check "remit failover --to west succeeds" test $? -eq 0
-check "it prints every step as it happens" test "$(grep -cE '^  (preflight|fence|drain|promote|reverse) +succeeded' <<<"$steps")" = 5
+check "it prints every step as it happens" test "$(grep -cE '^  (preflight|fence|drain|promote|route|reverse) +succeeded' <<<"$steps")" = 6
 check "the router follows west" eventually active_is west
 check "creates go on at west (the token from east still works)" creates_ok b 10
 refused=$(cli failover --to west 2>&1)
@@ -70,7 +70,7 @@ check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
 runbooks_in() { cli runbooks --region "$1" | grep -c 'planned-failover.*succeeded'; }
 check "both executions are recorded in both regions" test "$(runbooks_in east) $(runbooks_in west)" = "2 2"
 execution=$(cli runbooks --region west | head -1 | cut -d' ' -f1)
-check "an execution shows its five steps" test "$(cli runbooks "$execution" | grep -cE '^  (preflight|fence|drain|promote|reverse) +succeeded')" = 5
+check "an execution shows its six steps" test "$(cli runbooks "$execution" | grep -cE '^  (preflight|fence|drain|promote|route|reverse) +succeeded')" = 6
 check "both failovers are in the audit log" test "$(curl -s -H "$auth" "$router/api/v1/audit?limit=500" | python3 -c "
 import json, sys
 print(sum(1 for i in json.load(sys.stdin)['items'] if i['action'] == 'failover' and i['outcome'] == 'succeeded'))")" = 2

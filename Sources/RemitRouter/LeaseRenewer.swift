@@ -1,0 +1,63 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import RemitCore
+import RemitHTTP
+import ServiceLifecycle
+
+/// Renews the active writer's lease while the routing record names it active. It renews only
+/// on a view of every region's routing record at most `Limits.leaseRecordAgeMillisecondsMax`
+/// old, so once a forced failover writes "failing-over" where the router can read it,
+/// renewals stop within that bound and the old writer's lease runs out by itself.
+final class LeaseRenewer: Service, Sendable {
+    private let checker: HealthChecker
+    private let client: HTTPClient
+    private let key: ReplicationKey
+    private let leaseMilliseconds: Int64
+    private let intervalMilliseconds: Int64
+    private let logger: Logger
+
+    init(checker: HealthChecker, client: HTTPClient, key: ReplicationKey, leaseMilliseconds: Int64, intervalMilliseconds: Int64, logger: Logger) {
+        precondition(intervalMilliseconds < leaseMilliseconds, "a lease is renewed before it runs out")
+        self.checker = checker
+        self.client = client
+        self.key = key
+        self.leaseMilliseconds = leaseMilliseconds
+        self.intervalMilliseconds = intervalMilliseconds
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.renewOnce()
+                try? await Task.sleep(for: .milliseconds(self.intervalMilliseconds))
+            }
+        }
+    }
+
+    func renewOnce() async {
+        let (regions, roundStartedAt) = checker.snapshot
+        guard let roundStartedAt, ContinuousClock.now - roundStartedAt <= .milliseconds(Limits.leaseRecordAgeMillisecondsMax) else {
+            return  // a stale view: the record may have changed since
+        }
+        guard let record = RegionSelection.record(regions), record.state == .active,
+            let active = RegionSelection.active(regions)
+        else { return }
+        let pathAndQuery = LeaseRenewal.pathAndQuery(epoch: record.epoch, milliseconds: leaseMilliseconds)
+        var request = HTTPClientRequest(url: active.url + pathAndQuery)
+        request.method = .POST
+        for (name, value) in key.headers(method: "POST", pathAndQuery: pathAndQuery, region: LeaseRenewal.routerPrincipal) {
+            request.headers.add(name: name, value: value)
+        }
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Limits.leaseRenewTimeoutMilliseconds))
+            _ = try await response.body.collect(upTo: 64 * 1024)
+            if response.status != .noContent {
+                logger.warning("lease renewal refused", metadata: ["region": "\(active.region)", "status": "\(response.status.code)"])
+            }
+        } catch {
+            logger.warning("lease renewal failed", metadata: ["region": "\(active.region)", "error": "\(error)"])
+        }
+    }
+}

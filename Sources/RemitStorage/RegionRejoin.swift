@@ -1,0 +1,109 @@
+import Foundation
+import RemitCore
+import RemitDomain
+import RemitPostgres
+
+public struct RejoinError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// What a rejoin did.
+public struct RejoinReport: Sendable, Equatable {
+    /// The last position both logs share; the new writer's epoch starts after it.
+    public var forkPosition: Int64
+    /// The epoch the new writer opened there.
+    public var newEpoch: Int64
+    public var newWriter: String
+    /// Events moved from the log into quarantine (they were after the fork).
+    public var quarantinedEvents: Int
+}
+
+/// A region that was the writer (or was fenced) finds that another region opened a newer
+/// epoch: a forced failover happened while it was cut off. In one transaction on the locked
+/// region row it checks that both logs agree up to the fork point (same epoch history, same
+/// hash at the fork), moves every event after the fork into `quarantined_events`, and becomes
+/// a reader at the fork point, from where it pulls the new writer's log.
+public struct RegionRejoin: Sendable {
+    public let pool: PostgresPool
+    public let region: String
+
+    public init(pool: PostgresPool, region: String) {
+        self.pool = pool
+        self.region = region
+    }
+
+    /// Rejoins if `writerEpochs` (the other region's history) has an epoch newer than this
+    /// region's; nil when it has not (nothing changed).
+    public func rejoinIfReplaced(writerEpochs: [EpochStarted]) async throws -> RejoinReport? {
+        let region = self.region
+        return try await pool.withTransaction { connection in
+            let row = try connection.query("SELECT role, epoch, head_position FROM region_state FOR UPDATE")[0]
+            let role: String = try row.decode(0), epoch: Int64 = try row.decode(1), head: Int64 = try row.decode(2)
+            guard role != RegionRole.reader.rawValue, let newer = writerEpochs.first(where: { $0.epoch > epoch }) else { return nil }
+
+            // Both histories must agree on every epoch this region knows: otherwise the logs
+            // forked before the newest failover and no automatic step is safe.
+            for local in try Self.epochs(connection) where writerEpochs.first(where: { $0.epoch == local.epoch }) != local {
+                throw RejoinError(description: "epoch \(local.epoch) started differently in the other region's log: left as it is, for an operator")
+            }
+            let fork = newer.afterPosition
+            var quarantined = 0
+            if fork < head {
+                let hash: [UInt8] = fork == 0
+                    ? LedgerFormat.genesisHash : try connection.query("SELECT hash FROM events WHERE position = $1", [fork])[0].decode(0)
+                guard hash.hex == newer.previousHash else {
+                    throw RejoinError(description: "the hash at the fork point \(fork) differs from the new writer's: left as it is, for an operator")
+                }
+                // The one way out of the log: the trigger copies each row into quarantine first.
+                try connection.query("SELECT set_config('remit.quarantine_after', $1, true)", [String(fork)])
+                quarantined = try connection.query("DELETE FROM events WHERE position > $1 RETURNING position", [fork]).count
+                try connection.query("SELECT set_config('remit.quarantine_after', '', true)")
+                // The views counted what was cut off: rebuild them from the log.
+                try connection.execute(script: """
+                    DELETE FROM remittances; DELETE FROM dashboard_status; DELETE FROM dashboard_currency;
+                    DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
+                    UPDATE projection_checkpoint SET position = 0 WHERE name = 'views';
+                    """)
+            }
+            let at = min(fork, head)
+            let headRow = try connection.query(
+                "SELECT epoch, hash FROM events WHERE position = $1", [at]
+            ).first
+            try connection.query(
+                """
+                UPDATE region_state SET role = 'reader', epoch = $1, head_position = $2, head_hash = $3,
+                    lease_expires_at = NULL, updated_at = now()
+                """,
+                [try headRow?.decode(0, as: Int64.self) ?? 0, at, try headRow?.decode(1, as: [UInt8].self) ?? LedgerFormat.genesisHash]
+            )
+            if let writer = RegionName(rawValue: newer.writer) {
+                try RoutingStore.write(RoutingRecord(epoch: newer.epoch, revision: 0, activeRegion: writer, state: .active), connection)
+            }
+            try AuditLog.append(
+                connection, region: region, context: AuditContext(actor: "system", source: "rejoin"), action: "rejoin",
+                target: region, outcome: .succeeded,
+                detail: "\(newer.writer) opened epoch \(newer.epoch) after position \(fork); \(quarantined) events moved to quarantine"
+            )
+            return RejoinReport(forkPosition: fork, newEpoch: newer.epoch, newWriter: newer.writer, quarantinedEvents: quarantined)
+        }
+    }
+
+    /// Every `EpochStarted` of the log, oldest first.
+    static func epochs(_ connection: PostgresConnection) throws -> [EpochStarted] {
+        try connection.query(
+            "SELECT payload FROM events WHERE stream_id = $1 ORDER BY stream_version", [LedgerEvent.ledgerStreamID]
+        ).map { row in
+            guard case .epochStarted(let started) = try LedgerEvent.decode(type: "EpochStarted", payload: try row.decode(0)) else {
+                throw RejoinError(description: "the ledger stream holds an event that is not EpochStarted")
+            }
+            return started
+        }
+    }
+}
+
+extension SegmentStore {
+    /// Every epoch this region's log opened, oldest first.
+    public func epochs() async throws -> [EpochStarted] {
+        try await pool.withConnection { try RegionRejoin.epochs($0) }
+    }
+}
