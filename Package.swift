@@ -92,7 +92,7 @@ let package = Package(
         // Failover runbooks: the steps that move the writer between regions, fenced by epochs.
         .target(
             name: "RemitFailover",
-            dependencies: ["RemitCore", "RemitDomain", "RemitReplication", "RemitStorage"],
+            dependencies: ["RemitCore", "RemitDomain", "RemitPostgres", "RemitReplication", "RemitStorage"],
             swiftSettings: strict
         ),
 

@@ -66,3 +66,8 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
+
+-- Forced failovers are runbook executions too.
+ALTER TABLE runbook_executions DROP CONSTRAINT runbook_executions_kind_check;
+ALTER TABLE runbook_executions ADD CONSTRAINT runbook_executions_kind_check
+    CHECK (kind IN ('planned-failover', 'forced-failover'));

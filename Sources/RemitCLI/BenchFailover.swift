@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import RemitCore
+import RemitFailover
 import RemitPostgres
 import RemitStack
 import RemitStorage
@@ -55,9 +56,7 @@ extension Bench {
                     let firstIsWriter = try await RegionControl(pool: pools[names[0]]!).state().role == .writer
                     let target = firstIsWriter ? names[1] : names[0]
                     let started = ContinuousClock.now
-                    _ = try await FailoverExecution(
-                        pools: pools, names: names, target: target, drainTimeoutMilliseconds: Limits.failoverDrainTimeoutMilliseconds
-                    ).run { _ in }
+                    _ = try await FailoverExecution(pools: pools, target: target, kind: .planned, context: IdentityTarget.auditContext).run()
                     let ended = ContinuousClock.now
                     runs.append((target, (ended - started).milliseconds, started, ended))
                     try await Task.sleep(for: .seconds(settleSeconds))

@@ -44,7 +44,7 @@ struct Runbooks: AsyncParsableCommand {
             print("\(execution.id.uuidString.lowercased())  \(execution.kind) \(execution.sourceRegion) → \(execution.targetRegion)  \(execution.state)  \(execution.startedAt.formatted(.iso8601))  \(took)  by \(execution.requestedBy)")
             guard id != nil else { continue }
             for step in execution.steps {
-                print("  \(step.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(step.outcome.padding(toLength: 12, withPad: " ", startingAt: 0))\(String(format: "%8.1f", step.milliseconds)) ms  \(step.detail)")
+                print("  \(step.name.padding(toLength: 14, withPad: " ", startingAt: 0))\(step.outcome.padding(toLength: 12, withPad: " ", startingAt: 0))\(String(format: "%8.1f", step.milliseconds)) ms  \(step.detail)")
             }
             if !execution.detail.isEmpty { print("  \(execution.detail)") }
         }

@@ -15,21 +15,6 @@ public struct FailoverRegion: Sendable {
     }
 }
 
-/// One step of a runbook execution, as it is reported.
-public struct FailoverStep: Sendable, Equatable {
-    public enum Outcome: String, Sendable { case succeeded, failed, rolledBack = "rolled back" }
-    public let name: String
-    public let outcome: Outcome
-    public let milliseconds: Double
-    public let detail: String
-}
-
-public struct FailoverError: Error, Sendable, CustomStringConvertible {
-    public let step: String
-    public let reason: String
-    public var description: String { "\(step) failed: \(reason)" }
-}
-
 /// A planned failover (switchover) from the writer region to a caught-up reader, as
 /// DESIGN.md lays it out: preflight, fence, drain, promote, reverse. Before promote, a failure
 /// unfences the writer and leaves everything as it was; after promote, the old writer stays
@@ -54,8 +39,9 @@ public struct PlannedFailover: Sendable {
     }
 
     /// Runs every step, reporting each as it ends; returns the new writer's head.
-    public func run(report: (FailoverStep) async -> Void = { _ in }) async throws -> LogHead {
-        let epoch = try await step("preflight", report) { () -> (Int64, String) in
+    public func run(report: @escaping (FailoverStep) async -> Void = { _ in }) async throws -> LogHead {
+        let steps = StepRunner(report: report)
+        let epoch = try await steps.run("preflight") { () -> (Int64, String) in
             let (sourceRole, sourceHead) = try await source.control.state()
             let (targetRole, targetHead) = try await target.control.state()
             guard sourceRole == .writer else { throw RegionControlError("\(source.name) is the \(sourceRole.rawValue), not the writer") }
@@ -64,12 +50,12 @@ public struct PlannedFailover: Sendable {
             guard lag <= lagEventsMax else { throw RegionControlError("\(target.name) is \(lag) events behind (at most \(lagEventsMax))") }
             return (sourceHead.epoch, "\(source.name) writer at epoch \(sourceHead.epoch), head \(sourceHead.position); \(target.name) \(lag) events behind")
         }
-        let fenced = try await step("fence", report) { () -> (LogHead, String) in
+        let fenced = try await steps.run("fence") { () -> (LogHead, String) in
             let head = try await source.control.fence(epoch: epoch)
             return (head, "\(source.name) fenced at epoch \(epoch), head \(head.position) \(head.hash.hex.prefix(16))…")
         }
         do {
-            try await step("drain", report) { () -> (Void, String) in
+            try await steps.run("drain") { () -> (Void, String) in
                 let deadline = ContinuousClock.now + .milliseconds(drainTimeoutMilliseconds)
                 while try await target.control.state().head != fenced {
                     guard ContinuousClock.now < deadline else {
@@ -86,7 +72,7 @@ public struct PlannedFailover: Sendable {
         }
         let promoted: LogHead
         do {
-            promoted = try await step("promote", report) { () -> (LogHead, String) in
+            promoted = try await steps.run("promote") { () -> (LogHead, String) in
                 // A leased writer hands a fresh lease on, so the router's next renewal finds one to extend.
                 let lease = try await source.control.isLeased() ? Limits.writeLeaseMilliseconds : nil
                 let head = try await target.control.promote(target.name, after: fenced, leaseMilliseconds: lease)
@@ -104,31 +90,15 @@ public struct PlannedFailover: Sendable {
             }
             throw error
         }
-        try await step("route", report) { () -> (Void, String) in
+        try await steps.run("route") { () -> (Void, String) in
             let record = RoutingRecord(epoch: promoted.epoch, revision: 0, activeRegion: target.name, state: .active)
             try await source.control.route(record)
             return ((), "routing record: \(target.name) active at epoch \(promoted.epoch), in both regions")
         }
-        try await step("reverse", report) { () -> (Void, String) in
+        try await steps.run("reverse") { () -> (Void, String) in
             try await source.control.demote(epoch: epoch)
             return ((), "\(source.name) is a reader of \(target.name) from \(fenced.position)")
         }
         return promoted
-    }
-
-    private func step<T>(_ name: String, _ report: (FailoverStep) async -> Void, _ body: () async throws -> (T, String)) async throws -> T {
-        let started = ContinuousClock.now
-        do {
-            let (value, detail) = try await body()
-            await report(FailoverStep(name: name, outcome: .succeeded, milliseconds: Self.milliseconds(since: started), detail: detail))
-            return value
-        } catch {
-            await report(FailoverStep(name: name, outcome: .failed, milliseconds: Self.milliseconds(since: started), detail: "\(error)"))
-            throw FailoverError(step: name, reason: "\(error)")
-        }
-    }
-
-    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
-        (ContinuousClock.now - start).milliseconds
     }
 }

@@ -130,7 +130,8 @@ public final class EmbeddedStack: Sendable {
                 executable: configuration.executable,
                 arguments: ["router", "--port", String(configuration.routerPort), "--parent-pid", String(parentProcessID)]
                     + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
-                environment: [:],
+                // The router signs lease renewals with the deployment key.
+                environment: ["REMIT_REPLICATION_KEY": replicationKey],
                 logFile: configuration.logDirectory + "/router.log"
             ))
             for region in configuration.regions {

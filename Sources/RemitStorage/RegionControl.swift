@@ -9,6 +9,19 @@ public struct RegionControlError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// What a forced failover can measure of what it may lose: the target's share of the old
+/// writer's epoch and how long ago it last heard from it.
+public struct LossWindowFigures: Sendable, Equatable {
+    public var headPosition: Int64
+    public var epoch: Int64
+    /// Events of the old writer's epoch the target has.
+    public var eventsOfEpoch: Int64
+    /// When the target last applied a segment (or otherwise moved its head), in milliseconds before now.
+    public var millisecondsSinceLastApplied: Int64
+    /// The old writer's clock time of the target's newest event.
+    public var lastEventRecordedAt: Date?
+}
+
 /// The role changes a failover makes in one region's database, each one transaction on the
 /// locked region row. Appends lock the same row, so a change waits for appends in flight and
 /// no append can commit after it under the old role.
@@ -117,6 +130,31 @@ public struct RegionControl: Sendable {
     @discardableResult
     public func route(_ record: RoutingRecord) async throws -> RoutingRecord? {
         try await RoutingStore(pool: pool).write(record)
+    }
+
+    /// This region's copy of the routing record.
+    public func routing() async throws -> RoutingRecord? {
+        try await RoutingStore(pool: pool).current()
+    }
+
+    /// What a forced failover to this reader would keep of the writer's log: its head, how many
+    /// events of the head's epoch it has, when it last applied a segment, and when (by the
+    /// writer's clock) its newest event was written.
+    public func lossWindow() async throws -> LossWindowFigures {
+        try await pool.withConnection { connection in
+            let row = try connection.query(
+                """
+                SELECT s.head_position, s.epoch, (SELECT count(*) FROM events WHERE epoch = s.epoch),
+                       (extract(epoch FROM clock_timestamp() - s.updated_at) * 1000)::int8, e.recorded_at_us
+                FROM region_state s LEFT JOIN events e ON e.position = s.head_position
+                """
+            )[0]
+            return LossWindowFigures(
+                headPosition: try row.decode(0), epoch: try row.decode(1), eventsOfEpoch: try row.decode(2),
+                millisecondsSinceLastApplied: try row.decode(3),
+                lastEventRecordedAt: try row.decode(4, as: Int64?.self).map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
+            )
+        }
     }
 
     /// True when a router has leased this region: then a promote hands the lease on.

@@ -37,7 +37,9 @@ public struct RegionRejoin: Sendable {
     public func rejoinIfReplaced(writerEpochs: [EpochStarted]) async throws -> RejoinReport? {
         let region = self.region
         return try await pool.withTransaction { connection in
-            let row = try connection.query("SELECT role, epoch, head_position FROM region_state FOR UPDATE")[0]
+            guard let row = try connection.query("SELECT role, epoch, head_position FROM region_state FOR UPDATE").first else {
+                return nil  // not claimed yet
+            }
             let role: String = try row.decode(0), epoch: Int64 = try row.decode(1), head: Int64 = try row.decode(2)
             guard role != RegionRole.reader.rawValue, let newer = writerEpochs.first(where: { $0.epoch > epoch }) else { return nil }
 

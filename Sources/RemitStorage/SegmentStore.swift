@@ -105,6 +105,14 @@ public struct SegmentStore: Sendable {
                 "UPDATE region_state SET head_position = $1, head_hash = $2, epoch = $3, updated_at = now()",
                 [last.position, last.hash, last.epoch]
             )
+            // The log says who opened each epoch: a reader's copy of the routing record follows
+            // it, so a forced failover finds the record in the region it promotes.
+            if let opened = events.last(where: { $0.streamID == LedgerEvent.ledgerStreamID }),
+                case .epochStarted(let started) = try LedgerEvent.decode(type: opened.type, payload: opened.payload),
+                let writer = RegionName(rawValue: started.writer)
+            {
+                try RoutingStore.write(RoutingRecord(epoch: started.epoch, revision: 0, activeRegion: writer, state: .active), connection)
+            }
             return .applied(
                 events: events.count, head: LogHead(position: last.position, hash: last.hash, epoch: last.epoch),
                 lastRecordedAtMicroseconds: last.recordedAtMicroseconds, uncompressedBytes: Int(segment.header.uncompressedBytes)

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The write lease and forced failover end to end on a real `remit up`: with the router paused a
+# writer stops accepting appends within its lease; with east's PostgreSQL killed (SIGKILL) under
+# load while west lags behind, `remit failover --to west --force` opens epoch 2 in west; east,
+# restarted, rejoins as a reader with its divergent tail in quarantine; every acknowledged create
+# is in west's log or in east's quarantine; `remit reconcile` resubmits and dismisses.
+# Usage: tools/e2e/forced-failover.sh [path-to-remit]. Last line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tools/lib.sh
+source tools/e2e-lib.sh
+remit=${1:-.build/debug/remit}
+
+new_stack remit-e2e-forced
+
+database() { sed -e "s/{port}/$((postgres_port + $1))/" -e "s/{database}/remit/" "$data/regions/$2/database-url"; }
+body='{"senderName":"Alice","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":100,"currency":"EUR"}'
+create_at() {  # base-url key → HTTP status
+  curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$1/api/v1/remittances" -H "$auth" -H 'Content-Type: application/json' \
+    -H "Idempotency-Key: forced-$2" -d "$body"
+}
+lease_left() { curl -sf "$1/readyz" | json_field "['leaseMillisecondsLeft']" 2>/dev/null; }
+role_of() { curl -sf "$1/readyz" | json_field "['role']" 2>/dev/null; }
+role_is() { test "$(role_of "$1")" = "$2"; }
+sql() { psql "$(database "$1" "$2")" -Atc "$3"; }
+leased() { test "$(lease_left "$east")" -gt 3000 2>/dev/null; }
+created() { test "$(create_at "$router" "$1")" = 201; }
+heads_equal() {
+  test "$(sql 0 east 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
+       "$(sql 1 west 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
+}
+
+start_up
+check "remit up starts" wait_ready
+token=$(admin_token)
+auth="Authorization: Bearer $token"
+router_pid=$(pgrep -f -- "router --port $router_port")
+
+# 1. The lease: renewed by the router, and a writer cut off from it stops by itself.
+check "the router keeps east's write lease renewed" eventually leased
+kill -STOP "$router_pid"
+sleep 6
+check "with the router paused, east's lease runs out" test "$(lease_left "$east")" = 0
+check "and a create sent straight to east (bypassing the router) is refused: 409 not-writer" test "$(create_at "$east" direct-1)" = 409
+check "nothing was written" test "$(sql 0 east "SELECT count(*) FROM events WHERE idempotency_key = 'forced-direct-1'")" = 0
+kill -CONT "$router_pid"
+check "the router resumes renewing and creates go on" eventually created after-pause
+
+# 2. West stops applying while east keeps acknowledging creates: a session holds west's region
+# row, so the apply waits; east's PostgreSQL is killed; then the waiting apply and the holding
+# session are terminated. East has a tail west never got.
+codes="$data/codes"
+i=0
+while [[ $i -lt 20 ]]; do i=$((i + 1)); echo "$i $(create_at "$router" "a-$i")" >>"$codes"; done
+check "west has everything so far" eventually heads_equal
+PGAPPNAME=e2e-holder psql "$(database 1 west)" -c "BEGIN; SELECT 1 FROM region_state FOR UPDATE; SELECT pg_sleep(600);" >/dev/null 2>&1 &
+holder=$!
+sleep 1
+while [[ $i -lt 40 ]]; do i=$((i + 1)); echo "$i $(create_at "$router" "a-$i")" >>"$codes"; done
+east_pg=$(head -1 "$data/regions/east/pgdata/postmaster.pid")
+kill -KILL "$east_pg"
+killed_at=$(date +%s.%N)
+sql 1 west "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = 'remit'" >/dev/null
+sql 1 west "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'e2e-holder'" >/dev/null
+wait "$holder" 2>/dev/null
+check "every create before the kill was acknowledged" test "$(grep -c ' 201$' "$codes")" = 40
+check "west is behind east's last acknowledged create" test "$(sql 1 west "SELECT count(*) FROM events WHERE idempotency_key = 'forced-a-40'")" = 0
+
+# 3. Forced failover to west.
+refused=$(cli failover --to west --force 2>&1)
+check "--force without --accept-data-loss is refused with a reason" test $? -ne 0 -a -n "$(grep 'accept-data-loss' <<<"$refused")"
+steps=$(cli failover --to west --force --accept-data-loss --router "$router" 2>&1)
+check "remit failover --to west --force succeeds" test $? -eq 0
+echo "$steps" | sed 's/^/     /'
+check "it reports the loss window" grep -q 'loss window' <<<"$steps"
+check "it waited out east's lease (east's database did not answer)" grep -q 'waited .* ms for its lease' <<<"$steps"
+first_ok=
+for _ in $(seq 1 100); do
+  if [[ $(create_at "$router" b-1) = 201 ]]; then first_ok=$(date +%s.%N); break; fi
+  sleep 0.1
+done
+check "creates resume at west through the router" test -n "$first_ok"
+[[ -n $first_ok ]] && echo "     writer death to first write in west: $(python3 -c "print(round($first_ok - $killed_at, 1))") s"
+check "west is the writer at epoch 2" test "$(sql 1 west 'SELECT role, epoch FROM region_state')" = "writer|2"
+
+# 4. East comes back and rejoins as a reader; its tail goes to quarantine.
+"$remit" clusters start --data-dir "$data" --regions east --postgres-port "$postgres_port" >/dev/null 2>&1
+check "east's PostgreSQL restarts" test $? -eq 0
+check "east rejoins as a reader" eventually role_is "$east" reader
+quarantined=$(sql 0 east "SELECT count(*) FROM quarantined_events")
+check "east's divergent tail is in quarantine ($quarantined events)" test "$quarantined" -gt 0
+check "both regions end with the same head and hash" eventually heads_equal
+missing=$(for key in $(awk '$2 == 201 {print "forced-a-" $1}' "$codes"); do
+  found=$(sql 1 west "SELECT (SELECT count(*) FROM events WHERE idempotency_key = '$key') + 0")
+  quarantined_key=$(sql 0 east "SELECT count(*) FROM quarantined_events WHERE idempotency_key = '$key'")
+  [[ $((found + quarantined_key)) -eq 1 ]] || echo "$key"
+done)
+check "every acknowledged create is in west's log or east's quarantine, exactly once" test -z "$missing"
+check "the rejoin is in east's audit log" test "$(sql 0 east "SELECT count(*) FROM audit_log WHERE action = 'rejoin'")" = 1
+
+# 5. Reconcile.
+listed=$(cli reconcile list)
+check "remit reconcile list shows the quarantined remittances" test "$(grep -c 'undecided' <<<"$listed")" -gt 0
+first=$(grep undecided <<<"$listed" | head -1 | cut -d' ' -f1)
+second=$(grep undecided <<<"$listed" | sed -n 2p | cut -d' ' -f1)
+check "resubmitting one re-creates it in west" grep -q 're-created at position' <<<"$(cli reconcile resubmit "$first")"
+key=$(sql 0 east "SELECT idempotency_key FROM quarantined_events WHERE stream_id = '$first'")
+check "it is in west's log once, with its idempotency key" test "$(sql 1 west "SELECT count(*) FROM events WHERE idempotency_key = '$key'")" = 1
+again=$(cli reconcile resubmit "$first" 2>&1)
+check "a second resubmit of the same one is refused" test $? -ne 0 -a -n "$(grep 'already' <<<"$again")"
+if [[ -n $second ]]; then
+  check "dismissing another records the reason" grep -q dismissed <<<"$(cli reconcile dismiss "$second" --reason 'customer cancelled by phone')"
+fi
+check "dismiss without a reason is refused" test "$(cli reconcile dismiss "$first" >/dev/null 2>&1; echo $?)" -ne 0
+check "decisions are audited" test "$(sql 0 east "SELECT count(*) FROM audit_log WHERE action LIKE 'reconcile-%'")" -ge 1
+check "after reconciling, both regions again hold the same log" eventually heads_equal
+check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
+check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
+execution=$(cli runbooks --region west | grep forced-failover | head -1 | cut -d' ' -f1)
+check "the forced failover is a runbook execution with its steps" test "$(cli runbooks "$execution" --region west | grep -cE '^  (preflight|stop-writes|fence-or-wait|promote|route) +succeeded')" = 5
+
+stop_up
+check "remit up stops cleanly" test $? -eq 0
+up_pid=
+finish
