@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "RemitHTTP",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication", "RemitFailover",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -1,11 +1,9 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import RemitCore
 import RemitFailover
 import RemitHTTP
 import RemitPostgres
-import RemitRouter
 import RemitStack
 import RemitStorage
 
@@ -49,7 +47,7 @@ struct Failover: AsyncParsableCommand {
         let execution = FailoverExecution(
             pools: pools, target: to, kind: force ? .forced : .planned, context: IdentityTarget.auditContext,
             drainTimeoutMilliseconds: drainTimeoutMilliseconds,
-            routerRecord: { try await Self.routerRecord(routerURL) }
+            routerRecord: { try await routerRoutingRecord(routerURL) }
         )
         let outcome: FailoverExecution.Outcome
         do {
@@ -66,14 +64,5 @@ struct Failover: AsyncParsableCommand {
             print("loss window: \(to) had \(outcome.source)'s log through position \(window.headPosition) and last applied a segment \(window.millisecondsSinceLastApplied) ms before the failover; see `remit reconcile list` once \(outcome.source) rejoins")
         }
         print("\(to) is the writer at epoch \(outcome.head.epoch); the router follows within its health-check interval")
-    }
-
-    /// The routing record the router follows (its `/router/regions`).
-    static func routerRecord(_ url: String) async throws -> RoutingRecord? {
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: url + "/router/regions"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
-        )
-        let body = try await response.body.collect(upTo: 1024 * 1024)
-        return try RemitJSON.decoder().decode(RouterReadiness.self, from: Data(buffer: body)).routing
     }
 }

@@ -67,13 +67,8 @@ struct RouterCommand: AsyncParsableCommand {
     private func parsedRegions() throws -> [RouterConfiguration.Region] {
         guard !regions.isEmpty else { throw ValidationError("name at least one --region NAME=URL") }
         let parsed = try regions.map { text in
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let name = RegionName(rawValue: parts[0]),
-                parts[1].hasPrefix("http://") || parts[1].hasPrefix("https://")
-            else {
-                throw ValidationError("--region \(text) is not NAME=http(s)://HOST:PORT")
-            }
-            return RouterConfiguration.Region(name: name, url: parts[1].hasSuffix("/") ? String(parts[1].dropLast()) : parts[1])
+            let (name, url) = try regionAndURL(text, option: "--region")
+            return RouterConfiguration.Region(name: name, url: url)
         }
         guard Set(parsed.map(\.name)).count == parsed.count else { throw ValidationError("a region is named twice") }
         return parsed

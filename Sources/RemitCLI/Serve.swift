@@ -65,6 +65,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A region that may pull this node's log; repeat per region (needs $REMIT_REPLICATION_KEY).")
     var replicationRegion: [String] = []
 
+    @Option(help: "Another region's node, as NAME=URL, shown by GET /api/v1/regions; repeat per region.")
+    var peer: [String] = []
+
+    @Option(help: "The router, which a forced failover run by this node asks whether it stopped renewing leases.")
+    var routerUrl: String?
+
     @Option(help: .hidden)
     var parentPid: Int32?
 
@@ -83,6 +89,7 @@ struct Serve: AsyncParsableCommand {
         for name in replicationRegion where RegionName(rawValue: name) == nil {
             throw ValidationError("--replication-region \(name) is not a region name")
         }
+        _ = try control()
         for origin in corsOrigin where !(origin.hasPrefix("https://") || origin.hasPrefix("http://")) || origin.hasSuffix("/") {
             throw ValidationError("--cors-origin \(origin) is not an origin such as https://ops.bank.example")
         }
@@ -95,6 +102,27 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("replication needs REMIT_REPLICATION_KEY: 64 hex digits (remit up writes one to <data-dir>/replication-key)")
         }
         return ReplicationConfiguration(key: key, pullingRegions: Set(replicationRegion), source: replicateFrom)
+    }
+
+    /// Peers from the options; every region's database, for failovers run through the API, from
+    /// `REMIT_FAILOVER_DATABASES` ("NAME=URL NAME=URL"), since the URLs carry passwords.
+    func control() throws -> ControlConfiguration {
+        var control = ControlConfiguration(routerURL: routerUrl)
+        for text in peer {
+            let (name, url) = try regionAndURL(text, option: "--peer")
+            control.peers[name] = url
+        }
+        for text in (ProcessInfo.processInfo.environment["REMIT_FAILOVER_DATABASES"] ?? "").split(separator: " ") {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let name = RegionName(rawValue: parts[0]), parts[1].hasPrefix("postgres") else {
+                throw ValidationError("REMIT_FAILOVER_DATABASES holds an entry that is not NAME=postgresql://…")
+            }
+            control.failoverDatabaseURLs[name] = parts[1]
+        }
+        guard control.failoverDatabaseURLs.isEmpty || control.failoverDatabaseURLs[region] != nil else {
+            throw ValidationError("REMIT_FAILOVER_DATABASES must name this region's database too")
+        }
+        return control
     }
 
     var auth: AuthConfiguration {
@@ -115,11 +143,9 @@ struct Serve: AsyncParsableCommand {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate(explicit: migrationsDir))
         let pool = PostgresPool(url: url, applicationName: "remit serve \(region)")
         let node = RegionNode(region: region, initialRole: initialRole, pool: pool, migrations: migrations)
-        let app = try buildNodeApplication(
-            node: node,
-            configuration: .init(host: host, port: port, amountMax: amountMax, auth: auth, tls: tls.tls, replication: try replication()),
-            logger: logger
-        )
+        var configuration = NodeConfiguration(host: host, port: port, amountMax: amountMax, auth: auth, tls: tls.tls, replication: try replication())
+        configuration.control = try control()
+        let app = try buildNodeApplication(node: node, configuration: configuration, logger: logger)
         logger.info("serving", metadata: ["region": "\(region)", "address": "\(host):\(port)"])
         do {
             try await ServiceGroup.remit(services: [app], parentProcessID: parentPid, logger: logger).run()
@@ -129,6 +155,15 @@ struct Serve: AsyncParsableCommand {
         }
         await pool.close()
     }
+}
+
+/// NAME=http(s)://HOST:PORT, as `--peer` and the router's `--region` take it (no trailing slash).
+func regionAndURL(_ text: String, option: String) throws -> (RegionName, String) {
+    let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+    guard parts.count == 2, let name = RegionName(rawValue: parts[0]), parts[1].hasPrefix("http://") || parts[1].hasPrefix("https://") else {
+        throw ValidationError("\(option) \(text) is not NAME=http(s)://HOST:PORT")
+    }
+    return (name, parts[1].hasSuffix("/") ? String(parts[1].dropLast()) : parts[1])
 }
 
 /// The database URL from the option or, failing that, from `REMIT_DATABASE_URL`.

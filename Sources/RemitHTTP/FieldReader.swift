@@ -56,6 +56,17 @@ struct FieldReader {
         }
     }
 
+    /// A true/false member; absent means `default`.
+    mutating func bool(_ key: String, default value: Bool) -> Bool {
+        switch members[key] {
+        case .bool(let flag): return flag
+        case nil, .null: return value
+        default:
+            errors.append(FieldError(field: key, message: "must be true or false"))
+            return value
+        }
+    }
+
     /// Throws the collected problems as one 422, if there are any.
     func check() throws {
         if !errors.isEmpty { throw Problem(DomainError.invalid(errors)) }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RemitCore
+import RemitPostgres
 import RemitStorage
 import ServiceLifecycle
 
@@ -17,6 +18,7 @@ public struct NodeConfiguration: Sendable {
     /// Serve HTTPS with this certificate and key; plain HTTP when nil.
     public var tls: ServerTLS?
     public var replication: ReplicationConfiguration
+    public var control = ControlConfiguration()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax,
@@ -36,6 +38,7 @@ public struct NodeConfiguration: Sendable {
 /// The routes of a region node. Split from `buildNodeApplication` so tests can drive the router alone.
 public func buildNodeRouter(
     node: RegionNode, api: LedgerAPI, identity: NodeIdentity, replication: NodeReplication, tls: Bool = false,
+    control: ControlConfiguration = ControlConfiguration(), failoverPools: [RegionName: PostgresPool] = [:],
     recorder: RouteRecorder? = nil
 ) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
@@ -60,6 +63,7 @@ public func buildNodeRouter(
     addLedgerRoutes(to: routes, api: api)
     addAuthRoutes(to: routes, identity: identity)
     addAdminRoutes(to: routes, identity: identity)
+    addOperatorRoutes(to: routes, node: node, control: control, failoverPools: failoverPools)
     routes.add(.get, "/healthz", .anyone) { _, _ in
         try jsonResponse(Liveness())
     }
@@ -95,7 +99,13 @@ public func buildNodeApplication(
         configuration: configuration.auth, logger: logger
     )
     return Application(
-        router: buildNodeRouter(node: node, api: api, identity: identity, replication: replication, tls: configuration.tls != nil),
+        router: buildNodeRouter(
+            node: node, api: api, identity: identity, replication: replication, tls: configuration.tls != nil,
+            control: configuration.control,
+            failoverPools: configuration.control.failoverDatabaseURLs.mapValues {
+                PostgresPool(url: $0, connectionsMax: 2, applicationName: "remit failover \(node.region)")
+            }
+        ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: configuration.idleTimeoutSeconds),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),

@@ -830,6 +830,187 @@ enum OpenAPIDocument {
               }
             }
           }
+        },
+        "/api/v1/regions": {
+          "get": {
+            "summary": "Every region at a glance: the routing record the router follows, and each region's role, epoch, head, lag behind the writer, write lease and whether it answers",
+            "x-remit-roles": [
+              "operator",
+              "auditor",
+              "admin"
+            ],
+            "responses": {
+              "200": {
+                "description": "The regions",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "403": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "429": {
+                "$ref": "#/components/responses/Problem"
+              }
+            }
+          }
+        },
+        "/api/v1/admin/failover": {
+          "post": {
+            "summary": "Run a failover to the target region: planned (preflight, fence, drain, promote, route, reverse) or, with force and acceptDataLoss, away from a writer region that is gone (stop writes, fence or wait out its lease, promote, route). Answers when it has ended, with the runbook execution's id",
+            "x-remit-roles": [
+              "operator"
+            ],
+            "requestBody": {
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "type": "object",
+                    "required": [
+                      "target"
+                    ],
+                    "additionalProperties": false,
+                    "properties": {
+                      "target": {
+                        "type": "string"
+                      },
+                      "force": {
+                        "type": "boolean"
+                      },
+                      "acceptDataLoss": {
+                        "type": "boolean"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "The failover ended; its execution",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "403": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "429": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "409": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "422": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "503": {
+                "$ref": "#/components/responses/Problem"
+              }
+            }
+          }
+        },
+        "/api/v1/admin/runbooks": {
+          "get": {
+            "summary": "Runbook executions (failovers), newest first, with every step's outcome, duration and detail",
+            "x-remit-roles": [
+              "operator",
+              "auditor",
+              "admin"
+            ],
+            "parameters": [
+              {
+                "name": "limit",
+                "in": "query",
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 1000
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The executions",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "403": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "429": {
+                "$ref": "#/components/responses/Problem"
+              }
+            }
+          }
+        },
+        "/api/v1/admin/runbooks/{id}": {
+          "get": {
+            "summary": "One runbook execution with every step",
+            "x-remit-roles": [
+              "operator",
+              "auditor",
+              "admin"
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "format": "uuid"
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The execution",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "403": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "404": {
+                "$ref": "#/components/responses/Problem"
+              },
+              "429": {
+                "$ref": "#/components/responses/Problem"
+              }
+            }
+          }
         }
       },
       "components": {

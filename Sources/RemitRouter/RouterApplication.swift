@@ -45,9 +45,11 @@ public func buildRouterRouter(
         // answer "not the writer": hold the request (bounded) until the new writer is seen.
         let deadline = ContinuousClock.now + .milliseconds(Limits.routerHoldMillisecondsMax)
         // Reads do not wait for a writer: any region that answers has a verified prefix of the log.
-        let isRead = request.method == .get || request.method == .head
+        // Nor does an operator's failover, which is what brings a writer back when there is none.
+        let needsNoWriter = request.method == .get || request.method == .head
+            || (request.method == .post && request.uri.path == "/api/v1/admin/failover")
         var target: RegionHealth
-        if isRead, let readable = RegionSelection.readable(checker.regions) {
+        if needsNoWriter, let readable = RegionSelection.readable(checker.regions) {
             target = readable
         } else {
             target = try await holding.activeRegion(until: deadline, avoiding: nil)

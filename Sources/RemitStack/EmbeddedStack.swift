@@ -105,23 +105,32 @@ public final class EmbeddedStack: Sendable {
         try createDirectory(configuration.logDirectory, mode: 0o755)
         var children: [ChildProcess] = []
         let replicationKey = try replicationKey()
+        // Each node can run a failover for an operator (POST /api/v1/admin/failover).
+        let failoverDatabases = try zip(configuration.regions, clusters).map { "\($0.name)=\(try $1.databaseURL())" }.joined(separator: " ")
         do {
             for (region, cluster) in zip(configuration.regions, clusters) {
                 let others = configuration.regions.filter { $0.name != region.name }
                 let role: RegionRole = region.name == configuration.initialWriter ? .writer : .reader
+                var arguments = [
+                    "serve", "--region", region.name.rawValue, "--port", String(region.nodePort),
+                    "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
+                    "--parent-pid", String(parentProcessID), "--router-url", configuration.routerURL,
+                ]
+                for other in others {
+                    // Each region accepts the others' tokens, may pull their logs, and shows them.
+                    arguments += ["--peer-jwks", configuration.nodeURL(other) + "/.well-known/jwks.json", "--replication-region", other.name.rawValue]
+                    arguments += ["--peer", "\(other.name)=\(configuration.nodeURL(other))"]
+                }
+                if let source = others.first { arguments += ["--replicate-from", configuration.nodeURL(source)] }
                 children.append(try ChildProcess(
                     name: "node \(region.name)",
                     executable: configuration.executable,
-                    arguments: [
-                        "serve", "--region", region.name.rawValue, "--port", String(region.nodePort),
-                        "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
-                        "--parent-pid", String(parentProcessID),
-                    ] + others.flatMap {
-                        // Each region accepts the others' tokens and may pull their logs.
-                        ["--peer-jwks", configuration.nodeURL($0) + "/.well-known/jwks.json", "--replication-region", $0.name.rawValue]
-                    } + (others.first.map { ["--replicate-from", configuration.nodeURL($0)] } ?? []),
-                    // The URL carries the password and the key is a secret: environment, not argv (argv is visible in ps).
-                    environment: ["REMIT_DATABASE_URL": try cluster.databaseURL(), "REMIT_REPLICATION_KEY": replicationKey],
+                    arguments: arguments,
+                    // The URLs carry passwords and the key is a secret: environment, not argv (argv is visible in ps).
+                    environment: [
+                        "REMIT_DATABASE_URL": try cluster.databaseURL(), "REMIT_REPLICATION_KEY": replicationKey,
+                        "REMIT_FAILOVER_DATABASES": failoverDatabases,
+                    ],
                     logFile: configuration.logDirectory + "/node-\(region.name).log"
                 ))
             }

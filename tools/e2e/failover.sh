@@ -75,6 +75,47 @@ check "both failovers are in the audit log" test "$(curl -s -H "$auth" "$router/
 import json, sys
 print(sum(1 for i in json.load(sys.stdin)['items'] if i['action'] == 'failover' and i['outcome'] == 'succeeded'))")" = 2
 
+# The operator API: regions at a glance, failover by request, runbooks.
+echo "olga-password-123" | cli users add olga --role operator --password-stdin >/dev/null
+echo "carl-password-123" | cli users add carl --role clerk --password-stdin >/dev/null
+clerk="Authorization: Bearer $(sign_in carl carl-password-123 | json_field "['accessToken']")"
+ops="Authorization: Bearer $(sign_in olga olga-password-123 | json_field "['accessToken']")"
+check "GET /api/v1/regions shows both regions, the writer leased, and the routing record" python3 -c "
+import json, sys
+body = json.loads(sys.argv[1])
+regions = {r['region']: r for r in body['regions']}
+assert body['routing']['activeRegion'] == 'east' and body['routing']['epoch'] == 3, body['routing']
+assert regions['east']['role'] == 'writer' and regions['east']['leaseMillisecondsLeft'] > 0, regions['east']
+assert regions['west']['role'] == 'reader' and regions['west']['reachable'], regions['west']
+assert regions['west']['lagEvents'] >= 0
+" "$(curl -s -H "$ops" "$router/api/v1/regions")"
+check "a clerk may not run a failover (403)" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$router/api/v1/admin/failover" -H "$clerk" -H 'Content-Type: application/json' -d '{"target":"west"}')" = 403
+check "an unknown target is refused with 422" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$router/api/v1/admin/failover" -H "$ops" -H 'Content-Type: application/json' -d '{"target":"north"}')" = 422
+check "force without acceptDataLoss is refused with 422" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$router/api/v1/admin/failover" -H "$ops" -H 'Content-Type: application/json' -d '{"target":"west","force":true}')" = 422
+# A running execution (a run on another host, say) blocks a second one, which is told its id.
+blocker=$(python3 -c 'import uuid; print(uuid.uuid4())')
+psql "$(database 0 east)" -qc "INSERT INTO runbook_executions (id, kind, source_region, target_region, requested_by, state) VALUES ('$blocker', 'planned-failover', 'east', 'west', 'e2e', 'running')"
+busy=$(curl -s -w ' %{http_code}' -X POST "$router/api/v1/admin/failover" -H "$ops" -H 'Content-Type: application/json' -d '{"target":"west"}')
+echo "     $busy"
+check "while one execution runs, a failover request gets 409 naming it" test -n "$(grep "$blocker" <<<"$busy" | grep ' 409$')"
+psql "$(database 0 east)" -qc "UPDATE runbook_executions SET state = 'failed', ended_at = now(), detail = 'e2e' WHERE id = '$blocker'"
+for n in 1 2; do
+  curl -s -o "$data/failover-$n" -w '%{http_code}\n' -X POST "$router/api/v1/admin/failover" -H "$ops" -H 'Content-Type: application/json' -d '{"target":"west"}' >"$data/failover-code-$n" &
+done
+wait
+check "two concurrent failover requests: one runs (200), the other gets 409" test "$(cat "$data"/failover-code-* | sort | tr '\n' ' ')" = "200 409 "
+check "the router follows west after the API's failover" eventually active_is west
+api_execution=$(cat "$data"/failover-1 "$data"/failover-2 | python3 -c "
+import json, sys
+for line in sys.stdin.read().replace('}{', '}\n{').splitlines():
+    body = json.loads(line)
+    if 'execution' in body: print(body['execution'])")
+check "GET /api/v1/admin/runbooks/ID shows the execution's six steps, from either region" test "$(curl -s -H "$ops" "$router/api/v1/admin/runbooks/$api_execution" | python3 -c "
+import json, sys
+print(sum(1 for s in json.load(sys.stdin)['steps'] if s['outcome'] == 'succeeded'))")" = 6
+check "GET /api/v1/admin/runbooks lists it first" test "$(curl -s -H "$ops" "$router/api/v1/admin/runbooks?limit=1" | json_field "['items'][0]['id']")" = "$api_execution"
+check "creates go on at west" creates_ok d 5
+
 stop_up
 check "remit up stops cleanly" test $? -eq 0
 up_pid=

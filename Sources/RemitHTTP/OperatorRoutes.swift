@@ -1,0 +1,192 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import RemitCore
+import RemitDomain
+import RemitFailover
+import RemitPostgres
+import RemitStorage
+
+/// What a node needs to show every region and to run failovers for an operator.
+public struct ControlConfiguration: Sendable {
+    /// The other regions' nodes, asked for their `/readyz` by `GET /api/v1/regions`.
+    public var peers: [RegionName: String]
+    /// Every region's database (this one's too), for `POST /api/v1/admin/failover`. Empty:
+    /// this node runs no failovers (503), the CLI still can.
+    public var failoverDatabaseURLs: [RegionName: String]
+    /// The router, which a forced failover asks whether it has stopped renewing leases.
+    public var routerURL: String?
+
+    public init(peers: [RegionName: String] = [:], failoverDatabaseURLs: [RegionName: String] = [:], routerURL: String? = nil) {
+        self.peers = peers
+        self.failoverDatabaseURLs = failoverDatabaseURLs
+        self.routerURL = routerURL
+    }
+}
+
+/// One region as `GET /api/v1/regions` shows it.
+struct RegionView: Codable, Sendable {
+    var region: RegionName
+    var reachable: Bool
+    var reason: String?
+    var role: RegionRole?
+    var epoch: Int64?
+    var headPosition: Int64?
+    var lagEvents: Int64?
+    var leaseMillisecondsLeft: Int64?
+    var routing: RoutingRecord?
+}
+
+struct RegionsBody: Codable, Sendable {
+    /// The newest routing record any region that answered holds: the one the router follows.
+    var routing: RoutingRecord?
+    var regions: [RegionView]
+}
+
+struct FailoverBody: Codable, Sendable {
+    var execution: UUID
+    var kind: String
+    var source: RegionName
+    var target: RegionName
+    var epoch: Int64
+    var headPosition: Int64
+    var lossWindow: LossWindowBody?
+}
+
+struct LossWindowBody: Codable, Sendable {
+    var headPosition: Int64
+    var eventsOfEpoch: Int64
+    var millisecondsSinceLastApplied: Int64
+    var lastEventRecordedAt: Date?
+}
+
+struct RunbookListBody: Codable { var items: [RunbookExecution] }
+
+/// The operator's routes: every region at a glance, failover, and runbook executions.
+func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: ControlConfiguration, failoverPools: [RegionName: PostgresPool]) {
+    routes.add(.get, "/api/v1/regions", .only(.operator, .auditor, .admin)) { _, _ in
+        try jsonResponse(await regionsView(node: node, peers: control.peers))
+    }
+
+    routes.add(.post, "/api/v1/admin/failover", .only(.operator)) { request, context in
+        let (body, _) = try await RequestParsing.json(request, bytesMax: Limits.authBodyBytesMax)
+        var reader = FieldReader(body, allowed: ["target", "force", "acceptDataLoss"])
+        let targetText = reader.string("target")
+        let force = reader.bool("force", default: false), acceptDataLoss = reader.bool("acceptDataLoss", default: false)
+        var errors = reader.errors
+        let target = targetText.flatMap(RegionName.init(rawValue:))
+        if let targetText, target == nil || failoverPools[target!] == nil && !failoverPools.isEmpty {
+            errors.append(FieldError(field: "target", message: "\(targetText) is not one of the regions"))
+        }
+        if force && !acceptDataLoss {
+            errors.append(FieldError(field: "acceptDataLoss", message: "must be true with force: what the target never received is cut off until reconciled"))
+        }
+        guard errors.isEmpty, let target else { throw Problem(DomainError.invalid(errors)) }
+        guard !failoverPools.isEmpty else {
+            throw Problem(slug: "failover-unavailable", title: "Failover unavailable", status: .serviceUnavailable,
+                          detail: "this node has no access to every region's database; run `remit failover` instead")
+        }
+        let routerURL = control.routerURL
+        let execution = FailoverExecution(
+            pools: failoverPools, target: target, kind: force ? .forced : .planned, context: auditContext(context),
+            routerRecord: {
+                guard let routerURL else { throw Problem.notFound("no router configured") }
+                return try await routerRoutingRecord(routerURL)
+            }
+        )
+        do {
+            let outcome = try await execution.run()
+            return try jsonResponse(FailoverBody(
+                execution: outcome.id, kind: execution.kind.rawValue, source: outcome.source, target: target, epoch: outcome.head.epoch,
+                headPosition: outcome.head.position,
+                lossWindow: outcome.lossWindow.map {
+                    LossWindowBody(headPosition: $0.headPosition, eventsOfEpoch: $0.eventsOfEpoch,
+                                   millisecondsSinceLastApplied: $0.millisecondsSinceLastApplied, lastEventRecordedAt: $0.lastEventRecordedAt)
+                }
+            ))
+        } catch let busy as RunbookBusy {
+            throw Problem(slug: "runbook-running", title: "A runbook is running", status: .conflict, detail: busy.description)
+        } catch let failure as FailoverError {
+            throw Problem(slug: "failover-failed", title: "Failover failed", status: .conflict, detail: failure.description)
+        }
+    }
+
+    routes.add(.get, "/api/v1/admin/runbooks", .only(.operator, .auditor, .admin)) { request, _ in
+        let limit = try RequestParsing.integer(request, "limit", default: 20, range: 1...1_000)!
+        return try jsonResponse(RunbookListBody(items: try await RunbookStore(pool: node.pool).executions(limit: Int(limit))))
+    }
+
+    routes.add(.get, "/api/v1/admin/runbooks/{id}", .only(.operator, .auditor, .admin)) { _, context in
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw Problem.badRequest("the id must be a UUID") }
+        guard let execution = try await RunbookStore(pool: node.pool).executions(limit: 1, id: id).first else {
+            throw Problem.notFound("no runbook execution \(text.lowercased()) in region \(node.region)")
+        }
+        return try jsonResponse(execution)
+    }
+}
+
+/// This region from its database, the others from their `/readyz`, with each one's lag behind the writer.
+private func regionsView(node: RegionNode, peers: [RegionName: String]) async -> RegionsBody {
+    var views: [RegionView] = []
+    switch await node.readiness() {
+    case .success(let state): views.append(RegionView(state))
+    case .failure(let problem): views.append(RegionView(region: node.region, reachable: false, reason: problem.detail))
+    }
+    await withTaskGroup(of: RegionView.self) { group in
+        for (name, url) in peers {
+            group.addTask {
+                do {
+                    let response = try await HTTPClient.shared.execute(
+                        HTTPClientRequest(url: url + "/readyz"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
+                    )
+                    let body = try await response.body.collect(upTo: 64 * 1024)
+                    guard response.status == .ok else {
+                        let problem = try? RemitJSON.decoder().decode(Problem.self, from: Data(buffer: body))
+                        return RegionView(region: name, reachable: false, reason: problem?.detail ?? "answered \(response.status.code)")
+                    }
+                    let readiness = try RemitJSON.decoder().decode(Readiness.self, from: Data(buffer: body))
+                    return RegionView(
+                        region: name, reachable: true, role: readiness.role, epoch: readiness.epoch, headPosition: readiness.headPosition,
+                        leaseMillisecondsLeft: readiness.leaseMillisecondsLeft, routing: readiness.routing
+                    )
+                } catch {
+                    return RegionView(region: name, reachable: false, reason: "unreachable: \(error)")
+                }
+            }
+        }
+        for await view in group { views.append(view) }
+    }
+    views.sort { $0.region.rawValue < $1.region.rawValue }
+    let writerHead = views.filter { $0.role == .writer }.compactMap(\.headPosition).max() ?? views.compactMap(\.headPosition).max()
+    for index in views.indices {
+        if let head = views[index].headPosition, let writerHead { views[index].lagEvents = max(0, writerHead - head) }
+    }
+    return RegionsBody(routing: RoutingRecord.newest(views.map(\.routing)), regions: views)
+}
+
+extension RegionView {
+    init(region: RegionName, reachable: Bool, reason: String?) {
+        self.init(region: region, reachable: reachable, reason: reason, role: nil, epoch: nil, headPosition: nil, lagEvents: nil,
+                  leaseMillisecondsLeft: nil, routing: nil)
+    }
+
+    init(_ state: RegionState) {
+        self.init(region: state.region, reachable: true, reason: nil, role: state.role, epoch: state.epoch, headPosition: state.headPosition,
+                  lagEvents: nil, leaseMillisecondsLeft: state.leaseMillisecondsLeft, routing: state.routing)
+    }
+
+    init(region: RegionName, reachable: Bool, role: RegionRole, epoch: Int64, headPosition: Int64, leaseMillisecondsLeft: Int64?, routing: RoutingRecord?) {
+        self.init(region: region, reachable: reachable, reason: nil, role: role, epoch: epoch, headPosition: headPosition, lagEvents: nil,
+                  leaseMillisecondsLeft: leaseMillisecondsLeft, routing: routing)
+    }
+}
+
+/// The routing record a router follows, from its `/router/regions`.
+public func routerRoutingRecord(_ routerURL: String) async throws -> RoutingRecord? {
+    struct RouterView: Decodable { var routing: RoutingRecord? }
+    let response = try await HTTPClient.shared.execute(
+        HTTPClientRequest(url: routerURL + "/router/regions"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
+    )
+    let body = try await response.body.collect(upTo: 1024 * 1024)
+    return try RemitJSON.decoder().decode(RouterView.self, from: Data(buffer: body)).routing
+}
