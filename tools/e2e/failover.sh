@@ -96,13 +96,14 @@ check "force without acceptDataLoss is refused with 422" test "$(curl -s -o /dev
 blocker=$(python3 -c 'import uuid; print(uuid.uuid4())')
 psql "$(database 0 east)" -qc "INSERT INTO runbook_executions (id, kind, source_region, target_region, requested_by, state) VALUES ('$blocker', 'planned-failover', 'east', 'west', 'e2e', 'running')"
 busy=$(curl -s -w ' %{http_code}' -X POST "$router/api/v1/admin/failover" -H "$ops" -H 'Content-Type: application/json' -d '{"target":"west"}')
-echo "     $busy"
 check "while one execution runs, a failover request gets 409 naming it" test -n "$(grep "$blocker" <<<"$busy" | grep ' 409$')"
 psql "$(database 0 east)" -qc "UPDATE runbook_executions SET state = 'failed', ended_at = now(), detail = 'e2e' WHERE id = '$blocker'"
+requests=()
 for n in 1 2; do
   curl -s -o "$data/failover-$n" -w '%{http_code}\n' -X POST "$router/api/v1/admin/failover" -H "$ops" -H 'Content-Type: application/json' -d '{"target":"west"}' >"$data/failover-code-$n" &
+  requests+=($!)
 done
-wait
+wait "${requests[@]}"
 check "two concurrent failover requests: one runs (200), the other gets 409" test "$(cat "$data"/failover-code-* | sort | tr '\n' ' ')" = "200 409 "
 check "the router follows west after the API's failover" eventually active_is west
 api_execution=$(cat "$data"/failover-1 "$data"/failover-2 | python3 -c "
