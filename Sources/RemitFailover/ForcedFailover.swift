@@ -62,7 +62,7 @@ public struct ForcedFailover: Sendable {
                     if let answer = try? await routerRecord() {
                         routerAnswered = true
                         seen = answer
-                        if answer == failing || failing.isNewer(than: answer) == false { break }
+                        if !failing.isNewer(than: answer) { break }
                     }
                     try await Task.sleep(for: .milliseconds(50))
                 }

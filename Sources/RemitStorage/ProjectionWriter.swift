@@ -8,6 +8,15 @@ import RemitPostgres
 enum ProjectionWriter {
     static let checkpointName = "views"
 
+    /// Empties every view and sets the checkpoint back to 0, so they are rebuilt from the log.
+    /// DELETE, not TRUNCATE: TRUNCATE's exclusive lock would make every reader wait for the
+    /// rebuild, where DELETE lets them read the old rows until the transaction commits.
+    static let resetViewsSQL = """
+        DELETE FROM remittances; DELETE FROM dashboard_status; DELETE FROM dashboard_currency;
+        DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
+        UPDATE projection_checkpoint SET position = 0 WHERE name = 'views';
+        """
+
     /// A hook for tests: throw after applying this many events of the batch (before commit).
     struct InjectedCrash: Error {}
 

@@ -63,13 +63,7 @@ public final class Projector: Service, Sendable {
     public static func rebuild(pool: PostgresPool, progress: @escaping @Sendable (Int64, Int64) -> Void) async throws -> Int64 {
         try await pool.withTransaction { connection in
             try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [ProjectionWriter.checkpointName])
-            // DELETE, not TRUNCATE: TRUNCATE's exclusive lock would make every reader wait for
-            // the whole rebuild, where DELETE lets them read the old rows until the commit.
-            try connection.execute(script: """
-                DELETE FROM remittances; DELETE FROM dashboard_status; DELETE FROM dashboard_currency;
-                DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
-                UPDATE projection_checkpoint SET position = 0 WHERE name = 'views';
-                """)
+            try connection.execute(script: ProjectionWriter.resetViewsSQL)
             let head: Int64 = try connection.query("SELECT coalesce(max(position), 0) FROM events")[0].decode(0)
             progress(0, head)
             while true {

@@ -61,11 +61,7 @@ public struct RegionRejoin: Sendable {
                 quarantined = try connection.query("DELETE FROM events WHERE position > $1 RETURNING position", [fork]).count
                 try connection.query("SELECT set_config('remit.quarantine_after', '', true)")
                 // The views counted what was cut off: rebuild them from the log.
-                try connection.execute(script: """
-                    DELETE FROM remittances; DELETE FROM dashboard_status; DELETE FROM dashboard_currency;
-                    DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
-                    UPDATE projection_checkpoint SET position = 0 WHERE name = 'views';
-                    """)
+                try connection.execute(script: ProjectionWriter.resetViewsSQL)
             }
             let at = min(fork, head)
             let headRow = try connection.query(
