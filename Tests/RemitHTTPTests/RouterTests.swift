@@ -19,10 +19,14 @@ struct RouterTests {
     static let east = RegionName(rawValue: "east")!
     static let west = RegionName(rawValue: "west")!
 
-    private func health(_ region: RegionName, _ role: RegionRole?, epoch: Int64 = 1) -> RegionHealth {
+    private func health(
+        _ region: RegionName, _ role: RegionRole?, epoch: Int64 = 1, head: Int64 = 0, routing: RoutingRecord? = nil
+    ) -> RegionHealth {
         var health = RegionHealth(region: region, url: "http://\(region)", reason: role == nil ? "down" : nil)
         if let role {
-            health.readiness = Readiness(state: RegionState(region: region, role: role, epoch: epoch, headPosition: 0, headHash: []))
+            health.readiness = Readiness(
+                state: RegionState(region: region, role: role, epoch: epoch, headPosition: head, headHash: [], routing: routing)
+            )
         }
         return health
     }
@@ -37,6 +41,37 @@ struct RouterTests {
         #expect(RegionSelection.active([health(Self.east, .writer, epoch: 1), health(Self.west, .writer, epoch: 2)])?.region == Self.west)
         // Two writers at one epoch break an invariant: route nowhere rather than fork the log.
         #expect(RegionSelection.active([health(Self.east, .writer, epoch: 3), health(Self.west, .writer, epoch: 3)]) == nil)
+    }
+
+    @Test("with routing records the newest one decides: its active region if it is the writer at its epoch, else nobody")
+    func selectionByRecord() {
+        let eastActive1 = RoutingRecord(epoch: 1, revision: 0, activeRegion: Self.east, state: .active)
+        let failing = RoutingRecord(epoch: 1, revision: 1, activeRegion: Self.east, state: .failingOver)
+        let westActive2 = RoutingRecord(epoch: 2, revision: 0, activeRegion: Self.west, state: .active)
+        // The newest copy wins, whichever region holds it.
+        #expect(RegionSelection.record([health(Self.east, .writer, routing: eastActive1), health(Self.west, .reader, routing: failing)]) == failing)
+        #expect(RegionSelection.active([health(Self.east, .writer, routing: eastActive1), health(Self.west, .reader, routing: eastActive1)])?.region == Self.east)
+        // A forced failover is switching: no region takes writes, even the old writer that still answers.
+        #expect(RegionSelection.active([health(Self.east, .writer, routing: eastActive1), health(Self.west, .reader, routing: failing)]) == nil)
+        // The old writer came back still believing it writes at epoch 1: the record names west at 2.
+        let afterForced = [health(Self.east, .writer, epoch: 1, routing: eastActive1), health(Self.west, .writer, epoch: 2, routing: westActive2)]
+        #expect(RegionSelection.active(afterForced)?.region == Self.west)
+        // The named region is not (yet) the writer at the record's epoch: nobody, rather than a guess.
+        #expect(RegionSelection.active([health(Self.east, .writer, epoch: 1, routing: westActive2), health(Self.west, .reader, epoch: 1)]) == nil)
+        #expect(RegionSelection.active([health(Self.east, .fenced, routing: eastActive1), health(Self.west, .reader)]) == nil)
+        // The record's region is down: nobody writes; a region that does not answer holds no record.
+        #expect(RegionSelection.active([health(Self.east, nil), health(Self.west, .reader, routing: eastActive1)]) == nil)
+    }
+
+    @Test("reads go to the active region, else the named one if it answers, else the ready region furthest along")
+    func readableSelection() {
+        let failing = RoutingRecord(epoch: 1, revision: 1, activeRegion: Self.east, state: .failingOver)
+        #expect(RegionSelection.readable([health(Self.east, .writer), health(Self.west, .reader)])?.region == Self.east)
+        // Mid-failover the fenced writer still has the newest data.
+        #expect(RegionSelection.readable([health(Self.east, .fenced, head: 9, routing: failing), health(Self.west, .reader, head: 9)])?.region == Self.east)
+        // The writer is gone: the reader furthest along.
+        #expect(RegionSelection.readable([health(Self.east, nil), health(Self.west, .reader, head: 7, routing: failing)])?.region == Self.west)
+        #expect(RegionSelection.readable([health(Self.east, nil), health(Self.west, nil)]) == nil)
     }
 
     @Test("request ids: a sane one is kept, anything else is replaced")
