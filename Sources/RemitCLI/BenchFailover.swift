@@ -13,7 +13,7 @@ extension Bench {
     struct FailoverRuns: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "failover",
-            abstract: "Planned failovers back and forth under a steady create load: runbook time, the write pause clients see, errors, creates lost."
+            abstract: "Planned failovers back and forth, then forced ones (the writer's PostgreSQL killed), under a steady create load: runbook time, the write pause clients see, time from the writer's death to the first write, errors, creates lost."
         )
 
         @OptionGroup var stack: StackOptions
@@ -24,6 +24,9 @@ extension Bench {
         @Option(help: "Planned failovers to run, alternating between the first two regions.")
         var failovers = 6
 
+        @Option(help: "Forced failovers after the planned ones: the writer's PostgreSQL is killed (SIGKILL), then restarted to rejoin.")
+        var forcedFailovers = 1
+
         @Option(help: "Creates per second during the whole run.")
         var rate = 500
 
@@ -32,6 +35,7 @@ extension Bench {
 
         func validate() throws {
             guard (1...100).contains(failovers) else { throw ValidationError("--failovers must be 1 to 100") }
+            guard (0...10).contains(forcedFailovers) else { throw ValidationError("--forced-failovers must be 0 to 10") }
             guard (1...5_000).contains(rate) else { throw ValidationError("--rate must be 1 to 5000") }
             guard (1...60).contains(settleSeconds) else { throw ValidationError("--settle-seconds must be 1 to 60") }
         }
@@ -77,6 +81,10 @@ extension Bench {
                     }
                 }
                 report(runs: runs, outcome: outcome, found: found, acknowledged: keys.count)
+                if forcedFailovers > 0 {
+                    let drill = ForcedFailoverDrill(stack: stack, names: names, pools: pools, routerURL: routerURL, settleSeconds: settleSeconds)
+                    try await forced(drill, client: client, token: token)
+                }
             } catch {
                 for pool in pools.values { await pool.close() }
                 try? await client.shutdown()
@@ -84,6 +92,47 @@ extension Bench {
             }
             for pool in pools.values { await pool.close() }
             try await client.shutdown()
+        }
+
+        /// Forced failovers under a load of their own: what they acknowledge is checked against
+        /// the logs and the quarantines, where the old writer's cut-off tail goes.
+        func forced(_ drill: ForcedFailoverDrill, client: HTTPClient, token: String) async throws {
+            let load = SteadyCreates(client: client, url: routerURL, token: token, rate: rate, run: UUID().uuidString.prefix(8).lowercased())
+            let loading = Task { try await load.run() }
+            let runs: [ForcedFailoverDrill.Run]
+            do {
+                runs = try await drill.run(count: forcedFailovers)
+                try await Task.sleep(for: .seconds(settleSeconds))
+            } catch {
+                load.stop()
+                _ = try? await loading.value
+                throw error
+            }
+            load.stop()
+            try await loading.value
+            let outcome = load.outcome
+            var deaths: [Double] = []
+            for (index, run) in runs.enumerated() {
+                let first = try await drill.firstWrite(run, acknowledged: outcome.acknowledged)
+                let death = first.map { ($0 - run.killedAt).milliseconds }
+                let errors = outcome.errorsAt.filter { $0 >= run.killedAt && $0 <= (first ?? run.killedAt) + .seconds(1) }.count
+                if let death { deaths.append(death) }
+                print(String(format: "forced failover %d from %@ to %@: writer death to first write %@, runbook %.0f ms (fence-or-wait %@), client errors %d, %lld events quarantined at rejoin",
+                             index + 1, run.source.rawValue as NSString, run.target.rawValue as NSString,
+                             (death.map { String(format: "%.0f ms", $0) } ?? "never") as NSString, run.runbookMilliseconds,
+                             run.waitDetail as NSString, errors, run.quarantined))
+            }
+            let lost = try await drill.lost(outcome.acknowledgedKeys)
+            let sorted = deaths.sorted()
+            let p50 = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+            print(String(format: "%d forced failovers at %d creates/s: writer death to first write p50 %.0f ms, max %.0f ms; %d creates acknowledged, %d lost (in no log and no quarantine)",
+                         runs.count, rate, p50, sorted.last ?? 0, outcome.acknowledged.count, lost))
+            let json: [String: Any] = [
+                "bench": "forced-failover", "failovers": runs.count, "rate": rate, "writerDeathToFirstWriteMilliseconds": deaths.map { $0.rounded() },
+                "acknowledged": outcome.acknowledged.count, "lost": lost, "quarantined": runs.map(\.quarantined),
+                "firstWriteMissing": runs.count - deaths.count,
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
         }
 
         func report(
@@ -123,9 +172,11 @@ extension Bench {
 /// failed create with the same key, as a careful client does.
 final class SteadyCreates: Sendable {
     struct Outcome {
-        var acknowledgedAt: [ContinuousClock.Instant] = []
-        var acknowledgedKeys: [String] = []
+        /// Each acknowledged create's key and when its answer came, in that order.
+        var acknowledged: [(key: String, at: ContinuousClock.Instant)] = []
         var errorsAt: [ContinuousClock.Instant] = []
+        var acknowledgedAt: [ContinuousClock.Instant] { acknowledged.map(\.at) }
+        var acknowledgedKeys: [String] { acknowledged.map(\.key) }
     }
 
     let client: HTTPClient
@@ -148,8 +199,7 @@ final class SteadyCreates: Sendable {
 
     var outcome: Outcome {
         var outcome = recorded.withLock { $0 }
-        let order = outcome.acknowledgedAt.indices.sorted { outcome.acknowledgedAt[$0] < outcome.acknowledgedAt[$1] }
-        outcome.acknowledgedAt = order.map { outcome.acknowledgedAt[$0] }
+        outcome.acknowledged.sort { $0.at < $1.at }
         return outcome
     }
 
@@ -188,10 +238,7 @@ final class SteadyCreates: Sendable {
         let status = response?.status
         let now = ContinuousClock.now
         if status == .created || status == .ok {
-            recorded.withLock {
-                $0.acknowledgedAt.append(now)
-                $0.acknowledgedKeys.append(key)
-            }
+            recorded.withLock { $0.acknowledged.append((key, now)) }
             return true
         }
         recorded.withLock { $0.errorsAt.append(now) }

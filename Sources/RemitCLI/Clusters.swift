@@ -38,7 +38,8 @@ struct Clusters: AsyncParsableCommand {
     }
 }
 
-private func clusters(_ stack: StackOptions) throws -> [LocalCluster] {
+/// The clusters of the stack's regions, in `--regions` order.
+func clusters(_ stack: StackOptions) throws -> [LocalCluster] {
     let installation = try PostgresInstallation.locate()
     let account = try ServerAccount.resolve()
     return try stack.regionNames().enumerated().map { index, name in

@@ -157,6 +157,18 @@ public struct LocalCluster: Sendable {
         )
     }
 
+    /// Kills the server's postmaster with SIGKILL, as a crash of the region would: for
+    /// benchmarks and drills of a forced failover. `start()` brings it back (crash recovery
+    /// replays its WAL: nothing it committed is lost).
+    public func kill() throws(StackError) {
+        guard let text = try? String(contentsOfFile: clusterDirectory + "/postmaster.pid", encoding: .utf8),
+            let line = text.split(separator: "\n").first, let pid = pid_t(line.trimmingCharacters(in: .whitespaces))
+        else { throw StackError("PostgreSQL for region \(region) is not running (no postmaster.pid)") }
+        guard Foundation.kill(pid, SIGKILL) == 0 else {
+            throw StackError("can not kill PostgreSQL for region \(region) (pid \(pid)): \(String(cString: strerror(errno)))")
+        }
+    }
+
     public func isRunning() -> Bool {
         guard FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION") else { return false }
         let outcome = try? account.run(installation.pgCtl, ["--pgdata=\(clusterDirectory)", "status"])
