@@ -18,19 +18,25 @@ struct Reconcile: AsyncParsableCommand {
         @OptionGroup var stack: StackOptions
 
         func run() async throws {
-            let found = try await withQuarantines(stack) { quarantines, _ in
-                var found = 0
-                for (region, store) in quarantines {
-                    for item in try await store.list() {
-                        found += 1
-                        let what = item.created.map { "\($0.amount) \($0.currency) \($0.senderBank) → \($0.receiverBank)" } ?? "changes to an earlier remittance"
-                        let decided = item.decision.map { "\($0) by \(item.decidedBy ?? "?"): \(item.reason ?? "")" } ?? "undecided"
-                        print("\(item.id.uuidString.lowercased())  \(region)  epoch \(item.epoch) after \(item.forkPosition)  \(item.eventTypes.joined(separator: ","))  \(what)  key \(item.idempotencyKey ?? "-")  \(decided)")
-                    }
-                }
-                return found
+            let regions = await AnsweringRegions.open(try stack.regionURLs())
+            var items: [(RegionName, QuarantinedRemittance)] = []
+            do {
+                for (region, store) in regions.quarantines { items += try await store.list().map { (region, $0) } }
+            } catch {
+                await regions.close()
+                throw error
             }
-            print("\(found) quarantined remittance\(found == 1 ? "" : "s")")
+            await regions.close()
+            printList(items)
+        }
+
+        private func printList(_ items: [(RegionName, QuarantinedRemittance)]) {
+            for (region, item) in items {
+                let what = item.created.map { "\($0.amount) \($0.currency) \($0.senderBank) → \($0.receiverBank)" } ?? "changes to an earlier remittance"
+                let decided = item.decision.map { "\($0) by \(item.decidedBy ?? "?"): \(item.reason ?? "")" } ?? "undecided"
+                print("\(item.id.uuidString.lowercased())  \(region)  epoch \(item.epoch) after \(item.forkPosition)  \(item.eventTypes.joined(separator: ","))  \(what)  key \(item.idempotencyKey ?? "-")  \(decided)")
+            }
+            print("\(items.count) quarantined remittance\(items.count == 1 ? "" : "s")")
         }
     }
 
@@ -46,18 +52,27 @@ struct Reconcile: AsyncParsableCommand {
 
         func run() async throws {
             let ids = try parsedIDs(ids)
-            try await withQuarantines(stack) { quarantines, pools in
-                var writer: PostgresPool?
-                for (region, pool) in pools where try await RegionStore(pool: pool).current()?.role == .writer {
-                    guard writer == nil else { throw ValidationError("two regions say they are the writer (\(region) too): resolve that first") }
-                    writer = pool
-                }
-                guard let writer else { throw ValidationError("no region is the writer now") }
-                for id in ids {
-                    let store = try await holder(of: id, quarantines)
-                    let outcome = try await store.resubmit(id, writer: writer, context: IdentityTarget.auditContext)
-                    print("\(id.uuidString.lowercased())  " + (outcome.isRepeat ? "already in the writer (a client retried it)" : "re-created at position \(outcome.position ?? 0)"))
-                }
+            let regions = await AnsweringRegions.open(try stack.regionURLs())
+            do {
+                try await resubmit(ids, regions)
+            } catch {
+                await regions.close()
+                throw error
+            }
+            await regions.close()
+        }
+
+        private func resubmit(_ ids: [UUID], _ regions: AnsweringRegions) async throws {
+            var writer: PostgresPool?
+            for (region, pool) in regions.pools where try await RegionStore(pool: pool).current()?.role == .writer {
+                guard writer == nil else { throw ValidationError("two regions say they are the writer (\(region) too): resolve that first") }
+                writer = pool
+            }
+            guard let writer else { throw ValidationError("no region is the writer now") }
+            for id in ids {
+                let store = try await holder(of: id, regions.quarantines)
+                let outcome = try await store.resubmit(id, writer: writer, context: IdentityTarget.auditContext)
+                print("\(id.uuidString.lowercased())  " + (outcome.isRepeat ? "already in the writer (a client retried it)" : "re-created at position \(outcome.position ?? 0)"))
             }
         }
     }
@@ -79,12 +94,17 @@ struct Reconcile: AsyncParsableCommand {
 
         func run() async throws {
             let ids = try parsedIDs(ids)
-            try await withQuarantines(stack) { quarantines, _ in
+            let regions = await AnsweringRegions.open(try stack.regionURLs())
+            do {
                 for id in ids {
-                    try await holder(of: id, quarantines).decide(id, decision: "dismissed", reason: reason, context: IdentityTarget.auditContext)
+                    try await holder(of: id, regions.quarantines).decide(id, decision: "dismissed", reason: reason, context: IdentityTarget.auditContext)
                     print("\(id.uuidString.lowercased())  dismissed")
                 }
+            } catch {
+                await regions.close()
+                throw error
             }
+            await regions.close()
         }
     }
 }
@@ -103,26 +123,32 @@ private func holder(of id: UUID, _ quarantines: [(RegionName, QuarantineStore)])
     throw ValidationError("\(id.uuidString.lowercased()) is in no region's quarantine")
 }
 
-/// Opens every region's database (a region that does not answer is skipped), runs `body`, closes them.
-private func withQuarantines<T>(
-    _ stack: StackOptions, _ body: ([(RegionName, QuarantineStore)], [(RegionName, PostgresPool)]) async throws -> T
-) async throws -> T {
-    var pools: [(RegionName, PostgresPool)] = []
-    for name in try stack.regionNames() {
-        let pool = PostgresPool(url: try stack.databaseURL(name), connectionsMax: 1, applicationName: "remit reconcile")
-        if (try? await RegionStore(pool: pool).current()) != nil {
-            pools.append((name, pool))
-        } else {
-            FileHandle.standardError.write(Data("warning: region \(name)'s database does not answer; its quarantine is not shown\n".utf8))
-            await pool.close()
-        }
+/// Every region's database that answers; a region that does not is skipped, with a warning.
+private struct AnsweringRegions {
+    let pools: [(RegionName, PostgresPool)]
+
+    var quarantines: [(RegionName, QuarantineStore)] {
+        pools.map { ($0.0, QuarantineStore(pool: $0.1, region: $0.0.rawValue)) }
     }
-    do {
-        let result = try await body(pools.map { ($0.0, QuarantineStore(pool: $0.1, region: $0.0.rawValue)) }, pools)
+
+    /// Takes the URLs, not the options: with the (throwing) URL lookup inside this loop of
+    /// awaits, Swift 6.3.1's optimizer crashed (signal 11 splitting the coroutine) in release builds.
+    static func open(_ urls: [(RegionName, String)]) async -> AnsweringRegions {
+        var pools: [(RegionName, PostgresPool)] = []
+        for (name, url) in urls {
+            let pool = PostgresPool(url: url, connectionsMax: 1, applicationName: "remit reconcile")
+            if (try? await RegionStore(pool: pool).current()) != nil {
+                pools.append((name, pool))
+            } else {
+                FileHandle.standardError.write(Data("warning: region \(name)'s database does not answer; its quarantine is not shown\n".utf8))
+                await pool.close()
+            }
+        }
+        return AnsweringRegions(pools: pools)
+    }
+
+    func close() async {
         for (_, pool) in pools { await pool.close() }
-        return result
-    } catch {
-        for (_, pool) in pools { await pool.close() }
-        throw error
     }
 }
+

@@ -36,6 +36,11 @@ struct StackOptions: ParsableArguments {
         return try LocalCluster.databaseURL(dataDirectory: absoluteDataDirectory, region: region, port: postgresPort + index)
     }
 
+    /// Every region's database URL, in `--regions` order.
+    func regionURLs() throws -> [(RegionName, String)] {
+        try regionNames().map { name in (name, try databaseURL(name)) }
+    }
+
     /// A password from `file`, or else the first admin's, as `remit up` wrote it.
     func adminPassword(from file: String? = nil) throws -> String {
         let path = file ?? EmbeddedStack.adminPasswordFile(dataDirectory: absoluteDataDirectory)
