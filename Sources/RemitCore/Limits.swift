@@ -68,6 +68,11 @@ public enum Limits {
     public static let httpIdleTimeoutSeconds: Int64 = 30
     /// How long the router holds a request while a failover switches writers…
     public static let routerHoldMillisecondsMax: Int64 = 5_000
+    /// …or, while the routing record says a forced failover is switching, this long: enough
+    /// for the failover to wait out the old writer's lease (with both margins) and promote, so
+    /// clients of a forced failover started promptly see a pause rather than 503s…
+    public static let routerHoldFailingOverMillisecondsMax: Int64 =
+        writeLeaseMilliseconds + forcedFailoverLeaseMarginMilliseconds + leaseRecordAgeMillisecondsMax + 2_000
     /// …how many it holds at once (past that, 503 at once)…
     public static let routerHeldRequestsMax = 1_000
     /// …and how often it checks the regions meanwhile.

@@ -4,7 +4,8 @@ import Synchronization
 
 /// Holds requests while no region is the writer (a failover between fence and promote) or
 /// while the region they reached has just stopped being it, until the health checks see the
-/// new writer. Bounded twice: how many requests wait at once, and how long each waits.
+/// new writer. Bounded twice: how many requests wait at once, and how long each waits (longer
+/// while the routing record says a forced failover is switching, which takes a lease's time).
 final class RequestHold: Sendable {
     let checker: HealthChecker
     private let waiting = Mutex(0)
@@ -13,8 +14,11 @@ final class RequestHold: Sendable {
         self.checker = checker
     }
 
-    /// The active region, other than `avoiding`, waiting for it until `deadline`.
-    func activeRegion(until deadline: ContinuousClock.Instant, avoiding: RegionName?) async throws -> RegionHealth {
+    /// The active region, other than `avoiding`, waiting for it until `deadline`, or until
+    /// `failingOverDeadline` while the newest routing record says "failing-over".
+    func activeRegion(
+        until deadline: ContinuousClock.Instant, failingOverDeadline: ContinuousClock.Instant, avoiding: RegionName?
+    ) async throws -> RegionHealth {
         if let active = checker.active, active.region != avoiding { return active }
         let admitted = waiting.withLock { count in
             guard count < Limits.routerHeldRequestsMax else { return false }
@@ -23,7 +27,9 @@ final class RequestHold: Sendable {
         }
         guard admitted else { throw noActiveRegion(checker.regions) }
         defer { waiting.withLock { $0 -= 1 } }
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline
+            || (ContinuousClock.now < failingOverDeadline && RegionSelection.record(checker.regions)?.state == .failingOver)
+        {
             await checker.checkAll(ifOlderThan: Limits.routerHoldCheckMilliseconds)
             if let active = checker.active, active.region != avoiding { return active }
             try await Task.sleep(for: .milliseconds(Limits.routerHoldCheckMilliseconds))

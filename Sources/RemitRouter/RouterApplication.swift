@@ -44,6 +44,7 @@ public func buildRouterRouter(
         // While a failover switches there may be no writer for a moment, or the old one may
         // answer "not the writer": hold the request (bounded) until the new writer is seen.
         let deadline = ContinuousClock.now + .milliseconds(Limits.routerHoldMillisecondsMax)
+        let failingOverDeadline = ContinuousClock.now + .milliseconds(Limits.routerHoldFailingOverMillisecondsMax)
         // Reads do not wait for a writer: any region that answers has a verified prefix of the log.
         // Nor does an operator's failover, which is what brings a writer back when there is none.
         let needsNoWriter = request.method == .get || request.method == .head
@@ -52,7 +53,7 @@ public func buildRouterRouter(
         if needsNoWriter, let readable = RegionSelection.readable(checker.regions) {
             target = readable
         } else {
-            target = try await holding.activeRegion(until: deadline, avoiding: nil)
+            target = try await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: nil)
         }
         while true {
             let answer: Proxy.Answer
@@ -65,7 +66,7 @@ public func buildRouterRouter(
                     detail: "region \(target.region) did not answer"
                 )
             }
-            guard answer.isNotWriter, let next = try? await holding.activeRegion(until: deadline, avoiding: target.region) else {
+            guard answer.isNotWriter, let next = try? await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: target.region) else {
                 return answer.response
             }
             target = next

@@ -118,6 +118,49 @@ struct RouterTests {
         }
     }
 
+    @Test("while the routing record says a forced failover is switching, a write is held past the usual bound and released to the new writer")
+    func heldThroughForcedFailover() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool { eastPool, _ in
+            try await withFreshPool(west: true) { pool, _ in
+                try await Migrator(pool: eastPool).apply(migrations)
+                try await Migrator(pool: pool).apply(migrations)
+                _ = try await RegionStore(pool: eastPool).claim(Self.east, initialRole: .writer)
+                try await withRunningNode(pool: pool, region: "west", role: .reader, replication: ReplicationConfiguration()) { westURL in
+                    // West, a reader with east's epoch 1, holds the record a forced failover's
+                    // stop-writes step wrote; east is gone.
+                    let segment = try #require(try await SegmentStore(pool: eastPool).cut(after: 0))
+                    _ = try await SegmentStore(pool: pool).apply(segment.bytes)
+                    let control = RegionControl(pool: pool)
+                    try await control.route(RoutingRecord(epoch: 1, revision: 1, activeRegion: Self.east, state: .failingOver))
+                    let configuration = RouterConfiguration(regions: [
+                        .init(name: Self.east, url: "http://127.0.0.1:1"), .init(name: Self.west, url: westURL),
+                    ])
+                    let checker = HealthChecker(configuration: configuration, client: HTTPClient.shared, logger: Logger(label: "test.router"))
+                    let router = Application(router: buildRouterRouter(checker: checker, client: HTTPClient.shared, limiter: KeyedRateLimiter(requestsPerSecond: 1_000, burst: 1_000)))
+                    try await router.test(.router) { client in
+                        await checker.checkAll()
+                        #expect(RegionSelection.record(checker.regions)?.state == .failingOver && checker.active == nil)
+                        let started = ContinuousClock.now
+                        // The failover promotes west once the old writer's lease is certainly over:
+                        // later than the usual hold bound.
+                        let promotion = Task {
+                            try await Task.sleep(for: .milliseconds(Limits.routerHoldMillisecondsMax + 1_000))
+                            return try await control.promoteForced(Self.west, leaseMilliseconds: 60_000)
+                        }
+                        let response = try await client.execute(
+                            uri: "/api/v1/remittances", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: createBody)
+                        )
+                        #expect(try await promotion.value.epoch == 2)
+                        // It reached west, the writer now (which wants a token), instead of a 503 from the router.
+                        #expect(response.status == .unauthorized)
+                        #expect(ContinuousClock.now - started > .milliseconds(Limits.routerHoldMillisecondsMax), "held through the switch")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("the limiter remembers a bounded number of addresses")
     func limiterBound() {
         let limiter = KeyedRateLimiter(requestsPerSecond: 1, burst: 1, keysMax: 3)
