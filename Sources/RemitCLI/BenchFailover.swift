@@ -115,12 +115,12 @@ extension Bench {
             for (index, run) in runs.enumerated() {
                 let first = try await drill.firstWrite(run, acknowledged: outcome.acknowledged)
                 let death = first.map { ($0 - run.killedAt).milliseconds }
-                let errors = outcome.errorsAt.filter { $0 >= run.killedAt && $0 <= (first ?? run.killedAt) + .seconds(1) }.count
+                let errors = outcome.errorSummary(from: run.killedAt, to: (first ?? run.killedAt) + .seconds(1))
                 if let death { deaths.append(death) }
-                print(String(format: "forced failover %d from %@ to %@: writer death to first write %@, runbook %.0f ms (fence-or-wait %@), client errors %d, %lld events quarantined at rejoin",
+                print(String(format: "forced failover %d from %@ to %@: writer death to first write %@, runbook %.0f ms (fence-or-wait %@), client errors %d%@, %lld events quarantined at rejoin",
                              index + 1, run.source.rawValue as NSString, run.target.rawValue as NSString,
                              (death.map { String(format: "%.0f ms", $0) } ?? "never") as NSString, run.runbookMilliseconds,
-                             run.waitDetail as NSString, errors, run.quarantined))
+                             run.waitDetail as NSString, errors.count, (errors.count == 0 ? "" : " (\(errors.text))") as NSString, run.quarantined))
             }
             let lost = try await drill.lost(outcome.acknowledgedKeys)
             let sorted = deaths.sorted()
@@ -147,19 +147,22 @@ extension Bench {
                 for (before, after) in zip(acks, acks.dropFirst()) where after >= run.started && before <= run.ended {
                     pause = max(pause, (after - before).milliseconds)
                 }
-                let errors = outcome.errorsAt.filter { $0 >= run.started && $0 <= run.ended + .seconds(1) }.count
+                let errors = outcome.errorSummary(from: run.started, to: run.ended + .seconds(1))
                 pauses.append(pause)
-                print(String(format: "failover %d to %@: runbook %.0f ms, longest write pause %.0f ms, client errors %d",
-                             index + 1, run.target.rawValue as NSString, run.runbookMilliseconds, pause, errors))
+                print(String(format: "failover %d to %@: runbook %.0f ms, longest write pause %.0f ms, client errors %d%@",
+                             index + 1, run.target.rawValue as NSString, run.runbookMilliseconds, pause, errors.count,
+                             (errors.count == 0 ? "" : " (\(errors.text))") as NSString))
             }
             let sorted = pauses.sorted()
             let p50 = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
             let lost = found.values.map { Int64(acknowledged) - $0 }.max() ?? 0
-            print(String(format: "%d failovers at %d creates/s: write pause p50 %.0f ms, max %.0f ms; %d client errors in all; %d creates acknowledged, %lld lost",
-                         runs.count, rate, p50, sorted.last ?? 0, outcome.errorsAt.count, acknowledged, lost))
+            let allErrors = outcome.errorSummary()
+            print(String(format: "%d failovers at %d creates/s: write pause p50 %.0f ms, max %.0f ms; %d client errors in all%@; %d creates acknowledged, %lld lost",
+                         runs.count, rate, p50, sorted.last ?? 0, allErrors.count,
+                         (allErrors.count == 0 ? "" : " (\(allErrors.text))") as NSString, acknowledged, lost))
             let json: [String: Any] = [
                 "bench": "failover", "failovers": runs.count, "rate": rate, "pauseP50Milliseconds": p50.rounded(),
-                "pauseMaxMilliseconds": (sorted.last ?? 0).rounded(), "clientErrors": outcome.errorsAt.count,
+                "pauseMaxMilliseconds": (sorted.last ?? 0).rounded(), "clientErrors": outcome.errors.count,
                 "acknowledged": acknowledged, "lost": lost,
                 "runbookMilliseconds": runs.map { $0.runbookMilliseconds.rounded() },
             ]
@@ -174,7 +177,15 @@ final class SteadyCreates: Sendable {
     struct Outcome {
         /// Each acknowledged create's key and when its answer came, in that order.
         var acknowledged: [(key: String, at: ContinuousClock.Instant)] = []
-        var errorsAt: [ContinuousClock.Instant] = []
+        /// Each failed attempt: when, and what it got (an HTTP status, or "no answer").
+        var errors: [(at: ContinuousClock.Instant, what: String)] = []
+
+        /// The failed attempts (between `from` and `to`, when given), counted by what they got: "503 ×12, no answer ×3".
+        func errorSummary(from: ContinuousClock.Instant? = nil, to: ContinuousClock.Instant? = nil) -> (count: Int, text: String) {
+            let inWindow = errors.filter { $0.at >= from ?? $0.at && $0.at <= to ?? $0.at }
+            let counts = Dictionary(grouping: inWindow, by: \.what).mapValues(\.count).sorted { $0.key < $1.key }
+            return (inWindow.count, counts.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        }
         var acknowledgedAt: [ContinuousClock.Instant] { acknowledged.map(\.at) }
         var acknowledgedKeys: [String] { acknowledged.map(\.key) }
     }
@@ -241,7 +252,7 @@ final class SteadyCreates: Sendable {
             recorded.withLock { $0.acknowledged.append((key, now)) }
             return true
         }
-        recorded.withLock { $0.errorsAt.append(now) }
+        recorded.withLock { $0.errors.append((now, status.map { String($0.code) } ?? "no answer")) }
         return false
     }
 }

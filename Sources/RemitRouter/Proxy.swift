@@ -27,6 +27,8 @@ struct Proxy: Sendable {
         let pathAndQuery: String
         let headers: HTTPHeaders
         let body: ByteBuffer?
+
+        var hasIdempotencyKey: Bool { headers.contains(name: "Idempotency-Key") }
     }
 
     /// A region's answer, read in full.
@@ -41,6 +43,14 @@ struct Proxy: Sendable {
         /// request may go to the writer instead.
         var isNotWriter: Bool {
             status == .conflict && String(buffer: body).contains("\"urn:remit:problem:not-writer\"")
+        }
+
+        /// The region could not reach its database (its PostgreSQL may be gone: a forced
+        /// failover's first moments). Only a request with an Idempotency-Key may then go to
+        /// another region: should the write have committed after all, the key makes the second
+        /// one a repeat of it, and a forced failover's reconcile recognises it.
+        var isStorageUnavailable: Bool {
+            status == .serviceUnavailable && String(buffer: body).contains("\"urn:remit:problem:storage-unavailable\"")
         }
     }
 

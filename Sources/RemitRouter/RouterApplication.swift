@@ -42,7 +42,8 @@ public func buildRouterRouter(
     let forward: @Sendable (Request, RouterRequestContext) async throws -> Response = { request, context in
         let prepared = try await proxy.prepare(request, clientAddress: context.clientAddress)
         // While a failover switches there may be no writer for a moment, or the old one may
-        // answer "not the writer": hold the request (bounded) until the new writer is seen.
+        // answer "not the writer" (or, its database gone, "storage unavailable"): hold the
+        // request (bounded) until the new writer is seen.
         let deadline = ContinuousClock.now + .milliseconds(Limits.routerHoldMillisecondsMax)
         let failingOverDeadline = ContinuousClock.now + .milliseconds(Limits.routerHoldFailingOverMillisecondsMax)
         // Reads do not wait for a writer: any region that answers has a verified prefix of the log.
@@ -66,7 +67,10 @@ public func buildRouterRouter(
                     detail: "region \(target.region) did not answer"
                 )
             }
-            guard answer.isNotWriter, let next = try? await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: target.region) else {
+            let mayGoElsewhere = answer.isNotWriter || (answer.isStorageUnavailable && prepared.hasIdempotencyKey)
+            guard mayGoElsewhere,
+                let next = try? await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: target.region)
+            else {
                 return answer.response
             }
             target = next

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOHTTP1
 import RemitAuth
 import RemitCore
 import RemitDomain
@@ -72,6 +73,22 @@ struct RouterTests {
         // The writer is gone: the reader furthest along.
         #expect(RegionSelection.readable([health(Self.east, nil), health(Self.west, .reader, head: 7, routing: failing)])?.region == Self.west)
         #expect(RegionSelection.readable([health(Self.east, nil), health(Self.west, nil)]) == nil)
+    }
+
+    @Test("which answers send a request on to another region: not-writer always, storage-unavailable only with an Idempotency-Key")
+    func answersThatGoElsewhere() throws {
+        func answer(_ status: HTTPResponse.Status, _ slug: String) throws -> Proxy.Answer {
+            let problem = Problem(slug: slug, title: slug, status: status, detail: "")
+            return Proxy.Answer(status: status, headers: [:], body: ByteBuffer(data: try RemitJSON.encoder().encode(problem)))
+        }
+        #expect(try answer(.conflict, "not-writer").isNotWriter)
+        #expect(try !answer(.conflict, "version-conflict").isNotWriter)
+        #expect(try answer(.serviceUnavailable, "storage-unavailable").isStorageUnavailable)
+        #expect(try !answer(.serviceUnavailable, "overloaded").isStorageUnavailable)
+        var keyed = HTTPHeaders()
+        keyed.add(name: "Idempotency-Key", value: "k1")
+        #expect(Proxy.Prepared(method: .POST, pathAndQuery: "/api/v1/remittances", headers: keyed, body: nil).hasIdempotencyKey)
+        #expect(!Proxy.Prepared(method: .POST, pathAndQuery: "/api/v1/remittances", headers: HTTPHeaders(), body: nil).hasIdempotencyKey)
     }
 
     @Test("request ids: a sane one is kept, anything else is replaced")
