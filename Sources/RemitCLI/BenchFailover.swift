@@ -245,14 +245,16 @@ final class SteadyCreates: Sendable {
         request.headers.add(name: "Idempotency-Key", value: key)
         request.body = .bytes(ByteBuffer(string: AppendLoad.body(worker, index)))
         let response = try? await client.execute(request, timeout: .seconds(30))
-        _ = try? await response?.body.collect(upTo: 1 << 16)
+        let body = (try? await response?.body.collect(upTo: 1 << 16)).map { String(buffer: $0) } ?? ""
         let status = response?.status
         let now = ContinuousClock.now
         if status == .created || status == .ok {
             recorded.withLock { $0.acknowledged.append((key, now)) }
             return true
         }
-        recorded.withLock { $0.errors.append((now, status.map { String($0.code) } ?? "no answer")) }
+        // "503 storage-unavailable": the status and the problem's slug, so a figure says who refused and why.
+        let slug = body.firstRange(of: "urn:remit:problem:").map { body[$0.upperBound...].prefix { $0 != "\"" } }.map { " \($0)" } ?? ""
+        recorded.withLock { $0.errors.append((now, status.map { "\($0.code)\(slug)" } ?? "no answer")) }
         return false
     }
 }

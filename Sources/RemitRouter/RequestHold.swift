@@ -27,11 +27,14 @@ final class RequestHold: Sendable {
         }
         guard admitted else { throw noActiveRegion(checker.regions) }
         defer { waiting.withLock { $0 -= 1 } }
-        while ContinuousClock.now < deadline
-            || (ContinuousClock.now < failingOverDeadline && RegionSelection.record(checker.regions)?.state == .failingOver)
-        {
+        // Once a forced failover is seen switching, the longer bound holds to the end: the
+        // moment it promotes, the record stops saying "failing-over" a health check before the
+        // new writer is seen ready.
+        var until = deadline
+        while ContinuousClock.now < until {
             await checker.checkAll(ifOlderThan: Limits.routerHoldCheckMilliseconds)
             if let active = checker.active, active.region != avoiding { return active }
+            if RegionSelection.record(checker.regions)?.state == .failingOver { until = max(until, failingOverDeadline) }
             try await Task.sleep(for: .milliseconds(Limits.routerHoldCheckMilliseconds))
         }
         throw noActiveRegion(checker.regions)

@@ -66,9 +66,11 @@ public struct RegionStore: Sendable {
         }
     }
 
-    /// The current row, or nil if no region has claimed this database yet.
+    /// The current row, or nil if no region has claimed this database yet. One snapshot for
+    /// the row and the routing record: read apart, a promote committing between the two reads
+    /// showed a reader holding the routing record that names it the writer.
     public func current() async throws -> RegionState? {
-        try await pool.withConnection { try Self.read($0) }
+        try await pool.withTransaction(isolation: .repeatableRead) { try Self.read($0) }
     }
 
     static func read(_ connection: PostgresConnection) throws -> RegionState? {
