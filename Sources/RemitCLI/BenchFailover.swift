@@ -112,11 +112,13 @@ extension Bench {
             try await loading.value
             let outcome = load.outcome
             var deaths: [Double] = []
+            var errorCounts: [Int] = []
             for (index, run) in runs.enumerated() {
                 let first = try await drill.firstWrite(run, acknowledged: outcome.acknowledged)
                 let death = first.map { ($0 - run.killedAt).milliseconds }
                 let errors = outcome.errorSummary(from: run.killedAt, to: (first ?? run.killedAt) + .seconds(1))
                 if let death { deaths.append(death) }
+                errorCounts.append(errors.count)
                 print(String(format: "forced failover %d from %@ to %@: writer death to first write %@, runbook %.0f ms (fence-or-wait %@), client errors %d%@, %lld events quarantined at rejoin",
                              index + 1, run.source.rawValue as NSString, run.target.rawValue as NSString,
                              (death.map { String(format: "%.0f ms", $0) } ?? "never") as NSString, run.runbookMilliseconds,
@@ -130,7 +132,7 @@ extension Bench {
             let json: [String: Any] = [
                 "bench": "forced-failover", "failovers": runs.count, "rate": rate, "writerDeathToFirstWriteMilliseconds": deaths.map { $0.rounded() },
                 "acknowledged": outcome.acknowledged.count, "lost": lost, "quarantined": runs.map(\.quarantined),
-                "firstWriteMissing": runs.count - deaths.count,
+                "firstWriteMissing": runs.count - deaths.count, "clientErrors": errorCounts,
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
         }

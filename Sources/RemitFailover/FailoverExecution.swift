@@ -76,11 +76,17 @@ public struct FailoverExecution: Sendable {
         let stores = [first] + pools.keys.filter { $0 != first }.sorted { $0.rawValue < $1.rawValue }
         let abandonAfterSeconds = drainTimeoutMilliseconds / 1_000 + 60
         for (offset, name) in stores.enumerated() {
-            do {
+            let begin = {
                 try await RunbookStore(pool: pools[name]!).begin(
                     id: id, kind: kind.rawValue, source: source.rawValue, target: target.rawValue, requestedBy: context.actor,
                     abandonAfterSeconds: abandonAfterSeconds
                 )
+            }
+            do {
+                try await begin()
+            } catch let busy as RunbookBusy where offset == 0 {
+                guard await copyEnd(of: busy.running, into: name) else { throw busy }
+                try await begin()
             } catch where offset > 0 {
                 continue  // best effort beyond the first: that region may be the one that is gone
             }
@@ -118,6 +124,20 @@ public struct FailoverExecution: Sendable {
 
     private func finish(_ stores: [RegionName], id: UUID, state: String, detail: String) async {
         for name in stores { try? await RunbookStore(pool: pools[name]!).finish(id, state: state, detail: detail) }
+    }
+
+    /// A region that was cut off while an execution ended (the old writer of a forced failover)
+    /// still shows it running. When another region recorded its end, that end is copied into
+    /// `region`, and true says it no longer blocks a new execution there.
+    private func copyEnd(of execution: UUID, into region: RegionName) async -> Bool {
+        for (name, pool) in pools where name != region {
+            guard let ended = try? await RunbookStore(pool: pool).executions(limit: 1, id: execution).first, ended.state != "running" else {
+                continue
+            }
+            let detail = ended.detail + " (end recorded in \(name); \(region) was unreachable then)"
+            return (try? await RunbookStore(pool: pools[region]!).finish(execution, state: ended.state, detail: detail)) != nil
+        }
+        return false
     }
 
     /// Audited in every region it reaches; a region that is gone misses the record.

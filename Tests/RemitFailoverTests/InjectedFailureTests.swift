@@ -55,6 +55,37 @@ struct InjectedFailureTests {
         }
     }
 
+    @Test("an execution a cut-off region still shows running does not block the next one once another region recorded its end; one running everywhere does")
+    func staleRunningExecution() async throws {
+        try await withRegions { east, west in
+            let replicator = Task { await replicateBothWays(east.control.pool, west.control.pool) }
+            defer { replicator.cancel() }
+            try await append(east.control.pool, key: "a")
+            // An earlier execution ended while east was unreachable: west has its end, east does not.
+            let earlier = UUID()
+            for pool in [east.control.pool, west.control.pool] {
+                try await RunbookStore(pool: pool).begin(
+                    id: earlier, kind: "forced-failover", source: "west", target: "east", requestedBy: "ops", abandonAfterSeconds: 600
+                )
+            }
+            try await RunbookStore(pool: west.control.pool).finish(earlier, state: "succeeded", detail: "east is the writer at epoch 1")
+            _ = try await execution(east, west, to: west).run()
+            let copied = try #require(try await RunbookStore(pool: east.control.pool).executions(limit: 1, id: earlier).first)
+            #expect(copied.state == "succeeded" && copied.detail.contains("end recorded in west"))
+            let current = try await roles(east, west)
+            #expect(current == [.reader, .writer])
+
+            // One that no region saw end still holds the lock: a second failover is refused.
+            let running = UUID()
+            try await RunbookStore(pool: west.control.pool).begin(
+                id: running, kind: "planned-failover", source: "west", target: "east", requestedBy: "ops", abandonAfterSeconds: 600
+            )
+            await #expect(throws: RunbookBusy.self) { _ = try await execution(east, west, to: east).run() }
+            let unchanged = try await roles(east, west)
+            #expect(unchanged == [.reader, .writer])
+        }
+    }
+
     @Test("route fails after promote: the new writer keeps writing, the old one stays fenced, never two writers")
     func routeFailsAfterPromote() async throws {
         try await withRegions { east, west in
