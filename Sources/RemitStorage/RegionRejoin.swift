@@ -74,6 +74,17 @@ public struct RegionRejoin: Sendable {
                 """,
                 [try headRow?.decode(0, as: Int64.self) ?? 0, at, try headRow?.decode(1, as: [UInt8].self) ?? LedgerFormat.genesisHash]
             )
+            // An execution this region shows running lost this region when it was cut off (its
+            // own begin may have reached the database just before): its end is in the new
+            // writer's record, and here it must not hold the one-at-a-time lock any longer.
+            try connection.query(
+                """
+                UPDATE runbook_executions SET state = 'abandoned', ended_at = clock_timestamp(),
+                    detail = 'this region was cut off while it ran; its end is recorded in ' || $1
+                WHERE state = 'running'
+                """,
+                [newer.writer]
+            )
             if let writer = RegionName(rawValue: newer.writer) {
                 try RoutingStore.write(RoutingRecord(epoch: newer.epoch, revision: 0, activeRegion: writer, state: .active), connection)
             }

@@ -91,6 +91,12 @@ struct ForcedFailoverTests {
             await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "too-late") }
             for index in 0..<2 { try await append(west.control.pool, key: "b\(index)") }
 
+            // The execution's begin reached east's database just before it was cut off.
+            let lostExecution = UUID()
+            try await RunbookStore(pool: east.control.pool).begin(
+                id: lostExecution, kind: "forced-failover", source: "east", target: "west", requestedBy: "ops", abandonAfterSeconds: 600
+            )
+
             // East comes back, learns of epoch 2 and rejoins: its three acknowledged events go to quarantine.
             let rejoin = RegionRejoin(pool: east.control.pool, region: "east")
             let report = try await rejoin.rejoinIfReplaced(writerEpochs: try await SegmentStore(pool: west.control.pool).epochs())
@@ -101,6 +107,9 @@ struct ForcedFailoverTests {
             try await replicateOnce(from: west.control.pool, to: east.control.pool)
             #expect(try await LedgerReader(pool: east.control.pool).events(after: 0, limit: 100) == LedgerReader(pool: west.control.pool).events(after: 0, limit: 100))
             #expect(try await auditActions(east.control.pool).contains("rejoin"))
+            // The execution it lost no longer holds east's one-at-a-time lock.
+            let lost = try #require(try await RunbookStore(pool: east.control.pool).executions(limit: 1, id: lostExecution).first)
+            #expect(lost.state == "abandoned" && lost.detail.contains("recorded in west"))
 
             // Every acknowledged create is in the new writer's log or in quarantine, once.
             let quarantine = QuarantineStore(pool: east.control.pool, region: "east")
