@@ -75,6 +75,16 @@ remove_stack() {
   rm -rf "$data"
 }
 
+# The URL of region $2's database (the cluster at postgres_port + $1), and a query on it.
+database() { sed -e "s/{port}/$((postgres_port + $1))/" -e "s/{database}/remit/" "$data/regions/$2/database-url"; }
+sql() { psql "$(database "$1" "$2")" -Atc "$3"; }
+
+# True when east and west have the same head position and hash.
+heads_equal() {
+  test "$(sql 0 east 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
+       "$(sql 1 west 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
+}
+
 json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 
 # Runs a check until it passes, for up to 10 s.

@@ -44,9 +44,10 @@ struct WriteLeaseTests {
             // Never leased (a lone node, or before a router ran): no lease in force.
             #expect(try await east.control.isLeased() == false)
             try await append(east.control.pool, key: "unleased")
-            #expect(try await east.control.renewLease(epoch: 1, milliseconds: 300))
+            // Long enough for one append on a loaded machine; then waited out.
+            #expect(try await east.control.renewLease(epoch: 1, milliseconds: 2_000))
             try await append(east.control.pool, key: "leased")
-            try await Task.sleep(for: .milliseconds(450))
+            try await Task.sleep(for: .milliseconds(2_300))
             await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "expired") }
             #expect(try await east.control.renewLease(epoch: 1, milliseconds: 5_000))
             try await append(east.control.pool, key: "renewed")
@@ -67,10 +68,12 @@ struct ForcedFailoverTests {
         try await withRegions { east, west in
             for index in 0..<5 { try await append(east.control.pool, key: "a\(index)") }
             try await replicateOnce(from: east.control.pool, to: west.control.pool)
-            // Acknowledged by east under its lease but never shipped: the loss window.
+            // Acknowledged by east but never shipped: the loss window. Then the router's last
+            // renewal of east's lease (after the appends, so a slow machine can not let it run
+            // out under them).
+            for index in 0..<3 { try await append(east.control.pool, key: "lost\(index)") }
             let leaseMilliseconds: Int64 = 400
             #expect(try await east.control.renewLease(epoch: 1, milliseconds: leaseMilliseconds))
-            for index in 0..<3 { try await append(east.control.pool, key: "lost\(index)") }
 
             let steps = Mutex<[FailoverStep]>([])
             let lostEast = unreachable("east")
@@ -89,6 +92,8 @@ struct ForcedFailoverTests {
             #expect(try await west.control.routing() == RoutingRecord(epoch: 2, revision: 0, activeRegion: west.name, state: .active))
             // The old writer's lease ran out while the failover waited: it takes nothing more.
             await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "too-late") }
+            // The router renews the new writer's lease (it started with one as short as the old).
+            #expect(try await west.control.renewLease(epoch: 2, milliseconds: 60_000))
             for index in 0..<2 { try await append(west.control.pool, key: "b\(index)") }
 
             // The execution's begin reached east's database just before it was cut off.

@@ -14,12 +14,6 @@ remit=${1:-.build/debug/remit}
 
 new_stack remit-e2e-ten
 
-database() { sed -e "s/{port}/$((postgres_port + $1))/" -e "s/{database}/remit/" "$data/regions/$2/database-url"; }
-sql() { psql "$(database "$1" "$2")" -Atc "$3"; }
-heads_equal() {
-  test "$(sql 0 east 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
-       "$(sql 1 west 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
-}
 # A field of the bench's JSON line for `bench` ($1).
 figure() { grep "\"bench\":\"$1\"" "$data/bench.out" | json_field "['$2']"; }
 

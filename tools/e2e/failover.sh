@@ -11,7 +11,6 @@ remit=${1:-.build/debug/remit}
 
 new_stack remit-e2e-failover
 
-database() { sed -e "s/{port}/$((postgres_port + $1))/" -e "s/{database}/remit/" "$data/regions/$2/database-url"; }
 create() {
   curl -s -o /dev/null -w '%{http_code}' -X POST "$router/api/v1/remittances" -H "$auth" -H 'Content-Type: application/json' \
     -H "Idempotency-Key: e2e-$1" \
@@ -23,10 +22,6 @@ creates_ok() {  # prefix count: every create answered 201
   [[ -z $(tr ' ' '\n' <<<"$codes" | grep -v '^$' | grep -v '^201$') ]]
 }
 active_is() { test "$(curl -sf "$router/readyz" | json_field "['active']" 2>/dev/null)" = "$1"; }
-heads_equal() {
-  test "$(psql "$(database 0 east)" -Atc 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
-       "$(psql "$(database 1 west)" -Atc 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
-}
 
 start_up
 check "remit up starts" wait_ready

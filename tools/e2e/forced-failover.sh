@@ -13,7 +13,6 @@ remit=${1:-.build/debug/remit}
 
 new_stack remit-e2e-forced
 
-database() { sed -e "s/{port}/$((postgres_port + $1))/" -e "s/{database}/remit/" "$data/regions/$2/database-url"; }
 body='{"senderName":"Alice","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":100,"currency":"EUR"}'
 create_at() {  # base-url key → HTTP status
   curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$1/api/v1/remittances" -H "$auth" -H 'Content-Type: application/json' \
@@ -22,13 +21,8 @@ create_at() {  # base-url key → HTTP status
 lease_left() { curl -sf "$1/readyz" | json_field "['leaseMillisecondsLeft']" 2>/dev/null; }
 role_of() { curl -sf "$1/readyz" | json_field "['role']" 2>/dev/null; }
 role_is() { test "$(role_of "$1")" = "$2"; }
-sql() { psql "$(database "$1" "$2")" -Atc "$3"; }
 leased() { test "$(lease_left "$east")" -gt 3000 2>/dev/null; }
 created() { test "$(create_at "$router" "$1")" = 201; }
-heads_equal() {
-  test "$(sql 0 east 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
-       "$(sql 1 west 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
-}
 
 start_up
 check "remit up starts" wait_ready
