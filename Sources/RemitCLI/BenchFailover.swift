@@ -142,9 +142,9 @@ extension Bench {
             outcome: SteadyCreates.Outcome, found: [RegionName: Int64], acknowledged: Int
         ) {
             var pauses: [Double] = []
+            let acks = outcome.acknowledgedAt
             for (index, run) in runs.enumerated() {
                 // The longest gap between successful creates that touches the runbook's time.
-                let acks = outcome.acknowledgedAt
                 var pause = 0.0
                 for (before, after) in zip(acks, acks.dropFirst()) where after >= run.started && before <= run.ended {
                     pause = max(pause, (after - before).milliseconds)

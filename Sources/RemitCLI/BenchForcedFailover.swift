@@ -5,7 +5,6 @@ import RemitHTTP
 import RemitPostgres
 import RemitStack
 import RemitStorage
-import Synchronization
 
 /// The forced half of `remit bench failover`: under the steady create load, the writer
 /// region's PostgreSQL is killed (SIGKILL, as a crash would), `remit failover --force` runs
@@ -44,21 +43,22 @@ struct ForcedFailoverDrill {
             let quarantinedBefore = try await quarantined(source)
             try cluster.kill()
             let killedAt = ContinuousClock.now
-            let steps = LineCollector()
             let routerURL = self.routerURL
             let outcome = try await FailoverExecution(
                 pools: pools, target: target, kind: .forced, context: IdentityTarget.auditContext,
                 routerRecord: { try await routerRoutingRecord(routerURL) }
-            ).run(say: steps.add)
+            ).run()
             let runbookMilliseconds = (ContinuousClock.now - killedAt).milliseconds
+            // What the fence-or-wait step did, as the execution's record in the target keeps it.
+            let recorded = try await RunbookStore(pool: pools[target]!).executions(limit: 1, id: outcome.id).first
+            let waitDetail = recorded?.steps.first { $0.name == "fence-or-wait" }?.detail ?? ""
             try await Task.sleep(for: .seconds(settleSeconds))
             // The region comes back: its node finds epoch E+1 and rejoins as a reader.
             try cluster.start()
             try await waitForRejoin(source)
             runs.append(Run(
                 source: source, target: target, killedAt: killedAt, runbookMilliseconds: runbookMilliseconds,
-                epoch: outcome.head.epoch, waitDetail: steps.lines.first { $0.contains("fence-or-wait") }?
-                    .split(separator: "  ", omittingEmptySubsequences: true).last.map(String.init) ?? "",
+                epoch: outcome.head.epoch, waitDetail: waitDetail,
                 quarantined: try await quarantined(source) - quarantinedBefore
             ))
         }
@@ -109,11 +109,4 @@ struct ForcedFailoverDrill {
 
     /// Crash recovery plus the node's next rejoin check take seconds; a minute means it is stuck.
     static let rejoinWaitSeconds = 60
-}
-
-/// Collects the lines a failover execution says, from whichever task says them.
-final class LineCollector: Sendable {
-    private let collected = Mutex<[String]>([])
-    var lines: [String] { collected.withLock { $0 } }
-    func add(_ line: String) { collected.withLock { $0.append(line) } }
 }

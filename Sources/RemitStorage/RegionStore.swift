@@ -66,21 +66,23 @@ public struct RegionStore: Sendable {
         }
     }
 
-    /// The current row, or nil if no region has claimed this database yet. One snapshot for
-    /// the row and the routing record: read apart, a promote committing between the two reads
-    /// showed a reader holding the routing record that names it the writer.
+    /// The current row, or nil if no region has claimed this database yet.
     public func current() async throws -> RegionState? {
-        try await pool.withTransaction(isolation: .repeatableRead) { try Self.read($0) }
+        try await pool.withConnection { try Self.read($0) }
     }
 
+    /// The row and the routing record in one statement, so in one snapshot: read apart, a
+    /// promote committing between the two reads showed a reader holding the routing record
+    /// that names it the writer.
     static func read(_ connection: PostgresConnection) throws -> RegionState? {
         let rows = try connection.query(
             """
-            SELECT region, role, epoch, head_position, head_hash,
+            SELECT s.region, s.role, s.epoch, s.head_position, s.head_hash,
                    -- greatest() skips NULLs, so an unleased region needs its own case.
-                   CASE WHEN lease_expires_at IS NOT NULL
-                        THEN greatest(0, extract(epoch FROM lease_expires_at - clock_timestamp()) * 1000)::int8 END
-            FROM region_state
+                   CASE WHEN s.lease_expires_at IS NOT NULL
+                        THEN greatest(0, extract(epoch FROM s.lease_expires_at - clock_timestamp()) * 1000)::int8 END,
+                   r.epoch, r.revision, r.active_region, r.state
+            FROM region_state s LEFT JOIN routing_record r ON true
             """
         )
         guard let row = rows.first else { return nil }
@@ -96,7 +98,7 @@ public struct RegionStore: Sendable {
             headPosition: try row.decode(3),
             headHash: try row.decode(4),
             leaseMillisecondsLeft: try row.decode(5, as: Int64?.self),
-            routing: try RoutingStore.read(connection)
+            routing: try RoutingStore.record(row, from: 6)
         )
     }
 }

@@ -38,10 +38,17 @@ public struct RoutingStore: Sendable {
 
     static func read(_ connection: PostgresConnection) throws -> RoutingRecord? {
         guard let row = try connection.query("SELECT epoch, revision, active_region, state FROM routing_record").first else { return nil }
-        let regionText: String = try row.decode(2), stateText: String = try row.decode(3)
+        return try record(row, from: 0)
+    }
+
+    /// The record in `row`'s columns `first` to `first + 3` (epoch, revision, active_region,
+    /// state; all NULL from an outer join: none).
+    static func record(_ row: PostgresRow, from first: Int) throws -> RoutingRecord? {
+        guard let epoch = try row.decode(first, as: Int64?.self) else { return nil }
+        let regionText: String = try row.decode(first + 2), stateText: String = try row.decode(first + 3)
         guard let region = RegionName(rawValue: regionText), let state = RoutingRecord.State(rawValue: stateText) else {
             throw RegionStoreError(message: "routing_record holds an invalid region \(regionText) or state \(stateText)")
         }
-        return RoutingRecord(epoch: try row.decode(0), revision: try row.decode(1), activeRegion: region, state: state)
+        return RoutingRecord(epoch: epoch, revision: try row.decode(first + 1), activeRegion: region, state: state)
     }
 }
