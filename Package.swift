@@ -54,24 +54,50 @@ let package = Package(
         // LZ4 frames with their content size and checksums, bounded on the way in.
         .target(name: "RemitLZ4", dependencies: ["CLZ4", "RemitCore"], swiftSettings: strict),
 
-        // Log segments: their byte format and every check a reader makes before applying one. Pure.
+        // What the router and the nodes say to each other and to clients: problem documents,
+        // JSON coding, request ids, readiness and its client, signed requests between processes.
+        // No storage, no libpq: the router links this and RemitCore only.
         .target(
-            name: "RemitReplication",
+            name: "RemitWire",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitLZ4",
+                "RemitCore", "RemitDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
 
-        // Schema migrations and the region control tables.
+        // SQL only: migrations, the log (append, read), projections, identity, the region row.
         .target(
             name: "RemitStorage",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitAuth", "RemitReplication",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Replication: the segment format and its verifier (pure), cutting and applying segments,
+        // the writer's segment service, the reader's puller (a pure loop and its driver), figures.
+        .target(
+            name: "RemitReplication",
+            dependencies: [
+                "RemitCore", "RemitDomain", "RemitLZ4", "RemitPostgres", "RemitStorage", "RemitWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -89,18 +115,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // Failover runbooks: the steps that move the writer between regions, fenced by epochs.
+        // Failover: region control and the write lease, planned and forced runbooks (pure state
+        // machines and their drivers), rejoin with quarantine, reconcile, runbook records.
         .target(
             name: "RemitFailover",
-            dependencies: ["RemitCore", "RemitDomain", "RemitPostgres", "RemitReplication", "RemitStorage"],
+            dependencies: [
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitReplication", "RemitStorage", "RemitWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
 
-        // A region node's HTTP application.
+        // A region node's HTTP application: thin route handlers over the modules above.
         .target(
             name: "RemitHTTP",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication", "RemitFailover",
+                "RemitCore", "RemitDomain", "RemitWire", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication", "RemitFailover",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -119,7 +149,7 @@ let package = Package(
         .target(
             name: "RemitRouter",
             dependencies: [
-                "RemitCore", "RemitHTTP",
+                "RemitCore", "RemitWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -144,7 +174,7 @@ let package = Package(
         .executableTarget(
             name: "RemitCLI",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitStorage", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitWire", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -167,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "RemitFailoverTests",
             dependencies: [
-                "RemitFailover", "RemitStorage", "RemitReplication", "RemitPostgres", "RemitDomain", "RemitCore", "RemitTestSupport",
+                "RemitFailover", "RemitStorage", "RemitReplication", "RemitWire", "RemitPostgres", "RemitDomain", "RemitCore", "RemitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -182,13 +212,13 @@ let package = Package(
         ),
         .testTarget(
             name: "RemitStorageTests",
-            dependencies: ["RemitStorage", "RemitPostgres", "RemitReplication", "RemitTestSupport"],
+            dependencies: ["RemitStorage", "RemitPostgres", "RemitReplication", "RemitFailover", "RemitDomain", "RemitTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "RemitHTTPTests",
             dependencies: [
-                "RemitHTTP", "RemitRouter", "RemitStorage", "RemitAuth", "RemitTestSupport",
+                "RemitHTTP", "RemitRouter", "RemitWire", "RemitReplication", "RemitFailover", "RemitStorage", "RemitAuth", "RemitDomain", "RemitTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -2,6 +2,9 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitPostgres
 import RemitStack
 

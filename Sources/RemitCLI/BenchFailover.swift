@@ -2,6 +2,8 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitFailover
 import RemitPostgres

@@ -1,4 +1,6 @@
 import Foundation
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitFailover
 import RemitHTTP
@@ -46,7 +48,7 @@ struct ForcedFailoverDrill {
             let routerURL = self.routerURL
             let outcome = try await FailoverExecution(
                 pools: pools, target: target, kind: .forced, context: IdentityTarget.auditContext,
-                routerRecord: { try await routerRoutingRecord(routerURL) }
+                routerRecord: { try await ReadinessProbe.routerRoutingRecord(routerURL) }
             ).run()
             let runbookMilliseconds = (ContinuousClock.now - killedAt).milliseconds
             // What the fence-or-wait step did, as the execution's record in the target keeps it.

@@ -3,6 +3,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitHTTP
 import RemitPostgres

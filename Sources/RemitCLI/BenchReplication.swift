@@ -3,6 +3,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitHTTP
 import RemitPostgres
@@ -271,7 +274,9 @@ struct CatchUp {
             var logger = Logger(label: "remit.bench.catch-up")
             logger.logLevel = .warning
             let status = ReplicationStatus()
-            let puller = ReplicationPuller(region: region, pool: pool, source: writerURL, key: key, status: status, logger: logger) {}
+            let puller = ReplicationPuller(
+                region: region, pool: pool, source: writerURL, key: key, status: status, logger: logger, rejoin: { _ in false }, onApplied: {}
+            )
             let started = ContinuousClock.now
             let pulling = Task { try await puller.run() }
             let store = SegmentStore(pool: pool)

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitStack
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitFailover
 import RemitHTTP
@@ -47,7 +49,7 @@ struct Failover: AsyncParsableCommand {
         let execution = FailoverExecution(
             pools: pools, target: to, kind: force ? .forced : .planned, context: IdentityTarget.auditContext,
             drainTimeoutMilliseconds: drainTimeoutMilliseconds,
-            routerRecord: { try await routerRoutingRecord(routerURL) }
+            routerRecord: { try await ReadinessProbe.routerRoutingRecord(routerURL) }
         )
         let outcome: FailoverExecution.Outcome
         do {

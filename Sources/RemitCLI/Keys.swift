@@ -1,4 +1,7 @@
 import ArgumentParser
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitStorage
 

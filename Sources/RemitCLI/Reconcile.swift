@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitPostgres
 import RemitStack

@@ -1,4 +1,7 @@
 import ArgumentParser
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitHTTP
 
 /// `--tls-certificate` and `--tls-key`: serve HTTPS instead of HTTP.

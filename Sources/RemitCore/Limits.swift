@@ -137,6 +137,8 @@ public enum Limits {
     public static let segmentEventsMax = 20_000
     /// …and uncompressed bytes (checked from the header before anything is decompressed).
     public static let segmentBytesMax = 16 * 1024 * 1024
+    /// The largest segment answer a puller reads: a full segment can not compress worse than LZ4's bound.
+    public static let segmentResponseBytesMax = segmentBytesMax + segmentBytesMax / 128 + 4_096
     /// How long a caught-up writer waits after the first new event for more, so one segment
     /// carries what a burst commits, before answering a pull.
     public static let segmentLingerMilliseconds: Int64 = 2
@@ -147,6 +149,8 @@ public enum Limits {
     /// The puller's back-off after a failure: it doubles from the first to the most.
     public static let pullBackoffMillisecondsMin: Int64 = 100
     public static let pullBackoffMillisecondsMax: Int64 = 2_000
+    /// How often a node whose region's puller lock another node holds tries to take it.
+    public static let standbyPullerCheckMilliseconds: Int64 = 1_000
     /// A replication request's timestamp may differ from the writer's clock by this much.
     public static let replicationClockSkewSecondsMax: Int64 = 60
 
@@ -157,6 +161,10 @@ public enum Limits {
     /// How long the target may take to apply everything the fenced writer has; past it, the
     /// failover is rolled back (the writer unfenced) and nothing else changed.
     public static let failoverDrainTimeoutMilliseconds: Int64 = 30_000
+    /// How often the drain step reads the target's head.
+    public static let failoverDrainPollMilliseconds: Int64 = 2
+    /// How often a forced failover asks the router which routing record it follows.
+    public static let forcedFailoverRouterPollMilliseconds: Int64 = 50
 
     // MARK: Write lease
 

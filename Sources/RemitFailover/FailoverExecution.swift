@@ -1,4 +1,5 @@
 import Foundation
+import RemitDomain
 import RemitCore
 import RemitPostgres
 import RemitReplication

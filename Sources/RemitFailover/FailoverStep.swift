@@ -1,4 +1,6 @@
 import Foundation
+import RemitDomain
+import RemitStorage
 import RemitCore
 
 /// One step of a runbook execution, as it is reported.

@@ -1,3 +1,4 @@
+import RemitWire
 import RemitCore
 
 /// A bank's identity provider whose tokens a node accepts besides its own.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RemitWire
 import RemitAuth
 import RemitCore
 import RemitStorage

@@ -1,6 +1,8 @@
 import Hummingbird
+import RemitWire
 import RemitCore
-import RemitStorage
+import RemitFailover
+import RemitReplication
 
 /// The router's side of the write lease: `POST /control/v1/lease?epoch=E&milliseconds=L`
 /// extends this region's lease by the database's clock if it is still the writer at E.
@@ -9,7 +11,7 @@ import RemitStorage
 func addControlRoutes(to router: Router<NodeRequestContext>, configuration: ReplicationConfiguration, control: RegionControl) {
     router.on("/control/v1/lease", method: .post) { request, _ in
         guard let key = configuration.key else { throw Problem.notFound("this node has no deployment key") }
-        try authenticate(request, key: key, known: [LeaseRenewal.routerPrincipal])
+        try key.authenticate(request, known: [LeaseRenewal.routerPrincipal])
         guard let epoch = try RequestParsing.integer(request, "epoch", default: nil, range: 1...Int64.max),
             let milliseconds = try RequestParsing.integer(request, "milliseconds", default: nil, range: 1...Limits.writeLeaseMillisecondsMax)
         else { throw Problem.badRequest("epoch and milliseconds are required") }
@@ -17,15 +19,5 @@ func addControlRoutes(to router: Router<NodeRequestContext>, configuration: Repl
             throw Problem(slug: "not-writer", title: "Not the writer", status: .conflict, detail: "this region is not the writer at epoch \(epoch)")
         }
         return Response(status: .noContent)
-    }
-}
-
-/// Names shared by the router, which renews leases, and the nodes, which grant them.
-public enum LeaseRenewal {
-    /// The principal the router signs control requests as.
-    public static let routerPrincipal = "router"
-
-    public static func pathAndQuery(epoch: Int64, milliseconds: Int64) -> String {
-        "/control/v1/lease?epoch=\(epoch)&milliseconds=\(milliseconds)"
     }
 }

@@ -1,3 +1,4 @@
+import RemitWire
 import RemitDomain
 
 /// Reads the members of a JSON object as typed fields, collecting every problem (unknown

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import RemitReplication
 
 /// On a reader, every `/api/v1` read says how far behind the writer it is, so a client can
 /// judge a standby's answer.

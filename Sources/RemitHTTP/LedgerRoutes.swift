@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RemitWire
 import RemitCore
 import RemitDomain
 import RemitStorage

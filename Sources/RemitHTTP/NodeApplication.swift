@@ -2,8 +2,11 @@ import Foundation
 import Hummingbird
 import Logging
 import RemitCore
+import RemitFailover
 import RemitPostgres
+import RemitReplication
 import RemitStorage
+import RemitWire
 import ServiceLifecycle
 
 /// Where a node listens.
@@ -52,10 +55,7 @@ public func buildNodeRouter(
     }
     router.middlewares.add(LagHeadersMiddleware(status: replication.status))
     let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder)
-    addReplicationRoutes(
-        to: router, configuration: replication.configuration, store: replication.store, commits: replication.commits,
-        status: replication.status
-    )
+    addReplicationRoutes(to: router, configuration: replication.configuration, service: replication.service)
     addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool))
     routes.add(.get, "/api/v1/replication", .only(.operator, .auditor)) { _, _ in
         try jsonResponse(replication.status.current)
@@ -69,7 +69,7 @@ public func buildNodeRouter(
     }
     routes.add(.get, "/readyz", .anyone) { _, _ in
         switch await node.readiness() {
-        case .success(let state): return try jsonResponse(Readiness(state: state))
+        case .success(let state): return try jsonResponse(Readiness(state))
         case .failure(let problem): return problem.makeResponse()
         }
     }
@@ -120,7 +120,19 @@ public func buildNodeApplication(
 /// The replication puller, when the node has a key and a region to pull from.
 private func puller(_ node: RegionNode, _ replication: NodeReplication, projector: Projector, logger: Logger) -> [any Service] {
     guard let key = replication.configuration.key, let source = replication.configuration.source else { return [] }
+    let rejoin = RegionRejoin(pool: node.pool, region: node.region.rawValue)
     return [ReplicationPuller(
-        region: node.region.rawValue, pool: node.pool, source: source, key: key, status: replication.status, logger: logger
-    ) { projector.notify() }]
+        region: node.region.rawValue, pool: node.pool, source: source, key: key, status: replication.status, logger: logger,
+        rejoin: { try await rejoin.rejoin($0, logger: logger) }, onApplied: { projector.notify() }
+    )]
+}
+
+extension Readiness {
+    /// A ready node's answer: its region's row as its database holds it.
+    init(_ state: RegionState) {
+        self.init(
+            region: state.region, role: state.role, epoch: state.epoch, headPosition: state.headPosition,
+            leaseMillisecondsLeft: state.leaseMillisecondsLeft, routing: state.routing
+        )
+    }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import RemitWire
 import RemitAuth
 import RemitCore
 import RemitStorage

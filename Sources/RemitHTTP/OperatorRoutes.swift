@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import RemitWire
 import RemitCore
 import RemitDomain
 import RemitFailover
@@ -91,7 +92,7 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
             pools: failoverPools, target: target, kind: force ? .forced : .planned, context: auditContext(context),
             routerRecord: {
                 guard let routerURL else { throw Problem.notFound("no router configured") }
-                return try await routerRoutingRecord(routerURL)
+                return try await ReadinessProbe.routerRoutingRecord(routerURL)
             }
         )
         do {
@@ -135,22 +136,14 @@ private func regionsView(node: RegionNode, peers: [RegionName: String]) async ->
     await withTaskGroup(of: RegionView.self) { group in
         for (name, url) in peers {
             group.addTask {
-                do {
-                    let response = try await HTTPClient.shared.execute(
-                        HTTPClientRequest(url: url + "/readyz"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
-                    )
-                    let body = try await response.body.collect(upTo: 64 * 1024)
-                    guard response.status == .ok else {
-                        let problem = try? RemitJSON.decoder().decode(Problem.self, from: Data(buffer: body))
-                        return RegionView(region: name, reachable: false, reason: problem?.detail ?? "answered \(response.status.code)")
-                    }
-                    let readiness = try RemitJSON.decoder().decode(Readiness.self, from: Data(buffer: body))
-                    return RegionView(
+                switch await ReadinessProbe.check(url) {
+                case .success(let readiness):
+                    RegionView(
                         region: name, reachable: true, role: readiness.role, epoch: readiness.epoch, headPosition: readiness.headPosition,
                         leaseMillisecondsLeft: readiness.leaseMillisecondsLeft, routing: readiness.routing
                     )
-                } catch {
-                    return RegionView(region: name, reachable: false, reason: "unreachable: \(error)")
+                case .failure(let notReady):
+                    RegionView(region: name, reachable: false, reason: notReady.reason)
                 }
             }
         }
@@ -179,14 +172,4 @@ extension RegionView {
         self.init(region: region, reachable: reachable, reason: nil, role: role, epoch: epoch, headPosition: headPosition, lagEvents: nil,
                   leaseMillisecondsLeft: leaseMillisecondsLeft, routing: routing)
     }
-}
-
-/// The routing record a router follows, from its `/router/regions`.
-public func routerRoutingRecord(_ routerURL: String) async throws -> RoutingRecord? {
-    struct RouterView: Decodable { var routing: RoutingRecord? }
-    let response = try await HTTPClient.shared.execute(
-        HTTPClientRequest(url: routerURL + "/router/regions"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
-    )
-    let body = try await response.body.collect(upTo: 1024 * 1024)
-    return try RemitJSON.decoder().decode(RouterView.self, from: Data(buffer: body)).routing
 }

@@ -1,4 +1,5 @@
 import NIOPosix
+import RemitWire
 import RemitAuth
 import RemitCore
 

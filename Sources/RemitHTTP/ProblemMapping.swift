@@ -1,3 +1,4 @@
+import RemitWire
 import RemitDomain
 import RemitStorage
 

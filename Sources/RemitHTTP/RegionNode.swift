@@ -1,3 +1,4 @@
+import RemitWire
 import RemitCore
 import RemitPostgres
 import RemitStorage

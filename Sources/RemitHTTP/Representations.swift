@@ -1,4 +1,5 @@
 import Foundation
+import RemitWire
 import RemitDomain
 import RemitStorage
 

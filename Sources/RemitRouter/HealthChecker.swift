@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import RemitWire
 import RemitCore
-import RemitHTTP
 import ServiceLifecycle
 import Synchronization
 
@@ -84,27 +84,13 @@ public final class HealthChecker: Service, Sendable {
 
     private func check(_ region: RouterConfiguration.Region) async -> RegionHealth {
         var health = RegionHealth(region: region.name, url: region.url, reason: nil, checkedAt: Date())
-        do {
-            let request = HTTPClientRequest(url: region.url + "/readyz")
-            let response = try await client.execute(
-                request,
-                timeout: .milliseconds(configuration.healthCheckTimeoutMilliseconds)
-            )
-            let body = try await response.body.collect(upTo: 64 * 1024)
-            if response.status == .ok {
-                let readiness = try RemitJSON.decoder().decode(Readiness.self, from: Data(buffer: body))
-                guard readiness.region == region.name else {
-                    health.reason = "answered as region \(readiness.region)"
-                    return health
-                }
-                health.readiness = readiness
-            } else if let problem = try? RemitJSON.decoder().decode(Problem.self, from: Data(buffer: body)) {
-                health.reason = problem.detail ?? problem.title
-            } else {
-                health.reason = "answered \(response.status.code)"
-            }
-        } catch {
-            health.reason = "unreachable: \(error)"
+        switch await ReadinessProbe.check(region.url, client: client, timeoutMilliseconds: configuration.healthCheckTimeoutMilliseconds) {
+        case .success(let readiness) where readiness.region != region.name:
+            health.reason = "answered as region \(readiness.region)"
+        case .success(let readiness):
+            health.readiness = readiness
+        case .failure(let notReady):
+            health.reason = notReady.reason
         }
         return health
     }

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import RemitWire
 import RemitCore
-import RemitHTTP
 import ServiceLifecycle
 
 /// Renews the active writer's lease while the routing record names it active. It renews only
@@ -45,11 +45,7 @@ final class LeaseRenewer: Service, Sendable {
             let active = RegionSelection.active(regions)
         else { return }
         let pathAndQuery = LeaseRenewal.pathAndQuery(epoch: record.epoch, milliseconds: leaseMilliseconds)
-        var request = HTTPClientRequest(url: active.url + pathAndQuery)
-        request.method = .POST
-        for (name, value) in key.headers(method: "POST", pathAndQuery: pathAndQuery, region: LeaseRenewal.routerPrincipal) {
-            request.headers.add(name: name, value: value)
-        }
+        let request = key.signedRequest(active.url, method: .POST, pathAndQuery: pathAndQuery, region: LeaseRenewal.routerPrincipal)
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Limits.leaseRenewTimeoutMilliseconds))
             _ = try await response.body.collect(upTo: 64 * 1024)

@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
+import RemitWire
 import RemitCore
-import RemitHTTP
 
 /// Forwards one request to a region and its answer back: same method, path, query, body and
 /// end-to-end headers, plus a request id and the client's address.

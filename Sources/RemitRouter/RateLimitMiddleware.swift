@@ -1,6 +1,6 @@
 import Hummingbird
+import RemitWire
 import RemitCore
-import RemitHTTP
 
 /// Refuses a client address's requests beyond its rate with 429 and `Retry-After`. Health
 /// checks are not counted, so monitoring never locks itself out.

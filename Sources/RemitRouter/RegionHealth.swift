@@ -1,6 +1,6 @@
 import Foundation
+import RemitWire
 import RemitCore
-import RemitHTTP
 
 /// What the router last learned about one region from its `/readyz`.
 public struct RegionHealth: Sendable, Equatable, Codable {

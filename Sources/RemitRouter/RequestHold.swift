@@ -1,5 +1,5 @@
+import RemitWire
 import RemitCore
-import RemitHTTP
 import Synchronization
 
 /// Holds requests while no region is the writer (a failover between fence and promote) or

@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Hummingbird
 import Logging
 import NIOCore
+import RemitWire
 import RemitCore
-import RemitHTTP
 import ServiceLifecycle
 
 /// The router's request context: Hummingbird's basic one plus the client's address, which the

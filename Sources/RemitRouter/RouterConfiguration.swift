@@ -1,5 +1,5 @@
+import RemitWire
 import RemitCore
-import RemitHTTP
 
 /// Where the router listens and which regions it fronts.
 public struct RouterConfiguration: Sendable {

@@ -30,8 +30,8 @@ public struct AuditContext: Sendable, Equatable {
     }
 }
 
-enum AuditLog {
-    static func append(
+public enum AuditLog {
+    public static func append(
         _ connection: PostgresConnection, region: String, context: AuditContext,
         action: String, target: String, outcome: AuditRecord.Outcome, detail: String = ""
     ) throws {

@@ -119,9 +119,25 @@ public struct LedgerReader: Sendable {
         }
     }
 
-    static let eventColumns = "position, epoch, stream_id, stream_version, event_type, payload, metadata, recorded_at_us, hash"
+    /// Every `EpochStarted` of the log, oldest first: the log's epoch history.
+    public static func epochs(_ connection: PostgresConnection) throws -> [EpochStarted] {
+        try connection.query(
+            "SELECT payload FROM events WHERE stream_id = $1 ORDER BY stream_version", [LedgerEvent.ledgerStreamID]
+        ).map { row in
+            guard case .epochStarted(let started) = try LedgerEvent.decode(type: "EpochStarted", payload: try row.decode(0)) else {
+                throw EpochHistoryError()
+            }
+            return started
+        }
+    }
 
-    static func recordedEvent(_ row: PostgresRow) throws -> RecordedEvent {
+    public struct EpochHistoryError: Error, Sendable, CustomStringConvertible {
+        public var description: String { "the ledger stream holds an event that is not EpochStarted" }
+    }
+
+    public static let eventColumns = "position, epoch, stream_id, stream_version, event_type, payload, metadata, recorded_at_us, hash"
+
+    public static func recordedEvent(_ row: PostgresRow) throws -> RecordedEvent {
         RecordedEvent(
             position: try row.decode(0), epoch: try row.decode(1), streamID: try row.decode(2), streamVersion: try row.decode(3),
             type: try row.decode(4), payload: try row.decode(5), metadata: try row.decode(6),

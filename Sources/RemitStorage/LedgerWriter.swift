@@ -6,10 +6,10 @@ import RemitPostgres
 /// The append transaction: one batch of commands, decided against the log and written with
 /// gap-free positions and the hash chain, all or nothing. Every append in a region goes through
 /// here, whichever node runs it: the lock on the region row serialises them.
-enum LedgerWriter {
+public enum LedgerWriter {
     /// Appends what it can of `commands`. Refused commands get their `DomainError` without
     /// affecting the rest; an infrastructure failure throws and nothing is written.
-    static func append(
+    public static func append(
         _ commands: [LedgerCommand],
         amountMax: Int64,
         on connection: PostgresConnection
@@ -39,70 +39,32 @@ enum LedgerWriter {
         if !keys.isEmpty { opening.append(.init(existingKeysSQL, [PostgresArray(keys)])) }
         let opened = try connection.pipeline(opening)
         let head = try Self.head(from: opened[1], connection)
-        var keyed = keys.isEmpty ? [:] : try existingKeys(from: opened[2])
+        let keyed = keys.isEmpty ? [:] : try existingKeys(from: opened[2])
 
         // 2. The current state of every stream the batch changes, folded from the log.
         let streamIDs = Set(commands.compactMap { command -> UUID? in
             if case .create = command { return nil }
             return command.streamID
         }).union(keyed.values.map(\.streamID))
-        var streams = try loadStreams(Array(streamIDs), connection)
+        let streams = try loadStreams(Array(streamIDs), connection)
 
-        // 3. Decide each command in order; accepted ones are sealed onto the chain.
-        var position = head.position, previousHash = head.hash
-        var sealed: [(event: RecordedEvent, idempotencyKey: String?)] = []
-        var outcomes: [Result<LedgerOutcome, DomainError>] = []
-        let at = Date(timeIntervalSince1970: Double(head.nowMicroseconds) / 1_000_000)
-        for command in commands {
-            let decision: Result<(UUID, Int32, LedgerEvent), DomainError>
-            switch command {
-            case .create(let id, let details, let metadata):
-                if let key = metadata.idempotencyKey, let earlier = keyed[key] {
-                    if earlier.requestHash == metadata.requestHash, let current = streams[earlier.streamID] {
-                        outcomes.append(.success(LedgerOutcome(remittance: current, isRepeat: true, position: nil)))
-                    } else {
-                        outcomes.append(.failure(.idempotencyKeyReused(key)))
-                    }
-                    continue
-                }
-                decision = Decider.create(details, amountMax: amountMax).map { (id, 1, $0) }
-            case .amend(let id, let expectedVersion, let changes, _):
-                decision = Decider.amend(changes, expectedVersion: expectedVersion, current: streams[id], id: id, amountMax: amountMax)
-                    .map { (id, expectedVersion + 1, $0) }
-            case .cancel(let id, let expectedVersion, let reason, _):
-                decision = Decider.cancel(reason: reason, expectedVersion: expectedVersion, current: streams[id], id: id)
-                    .map { (id, expectedVersion + 1, $0) }
-            }
-            switch decision {
-            case .failure(let error):
-                outcomes.append(.failure(error))
-            case .success(let (id, version, event)):
-                position += 1
-                let recorded = LedgerFormat.seal(
-                    position: position, epoch: head.epoch, streamID: id, streamVersion: version, event: event,
-                    metadata: command.metadata, recordedAtMicroseconds: head.nowMicroseconds, previousHash: previousHash
-                )
-                previousHash = recorded.hash
-                var key: String?
-                if case .create = command { key = command.metadata.idempotencyKey }
-                sealed.append((recorded, key))
-                let state = Decider.apply(event, id: id, version: version, at: at, to: streams[id])!
-                streams[id] = state
-                if let key { keyed[key] = (id, command.metadata.requestHash) }
-                outcomes.append(.success(LedgerOutcome(remittance: state, isRepeat: false, position: position)))
-            }
-        }
+        // 3. Decide each command in order (pure: RemitDomain's BatchDecision).
+        let decision = BatchDecision.decide(
+            commands, after: LogHead(position: head.position, hash: head.hash, epoch: head.epoch), nowMicroseconds: head.nowMicroseconds,
+            amountMax: amountMax, keyed: keyed, streams: streams
+        )
 
         // 4. Write the events, move the head and commit: one more round trip.
         var closing = [PostgresConnection.Statement("COMMIT")]
-        if !sealed.isEmpty {
+        if !decision.sealed.isEmpty {
             closing.insert(contentsOf: [
-                insertStatement(sealed),
-                .init("UPDATE region_state SET head_position = $1, head_hash = $2, updated_at = now()", [position, previousHash]),
+                insertStatement(decision.sealed),
+                .init("UPDATE region_state SET head_position = $1, head_hash = $2, updated_at = now()",
+                      [decision.head.position, decision.head.hash]),
             ], at: 0)
         }
         _ = try connection.pipeline(closing)
-        return outcomes
+        return decision.outcomes
     }
 
     struct Head {
@@ -152,11 +114,11 @@ enum LedgerWriter {
 
     static let existingKeysSQL = "SELECT idempotency_key, stream_id, metadata FROM events WHERE idempotency_key = ANY($1)"
 
-    private static func existingKeys(from rows: PostgresRows) throws -> [String: (streamID: UUID, requestHash: String?)] {
-        var found: [String: (streamID: UUID, requestHash: String?)] = [:]
+    private static func existingKeys(from rows: PostgresRows) throws -> [String: BatchDecision.KeyedCreate] {
+        var found: [String: BatchDecision.KeyedCreate] = [:]
         for row in rows {
             let metadata = try JSONDecoder().decode(EventMetadata.self, from: Data(try row.decode(2, as: [UInt8].self)))
-            found[try row.decode(0)] = (try row.decode(1), metadata.requestHash)
+            found[try row.decode(0)] = BatchDecision.KeyedCreate(streamID: try row.decode(1), requestHash: metadata.requestHash)
         }
         return found
     }
@@ -181,7 +143,7 @@ enum LedgerWriter {
     }
 
     /// One INSERT for the whole batch: each column travels as one array parameter.
-    static func insertStatement(_ events: [(event: RecordedEvent, idempotencyKey: String?)]) -> PostgresConnection.Statement {
+    public static func insertStatement(_ events: [(event: RecordedEvent, idempotencyKey: String?)]) -> PostgresConnection.Statement {
         .init(
             """
             INSERT INTO events (position, epoch, stream_id, stream_version, event_type, payload, metadata,

@@ -5,13 +5,13 @@ import RemitPostgres
 /// Applies events to the views, a batch per transaction, with the checkpoint (the last position
 /// applied) moved in that same transaction: a crash anywhere leaves views and checkpoint from
 /// the same moment, so no event is applied twice or skipped.
-enum ProjectionWriter {
+public enum ProjectionWriter {
     static let checkpointName = "views"
 
     /// Empties every view and sets the checkpoint back to 0, so they are rebuilt from the log.
     /// DELETE, not TRUNCATE: TRUNCATE's exclusive lock would make every reader wait for the
     /// rebuild, where DELETE lets them read the old rows until the transaction commits.
-    static let resetViewsSQL = """
+    public static let resetViewsSQL = """
         DELETE FROM remittances; DELETE FROM dashboard_status; DELETE FROM dashboard_currency;
         DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
         UPDATE projection_checkpoint SET position = 0 WHERE name = 'views';

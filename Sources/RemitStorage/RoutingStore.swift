@@ -23,7 +23,7 @@ public struct RoutingStore: Sendable {
         }
     }
 
-    static func write(_ record: RoutingRecord, _ connection: PostgresConnection) throws {
+    public static func write(_ record: RoutingRecord, _ connection: PostgresConnection) throws {
         try connection.query(
             """
             INSERT INTO routing_record (epoch, revision, active_region, state) VALUES ($1, $2, $3, $4)
@@ -36,7 +36,7 @@ public struct RoutingStore: Sendable {
         )
     }
 
-    static func read(_ connection: PostgresConnection) throws -> RoutingRecord? {
+    public static func read(_ connection: PostgresConnection) throws -> RoutingRecord? {
         guard let row = try connection.query("SELECT epoch, revision, active_region, state FROM routing_record").first else { return nil }
         return try record(row, from: 0)
     }

@@ -1,4 +1,7 @@
 import Foundation
+import RemitFailover
+import RemitReplication
+import RemitDomain
 import RemitCore
 import RemitPostgres
 import RemitStorage

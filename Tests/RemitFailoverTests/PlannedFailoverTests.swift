@@ -1,4 +1,5 @@
 import Foundation
+import RemitFailover
 import RemitCore
 import RemitDomain
 import RemitPostgres

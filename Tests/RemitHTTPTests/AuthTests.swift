@@ -3,6 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitAuth
 import RemitCore
 import RemitDomain

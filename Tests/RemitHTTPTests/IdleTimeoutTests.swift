@@ -1,5 +1,8 @@
 import Foundation
 import Logging
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitPostgres
 import ServiceLifecycle
 import Testing

@@ -2,6 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitCore
 import RemitPostgres
 import RemitStorage

@@ -1,4 +1,7 @@
 import Foundation
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitPostgres
 import Testing
 @testable import RemitHTTP

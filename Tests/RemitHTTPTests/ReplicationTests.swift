@@ -2,6 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitAuth
 import RemitCore
 import RemitDomain

@@ -4,6 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOHTTP1
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitAuth
 import RemitCore
 import RemitDomain
@@ -26,7 +29,7 @@ struct RouterTests {
         var health = RegionHealth(region: region, url: "http://\(region)", reason: role == nil ? "down" : nil)
         if let role {
             health.readiness = Readiness(
-                state: RegionState(region: region, role: role, epoch: epoch, headPosition: head, headHash: [], routing: routing)
+                region: region, role: role, epoch: epoch, headPosition: head, leaseMillisecondsLeft: nil, routing: routing
             )
         }
         return health

@@ -2,6 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOSSL
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitPostgres
 import ServiceLifecycle
 import Testing

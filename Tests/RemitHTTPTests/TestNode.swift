@@ -4,6 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import RemitFailover
+import RemitReplication
+import RemitWire
 import RemitAuth
 import RemitCore
 import RemitPostgres

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RemitFailover
 import RemitCore
 import RemitDomain
 import RemitPostgres

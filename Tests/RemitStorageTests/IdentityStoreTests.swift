@@ -1,4 +1,7 @@
 import Foundation
+import RemitDomain
+import RemitFailover
+import RemitReplication
 import RemitAuth
 import RemitPostgres
 import RemitTestSupport

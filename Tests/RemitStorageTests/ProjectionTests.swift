@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import RemitFailover
+import RemitReplication
 import RemitDomain
 import RemitPostgres
 import Testing

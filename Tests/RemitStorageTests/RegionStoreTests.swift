@@ -1,3 +1,6 @@
+import RemitDomain
+import RemitFailover
+import RemitReplication
 import RemitCore
 import RemitPostgres
 import RemitTestSupport

@@ -1,4 +1,6 @@
 import Foundation
+import RemitFailover
+import RemitReplication
 import RemitDomain
 import RemitPostgres
 import Testing

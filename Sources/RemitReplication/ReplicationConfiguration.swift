@@ -1,5 +1,5 @@
 import RemitPostgres
-import RemitStorage
+import RemitWire
 
 /// How a node takes part in replication. Without a key, it neither serves nor pulls segments.
 public struct ReplicationConfiguration: Sendable {
@@ -22,11 +22,14 @@ public struct NodeReplication: Sendable {
     public let store: SegmentStore
     public let commits: CommitSignal
     public let status: ReplicationStatus
+    /// The writer's side: segments for pullers.
+    public let service: SegmentService
 
     public init(configuration: ReplicationConfiguration, pool: PostgresPool) {
         self.configuration = configuration
         store = SegmentStore(pool: pool)
         commits = CommitSignal()
         status = ReplicationStatus()
+        service = SegmentService(store: store, commits: commits, status: status)
     }
 }

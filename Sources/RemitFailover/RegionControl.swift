@@ -1,4 +1,5 @@
 import Foundation
+import RemitStorage
 import RemitCore
 import RemitDomain
 import RemitPostgres

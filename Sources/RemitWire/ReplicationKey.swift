@@ -1,6 +1,10 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import HTTPTypes
+import Hummingbird
+import NIOHTTP1
+import RemitCore
 import RemitDomain
 
 /// The per-deployment secret that authenticates replication requests: each pull carries an
@@ -57,5 +61,47 @@ public struct ReplicationKey: Sendable {
         return presented.key.withUnsafeBytes { code in
             HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: Array(message.utf8), using: key)
         }
+    }
+}
+
+extension ReplicationKey {
+    /// The signing region of a request between Remit's own processes (a pull, a lease renewal),
+    /// once its signature checks out and the region is one of `known`. One check for every
+    /// signed route: user tokens are never accepted there.
+    @discardableResult
+    public func authenticate(_ request: Request, known: Set<String>) throws -> String {
+        let refused = Problem(slug: "replication-unauthorized", title: "Unauthorized", status: .unauthorized,
+                              detail: "replication requests need a valid signature of a known region")
+        guard let region = request.headers[Self.regionHeader], let timestampText = request.headers[Self.timestampHeader],
+            let timestamp = Int64(timestampText), let signature = request.headers[Self.signatureHeader]
+        else { throw refused }
+        let pathAndQuery = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        guard isValid(method: request.method.rawValue, pathAndQuery: pathAndQuery, region: region, timestamp: timestamp,
+                      signatureHex: signature, now: Date(), skewSecondsMax: Limits.replicationClockSkewSecondsMax)
+        else { throw refused }
+        guard known.contains(region) else {
+            throw Problem(slug: "unknown-region", title: "Forbidden", status: .forbidden, detail: "this node serves no region \(region)")
+        }
+        return region
+    }
+
+    /// A request to `baseURL + pathAndQuery` signed as `region`.
+    public func signedRequest(_ baseURL: String, method: HTTPMethod = .GET, pathAndQuery: String, region: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: baseURL + pathAndQuery)
+        request.method = method
+        for (name, value) in headers(method: method.rawValue, pathAndQuery: pathAndQuery, region: region) {
+            request.headers.add(name: name, value: value)
+        }
+        return request
+    }
+}
+
+/// Names shared by the router, which renews leases, and the nodes, which grant them.
+public enum LeaseRenewal {
+    /// The principal the router signs control requests as.
+    public static let routerPrincipal = "router"
+
+    public static func pathAndQuery(epoch: Int64, milliseconds: Int64) -> String {
+        "/control/v1/lease?epoch=\(epoch)&milliseconds=\(milliseconds)"
     }
 }

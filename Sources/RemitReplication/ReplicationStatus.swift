@@ -26,6 +26,19 @@ public struct ReplicationFigures: Codable, Sendable, Equatable {
     public var segmentsServed: Int64 = 0
     public var bytesServed: Int64 = 0
     public var lastError: String?
+
+    /// The reader's head after a pull, and the writer's head as its answer said, with each
+    /// head event's time (microseconds): the lag in events and in the writer's clock time.
+    mutating func recordHeads(reader: Int64, readerRecordedAt: Int64?, writer: Int64?, writerRecordedAt: Int64?) {
+        readerHeadPosition = reader
+        if let writer { writerHeadPosition = max(writer, reader) }
+        lagEvents = max(0, writerHeadPosition - reader)
+        if let writerRecordedAt, let readerRecordedAt, lagEvents > 0 {
+            lagMilliseconds = max(0, (writerRecordedAt - readerRecordedAt) / 1_000)
+        } else if lagEvents == 0 {
+            lagMilliseconds = 0
+        }
+    }
 }
 
 /// The live figures, updated by the puller and the segment route.

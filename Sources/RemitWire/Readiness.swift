@@ -1,5 +1,4 @@
 import RemitCore
-import RemitStorage
 
 /// The body of a node's `/readyz` when it is ready; the router reads it to choose a region.
 public struct Readiness: Codable, Sendable, Equatable {
@@ -13,14 +12,16 @@ public struct Readiness: Codable, Sendable, Equatable {
     /// This region's copy of the routing record.
     public var routing: RoutingRecord?
 
-    public init(state: RegionState) {
+    public init(
+        region: RegionName, role: RegionRole, epoch: Int64, headPosition: Int64, leaseMillisecondsLeft: Int64?, routing: RoutingRecord?
+    ) {
         self.status = "ready"
-        self.region = state.region
-        self.role = state.role
-        self.epoch = state.epoch
-        self.headPosition = state.headPosition
-        self.leaseMillisecondsLeft = state.leaseMillisecondsLeft
-        self.routing = state.routing
+        self.region = region
+        self.role = role
+        self.epoch = epoch
+        self.headPosition = headPosition
+        self.leaseMillisecondsLeft = leaseMillisecondsLeft
+        self.routing = routing
     }
 }
 

@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import RemitCore
 import RemitDomain
 import RemitPostgres
+import RemitStorage
 
 public struct RejoinError: Error, Sendable, CustomStringConvertible {
     public let description: String
@@ -45,7 +47,7 @@ public struct RegionRejoin: Sendable {
 
             // Both histories must agree on every epoch this region knows: otherwise the logs
             // forked before the newest failover and no automatic step is safe.
-            for local in try Self.epochs(connection) where writerEpochs.first(where: { $0.epoch == local.epoch }) != local {
+            for local in try LedgerReader.epochs(connection) where writerEpochs.first(where: { $0.epoch == local.epoch }) != local {
                 throw RejoinError(description: "epoch \(local.epoch) started differently in the other region's log: left as it is, for an operator")
             }
             let fork = newer.afterPosition
@@ -96,23 +98,17 @@ public struct RegionRejoin: Sendable {
             return RejoinReport(forkPosition: fork, newEpoch: newer.epoch, newWriter: newer.writer, quarantinedEvents: quarantined)
         }
     }
-
-    /// Every `EpochStarted` of the log, oldest first.
-    static func epochs(_ connection: PostgresConnection) throws -> [EpochStarted] {
-        try connection.query(
-            "SELECT payload FROM events WHERE stream_id = $1 ORDER BY stream_version", [LedgerEvent.ledgerStreamID]
-        ).map { row in
-            guard case .epochStarted(let started) = try LedgerEvent.decode(type: "EpochStarted", payload: try row.decode(0)) else {
-                throw RejoinError(description: "the ledger stream holds an event that is not EpochStarted")
-            }
-            return started
-        }
-    }
 }
 
-extension SegmentStore {
-    /// Every epoch this region's log opened, oldest first.
-    public func epochs() async throws -> [EpochStarted] {
-        try await pool.withConnection { try RegionRejoin.epochs($0) }
+extension RegionRejoin {
+    /// The puller's rejoin check (`ReplicationPuller.Rejoin`): rejoins when `writerEpochs`
+    /// holds a newer epoch and says so in the log; true when it did.
+    public func rejoin(_ writerEpochs: [EpochStarted], logger: Logger) async throws -> Bool {
+        guard let report = try await rejoinIfReplaced(writerEpochs: writerEpochs) else { return false }
+        logger.warning("another region opened a newer epoch: rejoined as a reader", metadata: [
+            "writer": "\(report.newWriter)", "epoch": "\(report.newEpoch)", "forkPosition": "\(report.forkPosition)",
+            "quarantinedEvents": "\(report.quarantinedEvents)",
+        ])
+        return true
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import RemitCore
 import RemitDomain
 import RemitPostgres
-import RemitReplication
+import RemitStorage
 
 /// A segment cut from the writer's log, with what the reader needs to know about the writer.
 public struct CutSegment: Sendable {
@@ -118,5 +118,10 @@ public struct SegmentStore: Sendable {
                 lastRecordedAtMicroseconds: last.recordedAtMicroseconds, uncompressedBytes: Int(segment.header.uncompressedBytes)
             )
         }
+    }
+
+    /// Every epoch this region's log opened, oldest first.
+    public func epochs() async throws -> [EpochStarted] {
+        try await pool.withConnection { try LedgerReader.epochs($0) }
     }
 }

@@ -1,0 +1,42 @@
+import AsyncHTTPClient
+import Foundation
+import RemitCore
+
+/// Asks a node (or the router) over HTTP what it says of itself: the one client of `/readyz`,
+/// used by the router's health checks and by a node's view of the other regions.
+public enum ReadinessProbe {
+    /// The largest `/readyz` or `/router/regions` answer read.
+    static let answerBytesMax = 1024 * 1024
+
+    /// The node's readiness, or why it is not ready (its problem's detail, the status it
+    /// answered, or the connection error).
+    public static func check(
+        _ baseURL: String, client: HTTPClient = .shared, timeoutMilliseconds: Int64 = Limits.healthCheckTimeoutMilliseconds
+    ) async -> Result<Readiness, NotReady> {
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: baseURL + "/readyz"), timeout: .milliseconds(timeoutMilliseconds))
+            let body = Data(buffer: try await response.body.collect(upTo: answerBytesMax))
+            guard response.status == .ok else {
+                let problem = try? RemitJSON.decoder().decode(Problem.self, from: body)
+                return .failure(NotReady(reason: problem.map { $0.detail ?? $0.title } ?? "answered \(response.status.code)"))
+            }
+            return .success(try RemitJSON.decoder().decode(Readiness.self, from: body))
+        } catch {
+            return .failure(NotReady(reason: "unreachable: \(error)"))
+        }
+    }
+
+    /// The routing record a router follows, from its `/router/regions`.
+    public static func routerRoutingRecord(_ routerURL: String, client: HTTPClient = .shared) async throws -> RoutingRecord? {
+        struct RouterView: Decodable { var routing: RoutingRecord? }
+        let response = try await client.execute(
+            HTTPClientRequest(url: routerURL + "/router/regions"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
+        )
+        let body = try await response.body.collect(upTo: answerBytesMax)
+        return try RemitJSON.decoder().decode(RouterView.self, from: Data(buffer: body)).routing
+    }
+
+    public struct NotReady: Error, Sendable, Equatable {
+        public let reason: String
+    }
+}
