@@ -202,7 +202,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "RemitReplicationTests", dependencies: ["RemitReplication", "RemitDomain"], swiftSettings: strict),
+        // The failover runbooks' and rejoin's decisions, with no database.
+        .testTarget(name: "RemitRunbookTests", dependencies: ["RemitFailover", "RemitDomain", "RemitCore"], swiftSettings: strict),
+        .testTarget(name: "RemitReplicationTests", dependencies: ["RemitReplication", "RemitDomain", "RemitCore"], swiftSettings: strict),
         .testTarget(name: "RemitCoreTests", dependencies: ["RemitCore"], swiftSettings: strict),
         .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4", "CLZ4"], swiftSettings: strict),
         .testTarget(

@@ -4,12 +4,8 @@ import RemitCore
 import RemitReplication
 import RemitStorage
 
-/// A forced failover: the writer region is gone (or cut off), so its last events can not be
-/// drained. As DESIGN.md lays it out: stop routing writes (the routing record says
-/// "failing-over"), make sure the old writer can append no more (fence it if its database
-/// still answers, otherwise wait until its write lease has certainly run out), open the next
-/// epoch on the target after the last position it has, and route. What the old writer
-/// acknowledged beyond that position goes to quarantine when it rejoins.
+/// A forced failover: the driver of `ForcedRunbook`, which decides every step and the rollback;
+/// this carries out its actions on the two regions and the router.
 public struct ForcedFailover: Sendable {
     public let source: FailoverRegion
     public let target: FailoverRegion
@@ -30,80 +26,55 @@ public struct ForcedFailover: Sendable {
     /// Runs every step, reporting each as it ends; returns the new writer's head and what was
     /// measured of the loss window.
     public func run(report: @escaping (FailoverStep) async -> Void = { _ in }) async throws -> (head: LogHead, lossWindow: LossWindowFigures) {
-        let steps = StepRunner(report: report)
-        let (record, window) = try await steps.run("preflight") { () -> ((RoutingRecord, LossWindowFigures), String) in
-            let (role, _) = try await target.control.state()
-            guard role == .reader else { throw RegionControlError("\(target.name) is the \(role.rawValue), not a reader") }
-            let window = try await target.control.lossWindow()
-            let sourceRecord = try? await source.control.routing()
-            guard let record = RoutingRecord.newest([try await target.control.routing(), sourceRecord]) else {
-                throw RegionControlError("no region holds a routing record")
+        var runbook = ForcedRunbook(source: source.name, target: target.name, leaseMilliseconds: leaseMilliseconds)
+        var output = runbook.start(at: .now)
+        while true {
+            for step in output.steps { await report(step) }
+            switch output.action {
+            case .finish(.succeeded(let head, let window)): return (head, window)
+            case .finish(.failed(let error)): throw error
+            default: output = await perform(output.action, &runbook)
             }
-            guard record.activeRegion == source.name else {
-                throw RegionControlError("the routing record names \(record.activeRegion) active, not \(source.name)")
-            }
-            return ((record, window), window.description(source: source.name, target: target.name))
         }
-        let failing = RoutingRecord(epoch: record.epoch, revision: record.revision + 1, activeRegion: source.name, state: .failingOver)
-        try await steps.run("stop-writes") { () -> (Void, String) in
-            try await target.control.route(failing)
-            let reachedSource = (try? await source.control.route(failing)) != nil
-            return ((), "routing record \(failing.state.rawValue) at epoch \(failing.epoch) in \(target.name)" + (reachedSource ? " and \(source.name)" : ""))
-        }
+    }
+
+    /// Carries out one action and hands its result, or its failure, to the runbook. Writes to
+    /// the old writer are best effort: its database may be the one that is gone.
+    private func perform(_ action: ForcedRunbook.Action, _ runbook: inout ForcedRunbook) async -> ForcedRunbook.Output {
         do {
-            try await steps.run("fence-or-wait") { () -> (Void, String) in
-                if (try? await source.control.fence(epoch: record.epoch)) != nil {
-                    return ((), "\(source.name)'s database answered: fenced at epoch \(record.epoch)")
-                }
-                let waitMilliseconds: Int64
-                let deadline = ContinuousClock.now + .milliseconds(Limits.forcedFailoverRouterWaitMilliseconds)
-                var seen: RoutingRecord?
-                var routerAnswered = false
-                while ContinuousClock.now < deadline {
-                    if let answer = try? await routerRecord() {
-                        routerAnswered = true
-                        seen = answer
-                        if !failing.isNewer(than: answer) { break }
-                    }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                if let seen, !failing.isNewer(than: seen) {
-                    // The router has stopped renewing; a renewal already sent lands within its timeout.
-                    waitMilliseconds = leaseMilliseconds + Limits.forcedFailoverLeaseMarginMilliseconds
-                } else if routerAnswered {
-                    throw RegionControlError("the router does not see the failing-over record, so it may still renew \(source.name)'s lease")
-                } else {
-                    // No router answers: one that still runs stops renewing within the record age.
-                    waitMilliseconds = leaseMilliseconds + Limits.forcedFailoverLeaseMarginMilliseconds + Limits.leaseRecordAgeMillisecondsMax
-                }
-                try await Task.sleep(for: .milliseconds(waitMilliseconds))
-                return ((), "\(source.name) unreachable; waited \(waitMilliseconds) ms for its lease to run out")
+            switch action {
+            case .readPreflight:
+                let (role, _) = try await target.control.state()
+                let window = try await target.control.lossWindow()
+                let sourceRecord = try? await source.control.routing()
+                return runbook.preflightRead(
+                    targetRole: role, window: window, targetRecord: try await target.control.routing(), sourceRecord: sourceRecord, at: .now
+                )
+            case .stopWrites(let failing):
+                try await target.control.route(failing)
+                let reachedSource = (try? await source.control.route(failing)) != nil
+                return runbook.writesStopped(reachedSource: reachedSource, at: .now)
+            case .tryFence(let epoch):
+                return runbook.fenceTried(fenced: (try? await source.control.fence(epoch: epoch)) != nil, at: .now)
+            case .askRouter:
+                let answer: ForcedRunbook.RouterAnswer
+                do { answer = .follows(try await routerRecord()) } catch { answer = .unanswered }
+                return runbook.routerAsked(answer, at: .now)
+            case .sleep(let milliseconds):
+                try await Task.sleep(for: .milliseconds(milliseconds))
+                return runbook.slept(at: .now)
+            case .restoreRouting(let record):
+                _ = try? await target.control.route(record)
+                return runbook.routingRestored(at: .now)
+            case .promote(let leaseMilliseconds):
+                return runbook.promoted(try await target.control.promoteForced(target.name, leaseMilliseconds: leaseMilliseconds), at: .now)
+            case .routeSource(let record):
+                return runbook.sourceRouted(reached: (try? await source.control.route(record)) != nil, at: .now)
+            case .finish:
+                preconditionFailure("finish is the driver's to handle")
             }
         } catch {
-            // Nothing was promoted: give the routing back to the old writer.
-            _ = try? await target.control.route(RoutingRecord(epoch: record.epoch, revision: failing.revision + 1, activeRegion: source.name, state: .active))
-            await report(FailoverStep(name: "rollback", outcome: .rolledBack, milliseconds: 0, detail: "routing record back to \(source.name) active"))
-            throw error
+            return runbook.actionFailed("\(error)", at: .now)
         }
-        let head = try await steps.run("promote") { () -> (LogHead, String) in
-            let head = try await target.control.promoteForced(target.name, leaseMilliseconds: leaseMilliseconds)
-            return (head, "\(target.name) opened epoch \(head.epoch) after position \(head.position - 1) (EpochStarted at \(head.position))")
-        }
-        try await steps.run("route") { () -> (Void, String) in
-            let reachedSource = (try? await source.control.route(
-                RoutingRecord(epoch: head.epoch, revision: 0, activeRegion: target.name, state: .active)
-            )) != nil
-            return ((), "routing record: \(target.name) active at epoch \(head.epoch)" + (reachedSource ? ", in both regions" : "; \(source.name) learns it when it rejoins"))
-        }
-        return (head, window)
-    }
-}
-
-extension LossWindowFigures {
-    func description(source: RegionName, target: RegionName) -> String {
-        "\(target) has \(source)'s log through position \(headPosition) (\(eventsOfEpoch) events of epoch \(epoch)); "
-            + "it last applied a segment \(millisecondsSinceLastApplied) ms ago"
-            + (lastEventRecordedAt.map { ", written at \($0.formatted(.iso8601))" } ?? "")
-            + ": what \(source) acknowledged after that goes to quarantine when it rejoins"
     }
 }

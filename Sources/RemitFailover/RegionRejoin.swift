@@ -5,10 +5,6 @@ import RemitDomain
 import RemitPostgres
 import RemitStorage
 
-public struct RejoinError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-}
-
 /// What a rejoin did.
 public struct RejoinReport: Sendable, Equatable {
     /// The last position both logs share; the new writer's epoch starts after it.
@@ -42,30 +38,23 @@ public struct RegionRejoin: Sendable {
             guard let row = try connection.query("SELECT role, epoch, head_position FROM region_state FOR UPDATE").first else {
                 return nil  // not claimed yet
             }
-            let role: String = try row.decode(0), epoch: Int64 = try row.decode(1), head: Int64 = try row.decode(2)
-            guard role != RegionRole.reader.rawValue, let newer = writerEpochs.first(where: { $0.epoch > epoch }) else { return nil }
-
-            // Both histories must agree on every epoch this region knows: otherwise the logs
-            // forked before the newest failover and no automatic step is safe.
-            for local in try LedgerReader.epochs(connection) where writerEpochs.first(where: { $0.epoch == local.epoch }) != local {
-                throw RejoinError(description: "epoch \(local.epoch) started differently in the other region's log: left as it is, for an operator")
-            }
-            let fork = newer.afterPosition
+            guard let role = RegionRole(rawValue: try row.decode(0)),
+                let fork = RejoinFork.find(role: role, epoch: try row.decode(1), localHead: try row.decode(2), writerEpochs: writerEpochs)
+            else { return nil }
+            try fork.check(localEpochs: try LedgerReader.epochs(connection), writerEpochs: writerEpochs)
             var quarantined = 0
-            if fork < head {
-                let hash: [UInt8] = fork == 0
-                    ? LedgerFormat.genesisHash : try connection.query("SELECT hash FROM events WHERE position = $1", [fork])[0].decode(0)
-                guard hash.hex == newer.previousHash else {
-                    throw RejoinError(description: "the hash at the fork point \(fork) differs from the new writer's: left as it is, for an operator")
-                }
+            if fork.cutsTail {
+                try fork.check(hashAtFork: fork.position == 0
+                    ? LedgerFormat.genesisHash : try connection.query("SELECT hash FROM events WHERE position = $1", [fork.position])[0].decode(0))
                 // The one way out of the log: the trigger copies each row into quarantine first.
-                try connection.query("SELECT set_config('remit.quarantine_after', $1, true)", [String(fork)])
-                quarantined = try connection.query("DELETE FROM events WHERE position > $1 RETURNING position", [fork]).count
+                try connection.query("SELECT set_config('remit.quarantine_after', $1, true)", [String(fork.position)])
+                quarantined = try connection.query("DELETE FROM events WHERE position > $1 RETURNING position", [fork.position]).count
                 try connection.query("SELECT set_config('remit.quarantine_after', '', true)")
                 // The views counted what was cut off: rebuild them from the log.
                 try connection.execute(script: ProjectionWriter.resetViewsSQL)
             }
-            let at = min(fork, head)
+            let newer = fork.newer
+            let at = fork.readerHead
             let headRow = try connection.query(
                 "SELECT epoch, hash FROM events WHERE position = $1", [at]
             ).first
@@ -93,9 +82,9 @@ public struct RegionRejoin: Sendable {
             try AuditLog.append(
                 connection, region: region, context: AuditContext(actor: "system", source: "rejoin"), action: "rejoin",
                 target: region, outcome: .succeeded,
-                detail: "\(newer.writer) opened epoch \(newer.epoch) after position \(fork); \(quarantined) events moved to quarantine"
+                detail: "\(newer.writer) opened epoch \(newer.epoch) after position \(fork.position); \(quarantined) events moved to quarantine"
             )
-            return RejoinReport(forkPosition: fork, newEpoch: newer.epoch, newWriter: newer.writer, quarantinedEvents: quarantined)
+            return RejoinReport(forkPosition: fork.position, newEpoch: newer.epoch, newWriter: newer.writer, quarantinedEvents: quarantined)
         }
     }
 }

@@ -44,20 +44,20 @@ struct WriteLeaseTests {
         try await withRegions { east, west in
             // Never leased (a lone node, or before a router ran): no lease in force.
             #expect(try await east.control.isLeased() == false)
-            try await append(east.control.pool, key: "unleased")
+            try await append(east.pool, key: "unleased")
             // Long enough for one append on a loaded machine; then waited out.
-            #expect(try await east.control.renewLease(epoch: 1, milliseconds: 2_000))
-            try await append(east.control.pool, key: "leased")
+            #expect(try await east.regionControl.renewLease(epoch: 1, milliseconds: 2_000))
+            try await append(east.pool, key: "leased")
             try await Task.sleep(for: .milliseconds(2_300))
-            await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "expired") }
-            #expect(try await east.control.renewLease(epoch: 1, milliseconds: 5_000))
-            try await append(east.control.pool, key: "renewed")
+            await #expect(throws: NotWriterError.self) { try await append(east.pool, key: "expired") }
+            #expect(try await east.regionControl.renewLease(epoch: 1, milliseconds: 5_000))
+            try await append(east.pool, key: "renewed")
             // A stale epoch, a reader or a fenced writer is not renewed.
-            #expect(try await east.control.renewLease(epoch: 2, milliseconds: 5_000) == false)
-            #expect(try await west.control.renewLease(epoch: 1, milliseconds: 5_000) == false)
+            #expect(try await east.regionControl.renewLease(epoch: 2, milliseconds: 5_000) == false)
+            #expect(try await west.regionControl.renewLease(epoch: 1, milliseconds: 5_000) == false)
             _ = try await east.control.fence(epoch: 1)
-            #expect(try await east.control.renewLease(epoch: 1, milliseconds: 5_000) == false)
-            #expect(try await idempotencyKeys(east.control.pool) == ["unleased", "leased", "renewed"])
+            #expect(try await east.regionControl.renewLease(epoch: 1, milliseconds: 5_000) == false)
+            #expect(try await idempotencyKeys(east.pool) == ["unleased", "leased", "renewed"])
         }
     }
 }
@@ -67,21 +67,21 @@ struct ForcedFailoverTests {
     @Test("the writer's database is gone: stop writes, wait out its lease, promote after the target's head, route; the old writer rejoins with its tail in quarantine")
     func unreachableSourceThenRejoin() async throws {
         try await withRegions { east, west in
-            for index in 0..<5 { try await append(east.control.pool, key: "a\(index)") }
-            try await replicateOnce(from: east.control.pool, to: west.control.pool)
+            for index in 0..<5 { try await append(east.pool, key: "a\(index)") }
+            try await replicateOnce(from: east.pool, to: west.pool)
             // Acknowledged by east but never shipped: the loss window. Then the router's last
             // renewal of east's lease (after the appends, so a slow machine can not let it run
             // out under them).
-            for index in 0..<3 { try await append(east.control.pool, key: "lost\(index)") }
+            for index in 0..<3 { try await append(east.pool, key: "lost\(index)") }
             let leaseMilliseconds: Int64 = 400
-            #expect(try await east.control.renewLease(epoch: 1, milliseconds: leaseMilliseconds))
+            #expect(try await east.regionControl.renewLease(epoch: 1, milliseconds: leaseMilliseconds))
 
             let steps = Mutex<[FailoverStep]>([])
             let lostEast = unreachable("east")
             let (head, window) = try await ForcedFailover(
                 from: lostEast, to: west, leaseMilliseconds: leaseMilliseconds, routerRecord: { try await west.control.routing() }
             ).run { step in steps.withLock { $0.append(step) } }
-            await lostEast.control.pool.close()
+            await lostEast.pool.close()
             let ran = steps.withLock { $0 }
             #expect(ran.map { "\($0.name) \($0.outcome.rawValue)" } == [
                 "preflight succeeded", "stop-writes succeeded", "fence-or-wait succeeded", "promote succeeded", "route succeeded",
@@ -92,47 +92,47 @@ struct ForcedFailoverTests {
             #expect(head.epoch == 2 && head.position == 7)
             #expect(try await west.control.routing() == RoutingRecord(epoch: 2, revision: 0, activeRegion: west.name, state: .active))
             // The old writer's lease ran out while the failover waited: it takes nothing more.
-            await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "too-late") }
+            await #expect(throws: NotWriterError.self) { try await append(east.pool, key: "too-late") }
             // The router renews the new writer's lease (it started with one as short as the old).
-            #expect(try await west.control.renewLease(epoch: 2, milliseconds: 60_000))
-            for index in 0..<2 { try await append(west.control.pool, key: "b\(index)") }
+            #expect(try await west.regionControl.renewLease(epoch: 2, milliseconds: 60_000))
+            for index in 0..<2 { try await append(west.pool, key: "b\(index)") }
 
             // The execution's begin reached east's database just before it was cut off.
             let lostExecution = UUID()
-            try await RunbookStore(pool: east.control.pool).begin(
+            try await RunbookStore(pool: east.pool).begin(
                 id: lostExecution, kind: "forced-failover", source: "east", target: "west", requestedBy: "ops", abandonAfterSeconds: 600
             )
 
             // East comes back, learns of epoch 2 and rejoins: its three acknowledged events go to quarantine.
-            let rejoin = RegionRejoin(pool: east.control.pool, region: "east")
-            let report = try await rejoin.rejoinIfReplaced(writerEpochs: try await SegmentStore(pool: west.control.pool).epochs())
+            let rejoin = RegionRejoin(pool: east.pool, region: "east")
+            let report = try await rejoin.rejoinIfReplaced(writerEpochs: try await SegmentStore(pool: west.pool).epochs())
             #expect(report == RejoinReport(forkPosition: 6, newEpoch: 2, newWriter: "west", quarantinedEvents: 3))
-            #expect(try await rejoin.rejoinIfReplaced(writerEpochs: try await SegmentStore(pool: west.control.pool).epochs()) == nil)
+            #expect(try await rejoin.rejoinIfReplaced(writerEpochs: try await SegmentStore(pool: west.pool).epochs()) == nil)
             #expect(try await east.control.state().role == .reader)
             #expect(try await east.control.routing() == RoutingRecord(epoch: 2, revision: 0, activeRegion: west.name, state: .active))
-            try await replicateOnce(from: west.control.pool, to: east.control.pool)
-            #expect(try await LedgerReader(pool: east.control.pool).events(after: 0, limit: 100) == LedgerReader(pool: west.control.pool).events(after: 0, limit: 100))
-            #expect(try await auditActions(east.control.pool).contains("rejoin"))
+            try await replicateOnce(from: west.pool, to: east.pool)
+            #expect(try await LedgerReader(pool: east.pool).events(after: 0, limit: 100) == LedgerReader(pool: west.pool).events(after: 0, limit: 100))
+            #expect(try await auditActions(east.pool).contains("rejoin"))
             // The execution it lost no longer holds east's one-at-a-time lock.
-            let lost = try #require(try await RunbookStore(pool: east.control.pool).executions(limit: 1, id: lostExecution).first)
+            let lost = try #require(try await RunbookStore(pool: east.pool).executions(limit: 1, id: lostExecution).first)
             #expect(lost.state == "abandoned" && lost.detail.contains("recorded in west"))
 
             // Every acknowledged create is in the new writer's log or in quarantine, once.
-            let quarantine = QuarantineStore(pool: east.control.pool, region: "east")
+            let quarantine = QuarantineStore(pool: east.pool, region: "east")
             let held = try await quarantine.list()
             #expect(held.map(\.idempotencyKey) == ["lost0", "lost1", "lost2"])
             #expect(held.allSatisfy { $0.epoch == 1 && $0.forkPosition == 6 && $0.eventTypes == ["RemittanceCreated"] && $0.decision == nil })
             // The quarantine keeps rows: the log's trigger lets nothing else delete events.
             await #expect(throws: PostgresError.self) {
-                try await east.control.pool.withConnection { try $0.query("DELETE FROM events WHERE position = 2") }
+                try await east.pool.withConnection { try $0.query("DELETE FROM events WHERE position = 2") }
             }
 
             // Reconcile: resubmit one into the writer (same id and key), dismiss one; each decided once.
             let operatorContext = AuditContext(actor: "ops", source: "cli")
-            let resubmitted = try await quarantine.resubmit(held[0].id, writer: west.control.pool, context: operatorContext)
+            let resubmitted = try await quarantine.resubmit(held[0].id, writer: west.pool, context: operatorContext)
             #expect(!resubmitted.isRepeat && resubmitted.position == 10)
             await #expect(throws: QuarantineError.self) {
-                try await quarantine.resubmit(held[0].id, writer: west.control.pool, context: operatorContext)
+                try await quarantine.resubmit(held[0].id, writer: west.pool, context: operatorContext)
             }
             try await quarantine.decide(held[1].id, decision: "dismissed", reason: "customer cancelled", context: operatorContext)
             await #expect(throws: QuarantineError.self) {
@@ -141,8 +141,8 @@ struct ForcedFailoverTests {
             let decided = try await quarantine.list()
             #expect(decided.map(\.decision) == ["resubmitted", "dismissed", nil])
             #expect(decided[1].reason == "customer cancelled" && decided[1].decidedBy == "ops")
-            #expect(try await idempotencyKeys(west.control.pool) == ["a0", "a1", "a2", "a3", "a4", "b0", "b1", "lost0"])
-            let actions = try await auditActions(east.control.pool)
+            #expect(try await idempotencyKeys(west.pool) == ["a0", "a1", "a2", "a3", "a4", "b0", "b1", "lost0"])
+            let actions = try await auditActions(east.pool)
             #expect(actions.contains("reconcile-resubmit") && actions.contains("reconcile-dismiss"))
         }
     }
@@ -150,8 +150,8 @@ struct ForcedFailoverTests {
     @Test("the old writer's database still answers: it is fenced instead of waited out, and rejoins with nothing to quarantine")
     func answeringSourceIsFenced() async throws {
         try await withRegions { east, west in
-            for index in 0..<3 { try await append(east.control.pool, key: "a\(index)") }
-            try await replicateOnce(from: east.control.pool, to: west.control.pool)
+            for index in 0..<3 { try await append(east.pool, key: "a\(index)") }
+            try await replicateOnce(from: east.pool, to: west.pool)
             let steps = Mutex<[FailoverStep]>([])
             let (head, _) = try await ForcedFailover(
                 from: east, to: west, leaseMilliseconds: 60_000, routerRecord: { nil }
@@ -163,19 +163,19 @@ struct ForcedFailoverTests {
             #expect(head.epoch == 2 && head.position == 5)
             #expect(try await east.control.state().role == .fenced)
             #expect(try await east.control.routing() == RoutingRecord(epoch: 2, revision: 0, activeRegion: west.name, state: .active))
-            let report = try await RegionRejoin(pool: east.control.pool, region: "east")
-                .rejoinIfReplaced(writerEpochs: try await SegmentStore(pool: west.control.pool).epochs())
+            let report = try await RegionRejoin(pool: east.pool, region: "east")
+                .rejoinIfReplaced(writerEpochs: try await SegmentStore(pool: west.pool).epochs())
             #expect(report?.quarantinedEvents == 0 && report?.forkPosition == 4)
             #expect(try await east.control.state().role == .reader)
-            #expect(try await QuarantineStore(pool: east.control.pool, region: "east").list().isEmpty)
+            #expect(try await QuarantineStore(pool: east.pool, region: "east").list().isEmpty)
         }
     }
 
     @Test("a router that answers but never sees the failing-over record may still renew the lease: refused, routing given back, nothing promoted")
     func routerNotSeeingRecordRollsBack() async throws {
         try await withRegions { east, west in
-            try await append(east.control.pool, key: "a")
-            try await replicateOnce(from: east.control.pool, to: west.control.pool)
+            try await append(east.pool, key: "a")
+            try await replicateOnce(from: east.pool, to: west.pool)
             let stale = try #require(try await west.control.routing())
             let steps = Mutex<[String]>([])
             await #expect(throws: FailoverError.self) {
@@ -184,7 +184,7 @@ struct ForcedFailoverTests {
             }
             #expect(steps.withLock { $0 } == ["preflight succeeded", "stop-writes succeeded", "fence-or-wait failed", "rollback rolled back"])
             #expect(try await west.control.state().role == .reader)
-            #expect(try await epochs(west.control.pool) == [1])
+            #expect(try await epochs(west.pool) == [1])
             #expect(try await west.control.routing() == RoutingRecord(epoch: 1, revision: stale.revision + 2, activeRegion: east.name, state: .active))
         }
     }
@@ -192,7 +192,7 @@ struct ForcedFailoverTests {
     @Test("preflight refuses a target that is not a reader, or a routing record that names another region, and changes nothing")
     func preflight() async throws {
         try await withRegions { east, west in
-            try await replicateOnce(from: east.control.pool, to: west.control.pool)
+            try await replicateOnce(from: east.pool, to: west.pool)
             await #expect(throws: FailoverError.self) {
                 try await ForcedFailover(from: west, to: east, leaseMilliseconds: 200, routerRecord: { nil }).run()
             }

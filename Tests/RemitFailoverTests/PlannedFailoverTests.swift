@@ -1,5 +1,4 @@
 import Foundation
-import RemitFailover
 import RemitCore
 import RemitDomain
 import RemitPostgres
@@ -14,6 +13,12 @@ let details = RemittanceDetails(
     senderName: "Alice", senderBank: "First Bank", senderAccount: "111", receiverName: "Bob",
     receiverBank: "Second Bank", receiverAccount: "222", amount: 10_000, currency: "EUR", reference: nil
 )
+
+extension FailoverRegion {
+    /// The region's database: these tests run on real clusters.
+    var pool: PostgresPool { regionControl.pool }
+    var regionControl: RegionControl { control as! RegionControl }
+}
 
 /// Appends one create directly in a region's database, as any node of it would.
 func append(_ pool: PostgresPool, key: String) async throws {
@@ -71,28 +76,28 @@ struct PlannedFailoverTests {
     @Test("failover and failback while creates continue: one writer at a time, identical logs, epochs 1, 2, 3")
     func roundTrip() async throws {
         try await withRegions { east, west in
-            let replicator = Task { await replicateBothWays(east.control.pool, west.control.pool) }
+            let replicator = Task { await replicateBothWays(east.pool, west.pool) }
             defer { replicator.cancel() }
-            for index in 0..<20 { try await append(east.control.pool, key: "a\(index)") }
+            for index in 0..<20 { try await append(east.pool, key: "a\(index)") }
             let steps = Mutex<[String]>([])
             let head = try await PlannedFailover(from: east, to: west).run { step in steps.withLock { $0.append("\(step.name) \(step.outcome.rawValue)") } }
             #expect(steps.withLock { $0 } == ["preflight succeeded", "fence succeeded", "drain succeeded", "promote succeeded", "route succeeded", "reverse succeeded"])
             #expect(head.epoch == 2 && head.position == 22)
             // The old writer refuses appends; the new one takes them.
-            await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "refused") }
-            for index in 0..<10 { try await append(west.control.pool, key: "b\(index)") }
+            await #expect(throws: NotWriterError.self) { try await append(east.pool, key: "refused") }
+            for index in 0..<10 { try await append(west.pool, key: "b\(index)") }
             // Failback: the same operation the other way.
             let back = try await PlannedFailover(from: west, to: east).run()
             #expect(back.epoch == 3 && back.position == 33)
-            try await append(east.control.pool, key: "c0")
-            await #expect(throws: NotWriterError.self) { try await append(west.control.pool, key: "refused-too") }
+            try await append(east.pool, key: "c0")
+            await #expect(throws: NotWriterError.self) { try await append(west.pool, key: "refused-too") }
             for _ in 0..<500 {
                 if try await west.control.state().head == east.control.state().head { break }
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(try await west.control.state().head == east.control.state().head)
-            #expect(try await LedgerReader(pool: west.control.pool).events(after: 0, limit: 100) == LedgerReader(pool: east.control.pool).events(after: 0, limit: 100))
-            #expect(try await epochs(east.control.pool) == [1, 2, 3])
+            #expect(try await LedgerReader(pool: west.pool).events(after: 0, limit: 100) == LedgerReader(pool: east.pool).events(after: 0, limit: 100))
+            #expect(try await epochs(east.pool) == [1, 2, 3])
             let current = try await roles(east, west)
             #expect(current == [.writer, .reader])
         }
@@ -101,7 +106,7 @@ struct PlannedFailoverTests {
     @Test("ten failovers back and forth while a client keeps creating: every acknowledged create exists once in both regions, epochs 1 to 11")
     func tenFailovers() async throws {
         try await withRegions { east, west in
-            let replicator = Task { await replicateBothWays(east.control.pool, west.control.pool) }
+            let replicator = Task { await replicateBothWays(east.pool, west.pool) }
             defer { replicator.cancel() }
             let acknowledged = Mutex<[String]>([])
             let stop = Mutex(false)
@@ -112,8 +117,8 @@ struct PlannedFailoverTests {
                 while !stop.withLock({ $0 }) {
                     let key = "k\(index)"
                     for _ in 0..<500 {
-                        var taken = (try? await append(east.control.pool, key: key)) != nil
-                        if !taken { taken = (try? await append(west.control.pool, key: key)) != nil }
+                        var taken = (try? await append(east.pool, key: key)) != nil
+                        if !taken { taken = (try? await append(west.pool, key: key)) != nil }
                         if taken {
                             acknowledged.withLock { $0.append(key) }
                             break
@@ -137,21 +142,21 @@ struct PlannedFailoverTests {
             }
             let keys = acknowledged.withLock { $0 }
             #expect(keys.count > 10)
-            for pool in [east.control.pool, west.control.pool] {
+            for pool in [east.pool, west.pool] {
                 let found: Int64 = try await pool.withConnection {
                     try $0.query("SELECT count(*) FROM events WHERE idempotency_key = ANY($1)", [PostgresArray(keys)])[0].decode(0)
                 }
                 #expect(found == Int64(keys.count), "every acknowledged create, once")
             }
-            #expect(try await epochs(east.control.pool) == Array(1...11))
-            #expect(try await LedgerReader(pool: west.control.pool).events(after: 0, limit: 100_000) == LedgerReader(pool: east.control.pool).events(after: 0, limit: 100_000))
+            #expect(try await epochs(east.pool) == Array(1...11))
+            #expect(try await LedgerReader(pool: west.pool).events(after: 0, limit: 100_000) == LedgerReader(pool: east.pool).events(after: 0, limit: 100_000))
         }
     }
 
     @Test("a drain that times out rolls back: the writer is unfenced, nothing else changed")
     func drainTimeout() async throws {
         try await withRegions { east, west in
-            for index in 0..<5 { try await append(east.control.pool, key: "a\(index)") }
+            for index in 0..<5 { try await append(east.pool, key: "a\(index)") }
             let steps = Mutex<[String]>([])
             // No replication runs: the target never catches up.
             await #expect(throws: FailoverError.self) {
@@ -162,8 +167,8 @@ struct PlannedFailoverTests {
             #expect(steps.withLock { $0 } == ["preflight succeeded", "fence succeeded", "drain failed", "rollback rolled back"])
             let current = try await roles(east, west)
             #expect(current == [.writer, .reader])
-            try await append(east.control.pool, key: "after")
-            #expect(try await epochs(east.control.pool) == [1])
+            try await append(east.pool, key: "after")
+            #expect(try await epochs(east.pool) == [1])
         }
     }
 
@@ -182,10 +187,10 @@ struct PlannedFailoverTests {
         try await withRegions { east, _ in
             let head = try await east.control.fence(epoch: 1)
             #expect(head.position == 1)
-            await #expect(throws: NotWriterError.self) { try await append(east.control.pool, key: "x") }
+            await #expect(throws: NotWriterError.self) { try await append(east.pool, key: "x") }
             await #expect(throws: RegionControlError.self) { try await east.control.fence(epoch: 1) }
             try await east.control.unfence(epoch: 1)
-            try await append(east.control.pool, key: "y")
+            try await append(east.pool, key: "y")
         }
     }
 }
@@ -195,7 +200,7 @@ struct RunbookStoreTests {
     @Test("one execution runs at a time; its steps are kept; a run that died is marked abandoned")
     func oneAtATime() async throws {
         try await withRegions { east, _ in
-            let store = RunbookStore(pool: east.control.pool)
+            let store = RunbookStore(pool: east.pool)
             let first = UUID(), second = UUID()
             try await store.begin(id: first, kind: "planned-failover", source: "east", target: "west", requestedBy: "cli:ops", abandonAfterSeconds: 600)
             await #expect(throws: RunbookBusy.self) {
@@ -235,12 +240,12 @@ struct FailoverFailureTests {
     @Test("a promote that fails (the target's head is not the fenced writer's) leaves the target a reader and changes nothing")
     func promoteRefused() async throws {
         try await withRegions { east, west in
-            try await append(east.control.pool, key: "a")
+            try await append(east.pool, key: "a")
             let fenced = try await east.control.fence(epoch: 1)
-            await #expect(throws: RegionControlError.self) { try await west.control.promote(west.name, after: fenced) }
+            await #expect(throws: RegionControlError.self) { try await west.regionControl.promote(west.name, after: fenced) }
             let current = try await roles(east, west)
             #expect(current == [.fenced, .reader])
-            #expect(try await epochs(west.control.pool).isEmpty)
+            #expect(try await epochs(west.pool).isEmpty)
             try await east.control.unfence(epoch: 1)
         }
     }
