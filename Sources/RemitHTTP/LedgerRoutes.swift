@@ -94,6 +94,6 @@ func addLedgerRoutes(to routes: NodeRoutes, api: LedgerAPI) {
     }
 
     routes.add(.get, "/api/v1/openapi.json", .anyone) { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
     }
 }

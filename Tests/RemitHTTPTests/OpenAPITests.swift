@@ -13,7 +13,7 @@ struct OpenAPITests {
         let pool = PostgresPool(url: "postgresql://nobody@127.0.0.1:1/none", connectionsMax: 1)
         let node = try TestNode(pool: pool)
         _ = buildNodeRouter(node: node.node, api: node.api, identity: node.identity, replication: node.replication, recorder: node.recorder)
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.json) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: [String: Any]])
         let methods: Set<String> = ["get", "put", "post", "patch", "delete", "head", "options"]
@@ -43,12 +43,30 @@ struct OpenAPITests {
 
     @Test("every $ref points at a component that exists")
     func referencesResolve() throws {
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.json) as? [String: Any])
         let components = try #require(document["components"] as? [String: [String: Any]])
-        let references = OpenAPIDocument.json.matches(of: /"\$ref": "#\/components\/(\w+)\/(\w+)"/).map { (String($0.1), String($0.2)) }
+        let references = String(decoding: OpenAPIDocument.json, as: UTF8.self).matches(of: /"\$ref": "#\/components\/(\w+)\/(\w+)"/).map { (String($0.1), String($0.2)) }
         #expect(!references.isEmpty)
         for (kind, name) in references {
             #expect(components[kind]?[name] != nil, "#/components/\(kind)/\(name)")
         }
+    }
+
+    @Test("the conformance check that every HTTP test's answers go through catches drift: status, media type, body")
+    func conformanceCatchesDrift() {
+        let check = OpenAPIConformance.shared
+        #expect(check.template(for: "/api/v1/remittances/0b5f8a8e-8d1e-4b53-9a4a-1f0d1e2c3b4a") == "/api/v1/remittances/{id}")
+        let problem = Data(#"{"type":"urn:remit:problem:not-found","title":"Not found","status":404}"#.utf8)
+        #expect(check.problems(method: "GET", path: "/api/v1/remittances/x", status: 404, contentType: "application/problem+json", body: problem).isEmpty)
+        #expect(!check.problems(method: "GET", path: "/api/v1/dashboard", status: 404, contentType: "application/problem+json", body: problem).isEmpty,
+                "a status the operation does not document")
+        #expect(!check.problems(method: "GET", path: "/api/v1/remittances/x", status: 404, contentType: "text/plain", body: problem).isEmpty,
+                "a media type the response does not document")
+        let wrongTypes = Data(#"{"type":"urn:remit:problem:not-found","title":"Not found","status":"404"}"#.utf8)
+        #expect(!check.problems(method: "GET", path: "/api/v1/remittances/x", status: 404, contentType: "application/problem+json", body: wrongTypes).isEmpty,
+                "a property of the wrong type")
+        let missing = Data(#"{"title":"Not found","status":404}"#.utf8)
+        #expect(!check.problems(method: "GET", path: "/api/v1/remittances/x", status: 404, contentType: "application/problem+json", body: missing).isEmpty,
+                "a required property missing")
     }
 }

@@ -75,6 +75,7 @@ struct TestNode {
             group.addTask { try await projector.run() }
             defer { group.cancelAll() }
             try await app.test(.router) { client in
+                let client = ConformingClient(inner: client)
                 try await body(token.map { BearerClient(inner: client, token: $0) } ?? client)
             }
         }
