@@ -172,10 +172,26 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The benchmarks behind `remit bench`: load generators, their baselines measured in the
+        // same run, and the figures they print. Through the modules' APIs; raw SQL only where it
+        // measures PostgreSQL itself (the INSERT baseline, the WAL).
+        .target(
+            name: "RemitBench",
+            dependencies: [
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitWire", "RemitReplication", "RemitFailover", "RemitHTTP",
+                "RemitStack",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         .executableTarget(
             name: "RemitCLI",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitWire", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitWire", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication", "RemitBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

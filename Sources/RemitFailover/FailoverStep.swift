@@ -1,3 +1,5 @@
+import RemitCore
+
 
 /// One step of a runbook execution, as it is reported.
 public struct FailoverStep: Sendable, Equatable {
@@ -25,4 +27,21 @@ public struct FailoverError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public var description: String { "\(step) failed: \(reason)" }
+}
+
+/// Times a runbook's steps from the events' own instants: a step runs from the end of the one
+/// before (or the runbook's start) to the event that ends it.
+struct StepClock: Sendable {
+    private var stepStartedAt: ContinuousClock.Instant?
+
+    mutating func start(at now: ContinuousClock.Instant) {
+        stepStartedAt = now
+    }
+
+    /// A step that ended now; the next one starts now.
+    mutating func ended(_ name: String, _ outcome: FailoverStep.Outcome, at now: ContinuousClock.Instant, _ detail: String) -> FailoverStep {
+        let started = stepStartedAt ?? now
+        stepStartedAt = now
+        return FailoverStep(name: name, outcome: outcome, milliseconds: (now - started).milliseconds, detail: detail)
+    }
 }

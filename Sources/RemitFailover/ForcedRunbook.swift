@@ -66,7 +66,7 @@ public struct ForcedRunbook: Sendable {
     public let target: RegionName
     public let leaseMilliseconds: Int64
     private(set) var phase: Phase = .idle
-    private var stepStartedAt: ContinuousClock.Instant?
+    private var clock = StepClock()
     /// Set in preflight.
     private var record: RoutingRecord?
     private var window: LossWindowFigures?
@@ -85,7 +85,7 @@ public struct ForcedRunbook: Sendable {
     public mutating func start(at now: ContinuousClock.Instant) -> Output {
         precondition(phase == .idle, "a runbook runs once")
         phase = .preflight
-        stepStartedAt = now
+        clock.start(at: now)
         return Output(steps: [], action: .readPreflight)
     }
 
@@ -101,7 +101,7 @@ public struct ForcedRunbook: Sendable {
         }
         self.record = record
         self.window = window
-        let step = ended("preflight", .succeeded, at: now, window.description(source: source, target: target))
+        let step = clock.ended("preflight", .succeeded, at: now, window.description(source: source, target: target))
         phase = .stopWrites
         return Output(steps: [step], action: .stopWrites(failing!))
     }
@@ -109,7 +109,7 @@ public struct ForcedRunbook: Sendable {
     public mutating func writesStopped(reachedSource: Bool, at now: ContinuousClock.Instant) -> Output {
         precondition(phase == .stopWrites, "writes are stopped in stop-writes")
         let failing = failing!
-        let step = ended("stop-writes", .succeeded, at: now,
+        let step = clock.ended("stop-writes", .succeeded, at: now,
                          "routing record \(failing.state.rawValue) at epoch \(failing.epoch) in \(target)" + (reachedSource ? " and \(source)" : ""))
         phase = .fencing
         return Output(steps: [step], action: .tryFence(epoch: failing.epoch))
@@ -162,7 +162,7 @@ public struct ForcedRunbook: Sendable {
 
     public mutating func promoted(_ head: LogHead, at now: ContinuousClock.Instant) -> Output {
         precondition(phase == .promote, "promoted outside the promote step")
-        let step = ended("promote", .succeeded, at: now,
+        let step = clock.ended("promote", .succeeded, at: now,
                          "\(target) opened epoch \(head.epoch) after position \(head.position - 1) (EpochStarted at \(head.position))")
         phase = .route(head)
         return Output(steps: [step], action: .routeSource(RoutingRecord(epoch: head.epoch, revision: 0, activeRegion: target, state: .active)))
@@ -170,7 +170,7 @@ public struct ForcedRunbook: Sendable {
 
     public mutating func sourceRouted(reached: Bool, at now: ContinuousClock.Instant) -> Output {
         guard case .route(let head) = phase else { preconditionFailure("routed outside the route step") }
-        let step = ended("route", .succeeded, at: now, "routing record: \(target) active at epoch \(head.epoch)"
+        let step = clock.ended("route", .succeeded, at: now, "routing record: \(target) active at epoch \(head.epoch)"
                          + (reached ? ", in both regions" : "; \(source) learns it when it rejoins"))
         phase = .finished
         return Output(steps: [step], action: .finish(.succeeded(head, window!)))
@@ -181,7 +181,7 @@ public struct ForcedRunbook: Sendable {
         switch phase {
         case .fencing, .askingRouter, .waitingForLease:
             // Nothing was promoted: give the routing back to the old writer.
-            let step = ended("fence-or-wait", .failed, at: now, reason)
+            let step = clock.ended("fence-or-wait", .failed, at: now, reason)
             let failing = failing!
             phase = .rollingBack(FailoverError(step: "fence-or-wait", reason: reason))
             return Output(steps: [step], action: .restoreRouting(
@@ -202,7 +202,7 @@ public struct ForcedRunbook: Sendable {
     }
 
     private mutating func leaseOver(_ detail: String, at now: ContinuousClock.Instant) -> Output {
-        let step = ended("fence-or-wait", .succeeded, at: now, detail)
+        let step = clock.ended("fence-or-wait", .succeeded, at: now, detail)
         phase = .promote
         return Output(steps: [step], action: .promote(leaseMilliseconds: leaseMilliseconds))
     }
@@ -215,15 +215,9 @@ public struct ForcedRunbook: Sendable {
         case .promote: name = "promote"
         default: name = "route"
         }
-        let step = ended(name, .failed, at: now, reason)
+        let step = clock.ended(name, .failed, at: now, reason)
         phase = .finished
         return Output(steps: [step], action: .finish(.failed(FailoverError(step: name, reason: reason))))
-    }
-
-    private mutating func ended(_ name: String, _ outcome: FailoverStep.Outcome, at now: ContinuousClock.Instant, _ detail: String) -> FailoverStep {
-        let started = stepStartedAt ?? now
-        stepStartedAt = now
-        return FailoverStep(name: name, outcome: outcome, milliseconds: (now - started).milliseconds, detail: detail)
     }
 }
 

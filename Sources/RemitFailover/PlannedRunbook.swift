@@ -60,7 +60,7 @@ public struct PlannedRunbook: Sendable {
     public let drainTimeoutMilliseconds: Int64
     public let lagEventsMax: Int64
     private(set) var phase: Phase = .idle
-    private var stepStartedAt: ContinuousClock.Instant?
+    private var clock = StepClock()
 
     public init(
         source: RegionName, target: RegionName, drainTimeoutMilliseconds: Int64 = Limits.failoverDrainTimeoutMilliseconds,
@@ -75,7 +75,7 @@ public struct PlannedRunbook: Sendable {
     public mutating func start(at now: ContinuousClock.Instant) -> Output {
         precondition(phase == .idle, "a runbook runs once")
         phase = .preflight
-        stepStartedAt = now
+        clock.start(at: now)
         return Output(steps: [], action: .readStates)
     }
 
@@ -89,7 +89,7 @@ public struct PlannedRunbook: Sendable {
         let lag = sourceState.head.position - targetState.head.position
         guard lag <= lagEventsMax else { return failed("\(target) is \(lag) events behind (at most \(lagEventsMax))", at: now) }
         let epoch = sourceState.head.epoch
-        let step = ended("preflight", .succeeded, at: now,
+        let step = clock.ended("preflight", .succeeded, at: now,
                          "\(source) writer at epoch \(epoch), head \(sourceState.head.position); \(target) \(lag) events behind")
         phase = .fence(epoch: epoch)
         return Output(steps: [step], action: .fence(epoch: epoch))
@@ -97,7 +97,7 @@ public struct PlannedRunbook: Sendable {
 
     public mutating func fenced(_ head: LogHead, at now: ContinuousClock.Instant) -> Output {
         guard case .fence(let epoch) = phase else { preconditionFailure("fenced outside the fence step") }
-        let step = ended("fence", .succeeded, at: now, "\(source) fenced at epoch \(epoch), head \(head.position) \(head.hash.hex.prefix(16))…")
+        let step = clock.ended("fence", .succeeded, at: now, "\(source) fenced at epoch \(epoch), head \(head.position) \(head.hash.hex.prefix(16))…")
         phase = .drain(epoch: epoch, fenced: head, deadline: now + .milliseconds(drainTimeoutMilliseconds))
         return Output(steps: [step], action: .readTarget)
     }
@@ -108,7 +108,7 @@ public struct PlannedRunbook: Sendable {
         switch phase {
         case .drain(let epoch, let fenced, let deadline):
             if head == fenced {
-                let step = ended("drain", .succeeded, at: now, "\(target) head \(fenced.position), hash equal to the fenced writer's")
+                let step = clock.ended("drain", .succeeded, at: now, "\(target) head \(fenced.position), hash equal to the fenced writer's")
                 phase = .promote(epoch: epoch, fenced: fenced)
                 return Output(steps: [step], action: .readLease)
             }
@@ -145,21 +145,21 @@ public struct PlannedRunbook: Sendable {
 
     public mutating func promoted(_ head: LogHead, at now: ContinuousClock.Instant) -> Output {
         guard case .promote(let epoch, let fenced) = phase else { preconditionFailure("promoted outside the promote step") }
-        let step = ended("promote", .succeeded, at: now, "\(target) opened epoch \(head.epoch) with EpochStarted at \(head.position)")
+        let step = clock.ended("promote", .succeeded, at: now, "\(target) opened epoch \(head.epoch) with EpochStarted at \(head.position)")
         phase = .route(epoch: epoch, fenced: fenced, promoted: head)
         return Output(steps: [step], action: .route(RoutingRecord(epoch: head.epoch, revision: 0, activeRegion: target, state: .active)))
     }
 
     public mutating func routed(at now: ContinuousClock.Instant) -> Output {
         guard case .route(let epoch, let fenced, let promoted) = phase else { preconditionFailure("routed outside the route step") }
-        let step = ended("route", .succeeded, at: now, "routing record: \(target) active at epoch \(promoted.epoch), in both regions")
+        let step = clock.ended("route", .succeeded, at: now, "routing record: \(target) active at epoch \(promoted.epoch), in both regions")
         phase = .reverse(epoch: epoch, fenced: fenced, promoted: promoted)
         return Output(steps: [step], action: .demote(epoch: epoch))
     }
 
     public mutating func demoted(at now: ContinuousClock.Instant) -> Output {
         guard case .reverse(_, let fenced, let promoted) = phase else { preconditionFailure("demoted outside the reverse step") }
-        let step = ended("reverse", .succeeded, at: now, "\(source) is a reader of \(target) from \(fenced.position)")
+        let step = clock.ended("reverse", .succeeded, at: now, "\(source) is a reader of \(target) from \(fenced.position)")
         phase = .finished
         return Output(steps: [step], action: .finish(.succeeded(promoted)))
     }
@@ -172,7 +172,7 @@ public struct PlannedRunbook: Sendable {
         case .promote(let epoch, let fenced):
             // Unfence only if the target is certainly still a reader at the fenced head: if the
             // promote may have committed, the old writer stays fenced rather than risk two writers.
-            let step = ended("promote", .failed, at: now, reason)
+            let step = clock.ended("promote", .failed, at: now, reason)
             phase = .checkingPromote(epoch: epoch, fenced: fenced, error: FailoverError(step: "promote", reason: reason))
             return Output(steps: [step], action: .readTarget)
         case .checkingPromote(_, _, let error):
@@ -190,7 +190,7 @@ public struct PlannedRunbook: Sendable {
     }
 
     private mutating func drainFailed(_ reason: String, epoch: Int64, at now: ContinuousClock.Instant) -> Output {
-        let step = ended("drain", .failed, at: now, reason)
+        let step = clock.ended("drain", .failed, at: now, reason)
         phase = .rollingBack(error: FailoverError(step: "drain", reason: reason), detail: "\(source) unfenced; nothing else changed")
         return Output(steps: [step], action: .unfence(epoch: epoch))
     }
@@ -205,7 +205,7 @@ public struct PlannedRunbook: Sendable {
     /// The current step failed with nothing to roll back.
     private mutating func failed(_ reason: String, at now: ContinuousClock.Instant) -> Output {
         let name = stepName
-        let step = ended(name, .failed, at: now, reason)
+        let step = clock.ended(name, .failed, at: now, reason)
         phase = .finished
         return Output(steps: [step], action: .finish(.failed(FailoverError(step: name, reason: reason))))
     }
@@ -223,9 +223,4 @@ public struct PlannedRunbook: Sendable {
     }
 
     /// A step that ended now; the next one starts now.
-    private mutating func ended(_ name: String, _ outcome: FailoverStep.Outcome, at now: ContinuousClock.Instant, _ detail: String) -> FailoverStep {
-        let started = stepStartedAt ?? now
-        stepStartedAt = now
-        return FailoverStep(name: name, outcome: outcome, milliseconds: (now - started).milliseconds, detail: detail)
-    }
 }

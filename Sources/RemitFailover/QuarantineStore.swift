@@ -35,6 +35,19 @@ public struct QuarantineStore: Sendable {
         self.region = region
     }
 
+    /// How many events this region's quarantine holds.
+    public func eventCount() async throws -> Int64 {
+        try await pool.withConnection { try $0.query("SELECT count(*) FROM quarantined_events")[0].decode(0) }
+    }
+
+    /// Which of `keys` the quarantine holds: acknowledged creates a forced failover cut off.
+    public func idempotencyKeys(_ keys: [String]) async throws -> Set<String> {
+        try await pool.withConnection { connection in
+            Set(try connection.query("SELECT idempotency_key FROM quarantined_events WHERE idempotency_key = ANY($1)", [PostgresArray(keys)])
+                .map { try $0.decode(0) })
+        }
+    }
+
     public func list() async throws -> [QuarantinedRemittance] {
         try await pool.withConnection { connection in
             let rows = try connection.query(

@@ -8,8 +8,8 @@ import RemitStorage
 /// Who may read remittances and the dashboard.
 let remittanceReaders = Access.only(.clerk, .auditor, .operator)
 
-/// The `/api/v1` routes of a region node that work on the ledger.
-func addLedgerRoutes(to routes: NodeRoutes, api: LedgerAPI) {
+/// The `/api/v1/remittances` routes: create, list, read, history, amend, cancel.
+func addRemittanceRoutes(to routes: NodeRoutes, api: LedgerAPI) {
     routes.add(.post, "/api/v1/remittances", .only(.clerk)) { request, context in
         let (body, bytes) = try await RequestParsing.json(request, bytesMax: Limits.remittanceBodyBytesMax)
         let key = try RequestParsing.idempotencyKey(request)
@@ -72,6 +72,10 @@ func addLedgerRoutes(to routes: NodeRoutes, api: LedgerAPI) {
         return try remittanceResponse(outcome.remittance)
     }
 
+}
+
+/// The routes over the whole ledger: the dashboard, the head, the raw log, the API document.
+func addLedgerRoutes(to routes: NodeRoutes, api: LedgerAPI) {
     routes.add(.get, "/api/v1/dashboard", remittanceReaders) { _, _ in
         try jsonResponse(try await api.reader.dashboard())
     }

@@ -60,6 +60,7 @@ public func buildNodeRouter(
     routes.add(.get, "/api/v1/replication", .only(.operator, .auditor)) { _, _ in
         try jsonResponse(replication.status.current)
     }
+    addRemittanceRoutes(to: routes, api: api)
     addLedgerRoutes(to: routes, api: api)
     addAuthRoutes(to: routes, identity: identity)
     addAdminRoutes(to: routes, identity: identity)

@@ -97,6 +97,40 @@ public struct LedgerReader: Sendable {
         }
     }
 
+    /// How many events lie in (after, through] and in how many append transactions they were
+    /// written: each transaction stamps its events with one recorded-at time.
+    public func eventsAndCommits(after: Int64, through: Int64) async throws -> (events: Int64, commits: Int64) {
+        try await pool.withConnection { connection in
+            let row = try connection.query(
+                "SELECT count(*), count(DISTINCT recorded_at_us) FROM events WHERE position > $1 AND position <= $2", [after, through]
+            )[0]
+            return (try row.decode(0), try row.decode(1))
+        }
+    }
+
+    /// Which of `keys` the log holds (at `epoch` only, when given): a client's acknowledged creates, found.
+    public func idempotencyKeys(_ keys: [String], epoch: Int64? = nil) async throws -> Set<String> {
+        try await pool.withConnection { connection in
+            let sql = "SELECT idempotency_key FROM events WHERE idempotency_key = ANY($1)"
+            let rows = try epoch.map { try connection.query(sql + " AND epoch = $2", [PostgresArray(keys), $0]) }
+                ?? connection.query(sql, [PostgresArray(keys)])
+            return Set(try rows.map { try $0.decode(0) })
+        }
+    }
+
+    /// The position of each of these remittances' create.
+    public func createPositions(_ ids: [UUID]) async throws -> [UUID: Int64] {
+        try await pool.withConnection { connection in
+            var found: [UUID: Int64] = [:]
+            for row in try connection.query(
+                "SELECT stream_id, position FROM events WHERE stream_id = ANY($1) AND stream_version = 1", [PostgresArray(ids)]
+            ) {
+                found[try row.decode(0)] = try row.decode(1)
+            }
+            return found
+        }
+    }
+
     public func dashboard() async throws -> Dashboard {
         try await pool.withTransaction(isolation: .repeatableRead) { connection in
             // One snapshot, so the figures agree with each other.

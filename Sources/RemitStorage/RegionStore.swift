@@ -66,6 +66,11 @@ public struct RegionStore: Sendable {
         }
     }
 
+    /// The region's head position (0 before any node claimed the database).
+    public func headPosition() async throws -> Int64 {
+        try await current()?.headPosition ?? 0
+    }
+
     /// The current row, or nil if no region has claimed this database yet.
     public func current() async throws -> RegionState? {
         try await pool.withConnection { try Self.read($0) }

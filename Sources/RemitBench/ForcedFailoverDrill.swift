@@ -3,7 +3,6 @@ import RemitReplication
 import RemitWire
 import RemitCore
 import RemitFailover
-import RemitHTTP
 import RemitPostgres
 import RemitStack
 import RemitStorage
@@ -26,16 +25,16 @@ struct ForcedFailoverDrill {
         let quarantined: Int64
     }
 
-    let stack: StackOptions
+    let clusters: [LocalCluster]
     let names: [RegionName]
     let pools: [RegionName: PostgresPool]
     let routerURL: String
     let settleSeconds: Int
+    let context: AuditContext
 
     /// Kills the writer, fails over to the other of the first two regions, restarts the killed
     /// cluster and waits for its rejoin; `count` times.
     func run(count: Int) async throws -> [Run] {
-        let clusters = try clusters(stack)
         var runs: [Run] = []
         for _ in 0..<count {
             try await Task.sleep(for: .seconds(settleSeconds))
@@ -47,7 +46,7 @@ struct ForcedFailoverDrill {
             let killedAt = ContinuousClock.now
             let routerURL = self.routerURL
             let outcome = try await FailoverExecution(
-                pools: pools, target: target, kind: .forced, context: IdentityTarget.auditContext,
+                pools: pools, target: target, kind: .forced, context: context,
                 routerRecord: { try await ReadinessProbe.routerRoutingRecord(routerURL) }
             ).run()
             let runbookMilliseconds = (ContinuousClock.now - killedAt).milliseconds
@@ -71,32 +70,22 @@ struct ForcedFailoverDrill {
     /// holds in the epoch it opened.
     func firstWrite(_ run: Run, acknowledged: [(key: String, at: ContinuousClock.Instant)]) async throws -> ContinuousClock.Instant? {
         let after = acknowledged.filter { $0.at > run.killedAt }
-        let inNewEpoch: Set<String> = Set(try await pools[run.target]!.withConnection { connection in
-            try connection.query(
-                "SELECT idempotency_key FROM events WHERE epoch = $1 AND idempotency_key = ANY($2)",
-                [run.epoch, PostgresArray(after.map(\.key))]
-            ).map { try $0.decode(0) }
-        })
+        let inNewEpoch = try await LedgerReader(pool: pools[run.target]!).idempotencyKeys(after.map(\.key), epoch: run.epoch)
         return after.first { inNewEpoch.contains($0.key) }?.at
     }
 
     /// Acknowledged keys found neither in any region's log nor in any region's quarantine.
     func lost(_ keys: [String]) async throws -> Int {
         var found = Set<String>()
-        for pool in pools.values {
-            for table in ["events", "quarantined_events"] {
-                let rows: [String] = try await pool.withConnection { connection in
-                    try connection.query("SELECT idempotency_key FROM \(table) WHERE idempotency_key = ANY($1)", [PostgresArray(keys)])
-                        .map { try $0.decode(0) }
-                }
-                found.formUnion(rows)
-            }
+        for (name, pool) in pools {
+            found.formUnion(try await LedgerReader(pool: pool).idempotencyKeys(keys))
+            found.formUnion(try await QuarantineStore(pool: pool, region: name.rawValue).idempotencyKeys(keys))
         }
         return Set(keys).subtracting(found).count
     }
 
     private func quarantined(_ region: RegionName) async throws -> Int64 {
-        try await pools[region]!.withConnection { try $0.query("SELECT count(*) FROM quarantined_events")[0].decode(0) }
+        try await QuarantineStore(pool: pools[region]!, region: region.rawValue).eventCount()
     }
 
     /// Until `region` is a reader again (its pool reconnects once the cluster is back).

@@ -1,4 +1,3 @@
-import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -27,11 +26,11 @@ enum BenchSignIn {
             let body = try await response.body.collect(upTo: 64 * 1024)
             if response.status == .ok { return try JSONDecoder().decode(Tokens.self, from: Data(buffer: body)).accessToken }
             guard response.status == .serviceUnavailable else {
-                throw ValidationError("signing in as \(username) at \(url) failed: \(response.status.code) \(String(buffer: body))")
+                throw BenchError("signing in as \(username) at \(url) failed: \(response.status.code) \(String(buffer: body))")
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ValidationError("\(url) did not become ready to sign in")
+        throw BenchError("\(url) did not become ready to sign in")
     }
 }
 
@@ -62,7 +61,7 @@ enum BenchNode {
                     return nil
                 }
                 var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else { throw ValidationError("the benchmark's node did not start") }
+                guard let port = await iterator.next() else { throw BenchError("the benchmark's node did not start") }
                 let value = try await body("http://127.0.0.1:\(port)")
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
