@@ -1,9 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import RemitCore
-import RemitPostgres
-import RemitStorage
 
 /// N clients creating remittances (each with its own idempotency key) as fast as they can.
 struct AppendLoad {

@@ -2,9 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import RemitFailover
-import RemitReplication
-import RemitWire
 import RemitCore
 import RemitHTTP
 import RemitPostgres

@@ -1,5 +1,4 @@
 import Foundation
-import RemitReplication
 import RemitWire
 import RemitCore
 import RemitFailover

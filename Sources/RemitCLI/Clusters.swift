@@ -1,10 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import RemitFailover
-import RemitReplication
-import RemitWire
-import RemitCore
 import RemitStack
 
 /// Starts and stops just the clusters of an embedded stack: what tools/test uses to get

@@ -1,12 +1,9 @@
 import ArgumentParser
 import Foundation
-import RemitReplication
 import RemitWire
 import RemitCore
 import RemitFailover
-import RemitHTTP
 import RemitPostgres
-import RemitStack
 import RemitStorage
 
 struct Failover: AsyncParsableCommand {

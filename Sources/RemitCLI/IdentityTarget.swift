@@ -1,11 +1,7 @@
 import ArgumentParser
 import Foundation
-import RemitFailover
-import RemitReplication
-import RemitWire
 import RemitCore
 import RemitPostgres
-import RemitStack
 import RemitStorage
 
 /// Which databases `remit users` and `remit keys` change: the ones named, or every region's

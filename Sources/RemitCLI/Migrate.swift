@@ -1,7 +1,4 @@
 import ArgumentParser
-import RemitFailover
-import RemitReplication
-import RemitWire
 import RemitPostgres
 import RemitStorage
 

@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-import RemitFailover
-import RemitReplication
-import RemitWire
 import RemitPostgres
 import RemitStorage
 

@@ -1,11 +1,8 @@
 import ArgumentParser
 import Foundation
 import RemitFailover
-import RemitReplication
-import RemitWire
 import RemitCore
 import RemitPostgres
-import RemitStack
 import RemitStorage
 
 /// What a forced failover cut off, reconciled by an operator: list it, re-create chosen

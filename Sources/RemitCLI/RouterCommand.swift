@@ -2,11 +2,8 @@ import ArgumentParser
 import Foundation
 import AsyncHTTPClient
 import Logging
-import RemitFailover
-import RemitReplication
 import RemitWire
 import RemitCore
-import RemitHTTP
 import RemitRouter
 import ServiceLifecycle
 

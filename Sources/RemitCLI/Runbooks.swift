@@ -1,12 +1,8 @@
 import ArgumentParser
 import Foundation
 import RemitFailover
-import RemitReplication
-import RemitWire
 import RemitCore
 import RemitPostgres
-import RemitStack
-import RemitStorage
 
 struct Runbooks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

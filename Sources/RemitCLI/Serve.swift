@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import RemitFailover
 import RemitReplication
 import RemitWire
 import RemitCore

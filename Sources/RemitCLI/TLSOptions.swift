@@ -1,8 +1,5 @@
 import ArgumentParser
-import RemitFailover
-import RemitReplication
 import RemitWire
-import RemitHTTP
 
 /// `--tls-certificate` and `--tls-key`: serve HTTPS instead of HTTP.
 struct TLSOptions: ParsableArguments {

@@ -1,10 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import RemitFailover
-import RemitReplication
-import RemitWire
-import RemitCore
 import RemitStack
 import RemitStorage
 import ServiceLifecycle

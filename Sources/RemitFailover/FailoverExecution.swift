@@ -2,7 +2,6 @@ import Foundation
 import RemitDomain
 import RemitCore
 import RemitPostgres
-import RemitReplication
 import RemitStorage
 
 /// One failover towards `target` (planned, or forced when the writer region is gone), recorded

@@ -1,4 +1,3 @@
-import RemitCore
 
 
 /// One step of a runbook execution, as it is reported.

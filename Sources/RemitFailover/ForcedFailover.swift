@@ -2,7 +2,6 @@ import Foundation
 import RemitDomain
 import RemitCore
 import RemitReplication
-import RemitStorage
 
 /// A forced failover: the driver of `ForcedRunbook`, which decides every step and the rollback;
 /// this carries out its actions on the two regions and the router.

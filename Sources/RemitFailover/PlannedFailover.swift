@@ -2,7 +2,6 @@ import Foundation
 import RemitCore
 import RemitDomain
 import RemitReplication
-import RemitStorage
 
 /// A planned failover (switchover) from the writer region to a caught-up reader: the driver of
 /// `PlannedRunbook`, which decides every step and rollback; this carries out its actions on the

@@ -3,7 +3,6 @@ import RemitStorage
 import RemitCore
 import RemitDomain
 import RemitPostgres
-import RemitReplication
 
 public struct RegionControlError: Error, Sendable, CustomStringConvertible {
     public let description: String

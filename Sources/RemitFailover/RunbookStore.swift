@@ -1,6 +1,4 @@
 import Foundation
-import RemitDomain
-import RemitStorage
 import RemitPostgres
 
 /// A runbook execution as stored: what ran, who asked, how it ended, and its steps.

@@ -1,4 +1,3 @@
-import RemitWire
 import RemitCore
 
 /// A bank's identity provider whose tokens a node accepts besides its own.

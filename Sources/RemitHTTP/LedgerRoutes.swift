@@ -3,7 +3,6 @@ import Hummingbird
 import RemitWire
 import RemitCore
 import RemitDomain
-import RemitStorage
 
 /// Who may read remittances and the dashboard.
 let remittanceReaders = Access.only(.clerk, .auditor, .operator)

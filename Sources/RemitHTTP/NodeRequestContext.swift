@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import RemitWire
 import RemitAuth
 
 /// A node's request context: who is asking (once their token verified) and from where.

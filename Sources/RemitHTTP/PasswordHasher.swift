@@ -1,5 +1,4 @@
 import NIOPosix
-import RemitWire
 import RemitAuth
 import RemitCore
 

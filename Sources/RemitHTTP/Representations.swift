@@ -1,7 +1,5 @@
 import Foundation
-import RemitWire
 import RemitDomain
-import RemitStorage
 
 /// A remittance as the API shows it: flat, amounts in minor units, times in ISO 8601 UTC.
 struct RemittanceBody: Codable, Equatable {

@@ -1,5 +1,4 @@
 import Foundation
-import RemitCore
 import Synchronization
 
 /// The figures a node keeps about replication, as `GET /api/v1/replication` shows them.

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import NIOCore
 import RemitWire
-import RemitCore
 import ServiceLifecycle
 import Synchronization
 

@@ -1,4 +1,3 @@
-import RemitWire
 import RemitCore
 import Synchronization
 

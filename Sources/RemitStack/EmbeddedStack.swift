@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import RemitAuth
 import RemitCore
-import RemitDomain
 import RemitPostgres
 import RemitStorage
 

@@ -1,6 +1,5 @@
 import Foundation
 import RemitCore
-import RemitDomain
 import RemitPostgres
 
 /// One region's PostgreSQL cluster under the stack's data directory, listening on loopback only.

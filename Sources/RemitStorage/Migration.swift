@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import RemitDomain
 
 /// One numbered SQL file from `Migrations/`: `NNNN_name.sql`, applied once, in order, and
 /// remembered with the SHA-256 of its bytes so that an edited file is caught, not re-run.

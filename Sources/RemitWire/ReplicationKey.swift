@@ -5,7 +5,6 @@ import HTTPTypes
 import Hummingbird
 import NIOHTTP1
 import RemitCore
-import RemitDomain
 
 /// The per-deployment secret that authenticates replication requests: each pull carries an
 /// HMAC-SHA256 over its method, path, region and time. A user's token is never accepted there,

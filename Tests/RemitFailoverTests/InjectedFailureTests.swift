@@ -1,6 +1,5 @@
 import Foundation
 import RemitFailover
-import RemitReplication
 import RemitDomain
 import RemitCore
 import RemitPostgres

@@ -3,8 +3,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import RemitFailover
-import RemitReplication
 import RemitWire
 import RemitAuth
 import RemitCore

@@ -1,8 +1,5 @@
 import Foundation
 import Logging
-import RemitFailover
-import RemitReplication
-import RemitWire
 import RemitPostgres
 import ServiceLifecycle
 import Testing

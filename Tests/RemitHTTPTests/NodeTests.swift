@@ -2,8 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import RemitFailover
-import RemitReplication
 import RemitWire
 import RemitCore
 import RemitPostgres

@@ -1,7 +1,4 @@
 import Foundation
-import RemitFailover
-import RemitReplication
-import RemitWire
 import RemitPostgres
 import Testing
 @testable import RemitHTTP

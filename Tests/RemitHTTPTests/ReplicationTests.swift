@@ -2,12 +2,10 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import RemitFailover
 import RemitReplication
 import RemitWire
 import RemitAuth
 import RemitCore
-import RemitDomain
 import RemitPostgres
 import RemitStorage
 import RemitTestSupport

@@ -10,7 +10,6 @@ import RemitWire
 import RemitAuth
 import RemitCore
 import RemitDomain
-import RemitPostgres
 import RemitStorage
 import RemitTestSupport
 import ServiceLifecycle

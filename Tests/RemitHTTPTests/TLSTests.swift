@@ -2,8 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOSSL
-import RemitFailover
-import RemitReplication
 import RemitWire
 import RemitPostgres
 import ServiceLifecycle

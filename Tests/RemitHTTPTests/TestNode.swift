@@ -4,9 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import RemitFailover
 import RemitReplication
-import RemitWire
 import RemitAuth
 import RemitCore
 import RemitPostgres

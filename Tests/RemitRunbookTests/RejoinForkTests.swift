@@ -1,4 +1,3 @@
-import RemitCore
 import RemitDomain
 import Testing
 @testable import RemitFailover

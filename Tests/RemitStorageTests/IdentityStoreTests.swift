@@ -1,7 +1,4 @@
 import Foundation
-import RemitDomain
-import RemitFailover
-import RemitReplication
 import RemitAuth
 import RemitPostgres
 import RemitTestSupport

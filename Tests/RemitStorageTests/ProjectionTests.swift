@@ -1,7 +1,5 @@
 import Foundation
 import Logging
-import RemitFailover
-import RemitReplication
 import RemitDomain
 import RemitPostgres
 import Testing

@@ -1,6 +1,4 @@
 import RemitDomain
-import RemitFailover
-import RemitReplication
 import RemitCore
 import RemitPostgres
 import RemitTestSupport

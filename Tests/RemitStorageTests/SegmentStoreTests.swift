@@ -1,8 +1,6 @@
 import Foundation
 import Logging
-import RemitFailover
 import RemitCore
-import RemitDomain
 import RemitPostgres
 import RemitReplication
 import RemitTestSupport

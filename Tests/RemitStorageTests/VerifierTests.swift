@@ -1,6 +1,4 @@
 import Foundation
-import RemitFailover
-import RemitReplication
 import RemitDomain
 import RemitPostgres
 import Testing
