@@ -34,7 +34,7 @@ struct CatchUp {
             logger.logLevel = .warning
             let status = ReplicationStatus()
             let puller = ReplicationPuller(
-                region: region, pool: pool, source: writerURL, key: key, status: status, logger: logger, rejoin: { _ in false }, onApplied: {}
+                region: region, pool: pool, source: HTTPSegmentSource(baseURL: writerURL, key: key, region: region), status: status, logger: logger, rejoin: { _ in false }, onApplied: {}
             )
             let started = ContinuousClock.now
             let pulling = Task { try await puller.run() }

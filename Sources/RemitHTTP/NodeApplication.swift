@@ -123,7 +123,8 @@ private func puller(_ node: RegionNode, _ replication: NodeReplication, projecto
     guard let key = replication.configuration.key, let source = replication.configuration.source else { return [] }
     let rejoin = RegionRejoin(pool: node.pool, region: node.region.rawValue)
     return [ReplicationPuller(
-        region: node.region.rawValue, pool: node.pool, source: source, key: key, status: replication.status, logger: logger,
+        region: node.region.rawValue, pool: node.pool, source: HTTPSegmentSource(baseURL: source, key: key, region: node.region.rawValue),
+        status: replication.status, logger: logger,
         rejoin: { try await rejoin.rejoin($0, logger: logger) }, onApplied: { projector.notify() }
     )]
 }

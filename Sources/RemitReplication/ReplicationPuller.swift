@@ -1,18 +1,14 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
 import NIOPosix
 import RemitCore
 import RemitDomain
 import RemitPostgres
 import RemitStorage
-import RemitWire
 import ServiceLifecycle
 
 /// The reader's side of replication: the driver of `PullLoop`. While this region is a reader,
-/// it pulls segments from the other region's node from its own durable head and applies them.
+/// it pulls segments from the writer (a `SegmentSource`) from its own durable head and applies them.
 /// One puller per region at a time: it holds a PostgreSQL advisory lock while it pulls (and
 /// were two to pull anyway, the apply transaction would refuse the second copy as a replay or
 /// overlap). While this region is not a reader, it hands the other region's epoch history to
@@ -28,22 +24,20 @@ public final class ReplicationPuller: Service, Sendable {
     let region: String
     let pool: PostgresPool
     let store: SegmentStore
-    let source: String
-    let key: ReplicationKey
+    let source: any SegmentSource
     let status: ReplicationStatus
     let rejoin: Rejoin
     let onApplied: @Sendable () -> Void
     let logger: Logger
 
     public init(
-        region: String, pool: PostgresPool, source: String, key: ReplicationKey, status: ReplicationStatus, logger: Logger,
+        region: String, pool: PostgresPool, source: any SegmentSource, status: ReplicationStatus, logger: Logger,
         rejoin: @escaping Rejoin, onApplied: @escaping @Sendable () -> Void
     ) {
         self.region = region
         self.pool = pool
         self.store = SegmentStore(pool: pool)
         self.source = source
-        self.key = key
         self.status = status
         self.logger = logger
         self.rejoin = rejoin
@@ -97,11 +91,7 @@ public final class ReplicationPuller: Service, Sendable {
     func rejoinIfReplaced() async {
         let history: EpochHistory
         do {
-            let request = key.signedRequest(source, pathAndQuery: ReplicationChannel.epochsPath, region: region)
-            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds))
-            let body = try await response.body.collect(upTo: Limits.epochHistoryBytesMax)
-            guard response.status == .ok else { return }
-            history = try RemitJSON.decoder().decode(EpochHistory.self, from: Data(buffer: body))
+            history = try await source.epochs()
         } catch {
             logger.debug("could not ask the other region for its epochs", metadata: ["error": "\(error)"])
             return
@@ -128,14 +118,7 @@ public final class ReplicationPuller: Service, Sendable {
     /// A pull already under way for the segment after `after`.
     struct Prefetch {
         let after: Int64
-        let answer: Task<Answer, any Error>
-    }
-
-    struct Answer: Sendable {
-        let status: HTTPResponseStatus
-        let body: [UInt8]
-        let writerHead: Int64?
-        let writerHeadRecordedAt: Int64?
+        let answer: Task<PulledSegment, any Error>
     }
 
     /// One long-poll: applies what came. While a segment is applied, the next one is already
@@ -143,48 +126,44 @@ public final class ReplicationPuller: Service, Sendable {
     /// keeps both regions busy. True when the writer answered as expected.
     func pullOnce(_ prefetch: inout Prefetch?) async throws -> Bool {
         let (head, headRecordedAt) = try await store.head()
-        let answer: Answer
+        let pulled: PulledSegment
         if let pending = prefetch, pending.after == head.position {
-            answer = try await pending.answer.value
+            pulled = try await pending.answer.value
         } else {
             prefetch?.answer.cancel()
-            answer = try await fetch(after: head.position)
+            pulled = try await source.segment(after: head.position)
         }
         prefetch = nil
-        switch answer.status {
-        case .noContent:
-            status.contact()
+        status.contact()
+        guard let bytes = pulled.bytes else {
             status.update {
-                $0.recordHeads(reader: head.position, readerRecordedAt: headRecordedAt, writer: answer.writerHead, writerRecordedAt: answer.writerHeadRecordedAt)
+                $0.recordHeads(reader: head.position, readerRecordedAt: headRecordedAt, writer: pulled.writerHead, writerRecordedAt: pulled.writerHeadRecordedAtMicroseconds)
             }
             return true
-        case .ok:
-            status.contact()
-            if let next = Segment.lastPosition(of: answer.body), answer.writerHead.map({ $0 > next }) ?? false {
-                prefetch = Prefetch(after: next, answer: Task { try await self.fetch(after: next) })
-            }
-            try await apply(answer)
-            return true
-        default:
-            throw SegmentStoreError(description: "the writer answered \(answer.status.code): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
         }
+        if let next = Segment.lastPosition(of: bytes), pulled.writerHead.map({ $0 > next }) ?? false {
+            let source = self.source
+            prefetch = Prefetch(after: next, answer: Task { try await source.segment(after: next) })
+        }
+        try await apply(bytes, pulled)
+        return true
     }
 
-    private func apply(_ answer: Answer) async throws {
+    private func apply(_ bytes: [UInt8], _ pulled: PulledSegment) async throws {
         let started = ContinuousClock.now
-        let outcome = try await store.apply(answer.body)
+        let outcome = try await store.apply(bytes)
         let milliseconds = (ContinuousClock.now - started).milliseconds
         switch outcome {
         case .applied(let count, let newHead, let recordedAt, let uncompressed):
             status.update {
                 $0.segmentsApplied += 1
                 $0.eventsApplied += Int64(count)
-                $0.bytesCompressed += Int64(answer.body.count)
+                $0.bytesCompressed += Int64(bytes.count)
                 $0.bytesUncompressed += Int64(uncompressed)
                 $0.applyMillisecondsLast = milliseconds
                 $0.applyMillisecondsTotal += milliseconds
                 $0.lastError = nil
-                $0.recordHeads(reader: newHead.position, readerRecordedAt: recordedAt, writer: answer.writerHead, writerRecordedAt: answer.writerHeadRecordedAt)
+                $0.recordHeads(reader: newHead.position, readerRecordedAt: recordedAt, writer: pulled.writerHead, writerRecordedAt: pulled.writerHeadRecordedAtMicroseconds)
             }
             onApplied()
         case .rejected(let rejection):
@@ -195,20 +174,5 @@ public final class ReplicationPuller: Service, Sendable {
             logger.error("replication segment rejected; nothing applied", metadata: ["reason": "\(rejection)"])
             throw rejection
         }
-    }
-
-    /// Asks the writer for the segment after `position`, waiting up to the long-poll limit.
-    func fetch(after position: Int64) async throws -> Answer {
-        let pathAndQuery = ReplicationChannel.segmentsPathAndQuery(after: position, waitMilliseconds: Limits.pullWaitMillisecondsMax)
-        let response = try await HTTPClient.shared.execute(
-            key.signedRequest(source, pathAndQuery: pathAndQuery, region: region),
-            timeout: .milliseconds(Limits.pullWaitMillisecondsMax + Limits.pullTimeoutMarginMilliseconds)
-        )
-        let body = try await response.body.collect(upTo: Limits.segmentResponseBytesMax)
-        return Answer(
-            status: response.status, body: Array(buffer: body),
-            writerHead: response.headers.first(name: ReplicationChannel.headPosition.rawName).flatMap { Int64($0) },
-            writerHeadRecordedAt: response.headers.first(name: ReplicationChannel.headRecordedAt.rawName).flatMap { Int64($0) }
-        )
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RemitCore
 import RemitDomain
 import RemitPostgres
@@ -30,16 +31,20 @@ func append(_ pool: PostgresPool, key: String) async throws {
     }
 }
 
-/// Both regions' pullers: whichever region is a reader applies what the other has.
+/// Both regions' real pullers, each pulling from the other region's segment service in this
+/// process (no HTTP) until cancelled: whichever region is the reader follows the writer.
 func replicateBothWays(_ east: PostgresPool, _ west: PostgresPool) async {
-    while !Task.isCancelled {
-        for (from, to) in [(east, west), (west, east)] {
-            guard let (role, head) = try? await RegionControl(pool: to).state(), role == .reader,
-                let segment = try? await SegmentStore(pool: from).cut(after: head.position)
-            else { continue }
-            _ = try? await SegmentStore(pool: to).apply(segment.bytes)
-        }
-        try? await Task.sleep(for: .milliseconds(2))
+    var logger = Logger(label: "test.puller")
+    logger.logLevel = .critical
+    let pullers = [("east", east, west), ("west", west, east)].map { region, reader, writer in
+        let service = SegmentService(store: SegmentStore(pool: writer), commits: CommitSignal(), status: ReplicationStatus())
+        return ReplicationPuller(
+            region: region, pool: reader, source: LocalSegmentSource(service: service, waitMilliseconds: 2), status: ReplicationStatus(),
+            logger: logger, rejoin: { _ in false }, onApplied: {}
+        )
+    }
+    await withTaskGroup(of: Void.self) { group in
+        for puller in pullers { group.addTask { try? await puller.run() } }
     }
 }
 
