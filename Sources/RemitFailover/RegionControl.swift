@@ -42,18 +42,27 @@ public struct RegionControl: Sendable {
         _ = try await transition(from: .fenced, to: .writer, epoch: epoch)
     }
 
-    /// The fenced old writer becomes a reader of the new one.
+    /// The fenced old writer becomes a reader of the new one. Already a reader is done: the
+    /// region's own rejoin check (once a second while it is fenced) may have seen the new epoch
+    /// between the promote and this step, and made it a reader at the same head.
     public func demote(epoch: Int64) async throws {
-        _ = try await transition(from: .fenced, to: .reader, epoch: epoch)
+        try await pool.withTransaction { connection in
+            guard let (role, _) = try RegionStore.lockedRow(connection), role == .reader else {
+                _ = try Self.transition(connection, from: .fenced, to: .reader, epoch: epoch)
+                return
+            }
+        }
     }
 
     private func transition(from: RegionRole, to: RegionRole, epoch: Int64) async throws -> LogHead {
-        try await pool.withTransaction { connection in
-            let head = try Self.lockedHead(connection, role: from)
-            guard head.epoch == epoch else { throw RegionControlError("the region is at epoch \(head.epoch), not \(epoch)") }
-            try connection.query("UPDATE region_state SET role = $1, updated_at = now()", [to.rawValue])
-            return head
-        }
+        try await pool.withTransaction { try Self.transition($0, from: from, to: to, epoch: epoch) }
+    }
+
+    private static func transition(_ connection: PostgresConnection, from: RegionRole, to: RegionRole, epoch: Int64) throws -> LogHead {
+        let head = try lockedHead(connection, role: from)
+        guard head.epoch == epoch else { throw RegionControlError("the region is at epoch \(head.epoch), not \(epoch)") }
+        try connection.query("UPDATE region_state SET role = $1, updated_at = now()", [to.rawValue])
+        return head
     }
 
     /// Opens epoch E+1 in a reader whose head is exactly `head` (the fenced writer's): appends
@@ -166,20 +175,14 @@ public struct RegionControl: Sendable {
 
     /// The region's role and head, read without locking.
     public func state() async throws -> (role: RegionRole, head: LogHead) {
-        try await pool.withConnection { connection in
-            guard let row = try connection.query("SELECT role, head_position, head_hash, epoch FROM region_state").first,
-                let role = RegionRole(rawValue: try row.decode(0))
-            else { throw RegionControlError("the region has not been claimed yet") }
-            return (role, LogHead(position: try row.decode(1), hash: try row.decode(2), epoch: try row.decode(3)))
-        }
+        guard let state = try await RegionStore(pool: pool).current() else { throw RegionControlError("the region has not been claimed yet") }
+        return (state.role, LogHead(position: state.headPosition, hash: state.headHash, epoch: state.epoch))
     }
 
+    /// The region's head, its row locked, if the region has the role `expected`.
     static func lockedHead(_ connection: PostgresConnection, role expected: RegionRole) throws -> LogHead {
-        guard let row = try connection.query("SELECT role, head_position, head_hash, epoch FROM region_state FOR UPDATE").first else {
-            throw RegionControlError("the region has not been claimed yet")
-        }
-        let role: String = try row.decode(0)
-        guard role == expected.rawValue else { throw RegionControlError("the region is the \(role), not the \(expected.rawValue)") }
-        return LogHead(position: try row.decode(1), hash: try row.decode(2), epoch: try row.decode(3))
+        guard let (role, head) = try RegionStore.lockedRow(connection) else { throw RegionControlError("the region has not been claimed yet") }
+        guard role == expected else { throw RegionControlError("the region is the \(role.rawValue), not the \(expected.rawValue)") }
+        return head
     }
 }

@@ -35,11 +35,8 @@ public struct RegionRejoin: Sendable {
     public func rejoinIfReplaced(writerEpochs: [EpochStarted]) async throws -> RejoinReport? {
         let region = self.region
         return try await pool.withTransaction { connection in
-            guard let row = try connection.query("SELECT role, epoch, head_position FROM region_state FOR UPDATE").first else {
-                return nil  // not claimed yet
-            }
-            guard let role = RegionRole(rawValue: try row.decode(0)),
-                let fork = RejoinFork.find(role: role, epoch: try row.decode(1), localHead: try row.decode(2), writerEpochs: writerEpochs)
+            guard let (role, head) = try RegionStore.lockedRow(connection),  // nil: not claimed yet
+                let fork = RejoinFork.find(role: role, epoch: head.epoch, localHead: head.position, writerEpochs: writerEpochs)
             else { return nil }
             try fork.check(localEpochs: try LedgerReader.epochs(connection), writerEpochs: writerEpochs)
             var quarantined = 0

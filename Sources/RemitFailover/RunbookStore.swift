@@ -73,10 +73,12 @@ public struct RunbookStore: Sendable {
         }
     }
 
+    /// Records how an execution ended. The execution's own end replaces an "abandoned" that a
+    /// rejoin wrote meanwhile (the rejoin check can fire while a planned failover runs).
     public func finish(_ id: UUID, state: String, detail: String) async throws {
         try await pool.withConnection { connection in
             try connection.query(
-                "UPDATE runbook_executions SET state = $2, ended_at = clock_timestamp(), detail = $3 WHERE id = $1 AND state = 'running'",
+                "UPDATE runbook_executions SET state = $2, ended_at = clock_timestamp(), detail = $3 WHERE id = $1 AND state IN ('running', 'abandoned')",
                 [id, state, detail]
             )
         }

@@ -85,13 +85,12 @@ public struct SegmentStore: Sendable {
             return .rejected(error)
         }
         return try await pool.withTransaction { connection in
-            let rows = try connection.query("SELECT role, head_position, head_hash, epoch FROM region_state FOR UPDATE")
-            guard let row = rows.first else { throw SegmentStoreError(description: "the region has not been claimed yet") }
-            let role: String = try row.decode(0)
-            guard role == RegionRole.reader.rawValue else {
-                throw SegmentStoreError(description: "this region is the \(role), not a reader: it applies no segments")
+            guard let (role, head) = try RegionStore.lockedRow(connection) else {
+                throw SegmentStoreError(description: "the region has not been claimed yet")
             }
-            let head = LogHead(position: try row.decode(1), hash: try row.decode(2), epoch: try row.decode(3))
+            guard role == .reader else {
+                throw SegmentStoreError(description: "this region is the \(role.rawValue), not a reader: it applies no segments")
+            }
             let events: [RecordedEvent]
             switch SegmentVerifier.verify(segment, after: head) {
             case .success(let verified): events = verified

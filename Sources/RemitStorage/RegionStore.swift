@@ -1,5 +1,6 @@
 import Foundation
 import RemitCore
+import RemitDomain
 import RemitPostgres
 
 /// The region control row of one region's database.
@@ -74,6 +75,18 @@ public struct RegionStore: Sendable {
     /// The current row, or nil if no region has claimed this database yet.
     public func current() async throws -> RegionState? {
         try await pool.withConnection { try Self.read($0) }
+    }
+
+    /// The region's role and head, locked for a change in this transaction: appends, fences,
+    /// promotes, applies and rejoins all take this row's lock, so they serialise. Nil before a
+    /// node claimed the database.
+    public static func lockedRow(_ connection: PostgresConnection) throws -> (role: RegionRole, head: LogHead)? {
+        guard let row = try connection.query("SELECT role, head_position, head_hash, epoch FROM region_state FOR UPDATE").first else {
+            return nil
+        }
+        let roleText: String = try row.decode(0)
+        guard let role = RegionRole(rawValue: roleText) else { throw RegionStoreError(message: "region_state holds an invalid role \(roleText)") }
+        return (role, LogHead(position: try row.decode(1), hash: try row.decode(2), epoch: try row.decode(3)))
     }
 
     /// The row and the routing record in one statement, so in one snapshot: read apart, a

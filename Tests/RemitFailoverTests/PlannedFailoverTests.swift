@@ -198,6 +198,30 @@ struct PlannedFailoverTests {
             try await append(east.pool, key: "y")
         }
     }
+
+    @Test("the old writer's rejoin check firing between promote and reverse: reverse finds a reader, the run's own end stands")
+    func rejoinBeforeReverse() async throws {
+        try await withRegions { east, west in
+            try await append(east.pool, key: "a")
+            let id = UUID()
+            try await RunbookStore(pool: east.pool).begin(
+                id: id, kind: "planned-failover", source: "east", target: "west", requestedBy: "test", abandonAfterSeconds: 60
+            )
+            let fenced = try await east.control.fence(epoch: 1)
+            let segment = try #require(try await SegmentStore(pool: east.pool).cut(after: 0))
+            _ = try await SegmentStore(pool: west.pool).apply(segment.bytes)
+            _ = try await west.regionControl.promote(west.name, after: fenced)
+            // What the fenced region's puller does once a second: it sees epoch 2 and rejoins.
+            let report = try await RegionRejoin(pool: east.pool, region: "east").rejoinIfReplaced(
+                writerEpochs: try await SegmentStore(pool: west.pool).epochs()
+            )
+            #expect(report?.quarantinedEvents == 0 && report?.forkPosition == fenced.position)
+            try await east.control.demote(epoch: 1)
+            #expect(try await roles(east, west) == [.reader, .writer])
+            try await RunbookStore(pool: east.pool).finish(id, state: "succeeded", detail: "west is the writer at epoch 2")
+            #expect(try await RunbookStore(pool: east.pool).executions(limit: 1, id: id).first?.state == "succeeded")
+        }
+    }
 }
 
 @Suite("runbook executions")
