@@ -120,7 +120,7 @@ let package = Package(
         .target(
             name: "RemitFailover",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitReplication", "RemitStorage", "RemitWire",
+                "RemitCore", "RemitDomain", "RemitPostgres", "RemitReplication", "RemitStorage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -165,7 +165,7 @@ let package = Package(
         .target(
             name: "RemitStack",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitAuth",
+                "RemitCore", "RemitPostgres", "RemitStorage", "RemitAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -178,8 +178,7 @@ let package = Package(
         .target(
             name: "RemitBench",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitWire", "RemitReplication", "RemitFailover", "RemitHTTP",
-                "RemitStack",
+                "RemitCore", "RemitPostgres", "RemitStorage", "RemitWire", "RemitReplication", "RemitFailover", "RemitHTTP", "RemitStack",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -191,7 +190,7 @@ let package = Package(
         .executableTarget(
             name: "RemitCLI",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitPostgres", "RemitStorage", "RemitWire", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication", "RemitBench",
+                "RemitCore", "RemitPostgres", "RemitStorage", "RemitWire", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication", "RemitBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -47,10 +47,8 @@ public struct RegionControl: Sendable {
     /// between the promote and this step, and made it a reader at the same head.
     public func demote(epoch: Int64) async throws {
         try await pool.withTransaction { connection in
-            guard let (role, _) = try RegionStore.lockedRow(connection), role == .reader else {
-                _ = try Self.transition(connection, from: .fenced, to: .reader, epoch: epoch)
-                return
-            }
+            if let (role, _) = try RegionStore.lockedRow(connection), role == .reader { return }
+            _ = try Self.transition(connection, from: .fenced, to: .reader, epoch: epoch)
         }
     }
 

@@ -10,37 +10,35 @@ import RemitWire
 /// user tokens are not accepted here.
 func addReplicationRoutes(to router: Router<NodeRequestContext>, configuration: ReplicationConfiguration, service: SegmentService) {
     router.on(RouterPath(ReplicationChannel.segmentsPath), method: .get) { request, _ in
-        guard let key = configuration.key else { throw Problem.notFound("replication is not configured on this node") }
-        try key.authenticate(request, known: configuration.pullingRegions)
+        try authenticatePuller(request, configuration)
         guard let after = try RequestParsing.integer(request, "after", default: nil, range: 0...Int64.max) else {
             throw Problem.badRequest("after is required: the puller's head position")
         }
         let wait = try RequestParsing.integer(request, "waitMilliseconds", default: 0, range: 0...Limits.pullWaitMillisecondsMax)!
-        let answer: SegmentService.Answer
+        let pulled: PulledSegment
         do {
-            answer = try await service.segment(after: after, waitMilliseconds: wait)
+            pulled = try await service.segment(after: after, waitMilliseconds: wait)
         } catch let error as SegmentService.AheadOfWriter {
             throw Problem(slug: "ahead-of-writer", title: "Ahead of the writer", status: .conflict, detail: error.description)
         }
-        var response: Response
-        let head: SegmentService.WriterHead
-        switch answer {
-        case .segment(let segment, let writerHead):
-            response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: segment.bytes)))
+        var response = Response(status: .noContent)
+        if let bytes = pulled.bytes {
+            response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             response.headers[.contentType] = ReplicationChannel.segmentMediaType
-            head = writerHead
-        case .nothingNew(let writerHead):
-            response = Response(status: .noContent)
-            head = writerHead
         }
-        response.headers[ReplicationChannel.headPosition] = String(head.position)
-        response.headers[ReplicationChannel.headRecordedAt] = String(head.recordedAtMicroseconds)
+        response.headers[ReplicationChannel.headPosition] = pulled.writerHead.map(String.init)
+        response.headers[ReplicationChannel.headRecordedAt] = pulled.writerHeadRecordedAtMicroseconds.map(String.init)
         return response
     }
 
     router.on(RouterPath(ReplicationChannel.epochsPath), method: .get) { request, _ in
-        guard let key = configuration.key else { throw Problem.notFound("replication is not configured on this node") }
-        try key.authenticate(request, known: configuration.pullingRegions)
+        try authenticatePuller(request, configuration)
         return try jsonResponse(try await service.epochs())
     }
+}
+
+/// A request signed by a region this node serves segments to; 404 where replication is off.
+private func authenticatePuller(_ request: Request, _ configuration: ReplicationConfiguration) throws {
+    guard let key = configuration.key else { throw Problem.notFound("replication is not configured on this node") }
+    try key.authenticate(request, known: configuration.pullingRegions)
 }

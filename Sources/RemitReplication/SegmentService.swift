@@ -8,18 +8,6 @@ import ServiceLifecycle
 /// one to be committed when there is none yet. The HTTP route around it only authenticates,
 /// parses and answers.
 public struct SegmentService: Sendable {
-    /// What a pull gets: a segment, or nothing new within the wait; with the writer's head either way.
-    public enum Answer: Sendable {
-        case segment(CutSegment, writerHead: WriterHead)
-        case nothingNew(writerHead: WriterHead)
-    }
-
-    /// The writer's head position and when its head event was recorded (microseconds; 0: none).
-    public struct WriterHead: Sendable, Equatable {
-        public let position: Int64
-        public let recordedAtMicroseconds: Int64
-    }
-
     public struct AheadOfWriter: Error, Sendable, CustomStringConvertible {
         public let description: String
     }
@@ -34,9 +22,9 @@ public struct SegmentService: Sendable {
         self.status = status
     }
 
-    /// The segment after `position`, waiting up to `waitMilliseconds` for commits.
-    /// Throws `AheadOfWriter` when the puller's head is past this log's.
-    public func segment(after position: Int64, waitMilliseconds: Int64) async throws -> Answer {
+    /// The segment after `position` (nil bytes: nothing new within `waitMilliseconds`), with
+    /// this writer's head. Throws `AheadOfWriter` when the puller's head is past this log's.
+    public func segment(after position: Int64, waitMilliseconds: Int64) async throws -> PulledSegment {
         let deadline = ContinuousClock.now + .milliseconds(waitMilliseconds)
         while true {
             let segment: CutSegment?
@@ -50,7 +38,7 @@ public struct SegmentService: Sendable {
                     $0.segmentsServed += 1
                     $0.bytesServed += Int64(segment.bytes.count)
                 }
-                return .segment(segment, writerHead: try await writerHead())
+                return try await answer(segment.bytes)
             }
             let remaining = deadline - ContinuousClock.now
             // A node shutting down answers its long-polls at once rather than holding them open.
@@ -61,7 +49,7 @@ public struct SegmentService: Sendable {
             // A short linger: a burst's commits leave in one segment rather than one each.
             try? await Task.sleep(for: .milliseconds(Limits.segmentLingerMilliseconds))
         }
-        return .nothingNew(writerHead: try await writerHead())
+        return try await answer(nil)
     }
 
     /// Every epoch this region's log opened, oldest first: a region that finds a newer epoch
@@ -70,9 +58,10 @@ public struct SegmentService: Sendable {
         EpochHistory(epochs: try await store.epochs())
     }
 
-    private func writerHead() async throws -> WriterHead {
+    /// `bytes` with the writer's head, so the puller can tell how far behind it is.
+    private func answer(_ bytes: [UInt8]?) async throws -> PulledSegment {
         let (head, recordedAt) = try await store.head()
-        return WriterHead(position: head.position, recordedAtMicroseconds: recordedAt ?? 0)
+        return PulledSegment(bytes: bytes, writerHead: head.position, writerHeadRecordedAtMicroseconds: recordedAt ?? 0)
     }
 }
 

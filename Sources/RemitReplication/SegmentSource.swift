@@ -3,7 +3,7 @@ import Foundation
 import RemitCore
 import RemitWire
 
-/// What one pull brought: a sealed segment, or nothing new; with the writer's head as it said.
+/// What one pull gets: a sealed segment, or nothing new; with the writer's head as it said.
 public struct PulledSegment: Sendable {
     /// The segment's bytes; nil when the writer had nothing after the reader's head.
     public var bytes: [UInt8]?
@@ -79,12 +79,7 @@ public struct LocalSegmentSource: SegmentSource {
     }
 
     public func segment(after position: Int64) async throws -> PulledSegment {
-        switch try await service.segment(after: position, waitMilliseconds: waitMilliseconds) {
-        case .segment(let segment, let head):
-            PulledSegment(bytes: segment.bytes, writerHead: head.position, writerHeadRecordedAtMicroseconds: head.recordedAtMicroseconds)
-        case .nothingNew(let head):
-            PulledSegment(bytes: nil, writerHead: head.position, writerHeadRecordedAtMicroseconds: head.recordedAtMicroseconds)
-        }
+        try await service.segment(after: position, waitMilliseconds: waitMilliseconds)
     }
 
     public func epochs() async throws -> EpochHistory {
