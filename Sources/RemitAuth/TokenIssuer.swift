@@ -38,4 +38,14 @@ public struct TokenIssuer: Sendable {
         let token = try await keys.sign(claims, kid: JWKIdentifier(string: kid), header: JWTHeader(fields: ["typ": .string("JWT")]))
         return Issued(token: token, expiresAt: Date(timeIntervalSince1970: expiresAt))
     }
+
+    /// A refresh token: signed like an access token, so any region can check it, but for
+    /// another audience, so neither can stand in for the other.
+    public func issueRefresh(_ refresh: RefreshClaims) async throws -> String {
+        var claims = refresh.claims
+        claims["iss"] = .string(issuer)
+        claims["aud"] = .string(RefreshClaims.audience(of: audience))
+        claims["jti"] = .string(UUID().uuidString.lowercased())
+        return try await keys.sign(ClaimSet(claims), kid: JWKIdentifier(string: kid), header: JWTHeader(fields: ["typ": .string("JWT")]))
+    }
 }

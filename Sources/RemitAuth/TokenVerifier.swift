@@ -63,7 +63,33 @@ public final class TokenVerifier: Sendable {
     public func verify(_ token: String, now: Date = Date()) async -> Result<Principal, TokenRejection> {
         guard token.utf8.count <= Limits.accessTokenBytesMax else { return .failure(.malformed) }
         if let principal = cache.withLock({ $0.lookup(token, now: now) }) { return .success(principal) }
+        let claims: ClaimSet, issuer: TrustedIssuer
+        switch await signedClaims(token) {
+        case .success(let verified): (claims, issuer) = verified
+        case .failure(let rejection): return .failure(rejection)
+        }
+        let principal: Principal
+        switch Self.check(claims, issuer: issuer, now: now) {
+        case .success(let checked): principal = checked
+        case .failure(let rejection): return .failure(rejection)
+        }
+        cache.withLock { $0.insert(token, principal, now: now) }
+        return .success(principal)
+    }
 
+    /// One of our own refresh tokens, its signature, expiry and audience checked; nil for
+    /// anything else (an access token among them: its audience differs).
+    public func verifyRefresh(_ token: String, now: Date = Date()) async -> RefreshClaims? {
+        guard token.utf8.count <= Limits.accessTokenBytesMax, case .success(let (claims, issuer)) = await signedClaims(token),
+            issuer.isLocal, let exp = claims.claims["exp"]?.seconds, exp > now.timeIntervalSince1970,
+            claims.claims["aud"]?.strings == [RefreshClaims.audience(of: issuer.audience)]
+        else { return nil }
+        return RefreshClaims(claims)
+    }
+
+    /// The claims of a token whose header is acceptable and whose signature verifies with a
+    /// key of the issuer it names.
+    private func signedClaims(_ token: String) async -> Result<(ClaimSet, TrustedIssuer), TokenRejection> {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])),
             let payloadBytes = Base64URL.decode(String(parts[1])),
@@ -84,19 +110,11 @@ public final class TokenVerifier: Sendable {
         guard let issuer else { return .failure(.untrustedIssuer) }
         guard let algorithm = issuer.algorithms[kid] else { return .failure(.unknownKey) }
         guard algorithm == header.alg else { return .failure(.algorithmRefused) }
-        let claims: ClaimSet
         do {
-            claims = try await issuer.keys.verify(token, as: ClaimSet.self)
+            return .success((try await issuer.keys.verify(token, as: ClaimSet.self), issuer))
         } catch {
             return .failure(.badSignature)
         }
-        let principal: Principal
-        switch Self.check(claims, issuer: issuer, now: now) {
-        case .success(let checked): principal = checked
-        case .failure(let rejection): return .failure(rejection)
-        }
-        cache.withLock { $0.insert(token, principal, now: now) }
-        return .success(principal)
     }
 
     /// Time, audience and subject rules, after the signature verified.

@@ -1,12 +1,16 @@
 import ArgumentParser
 import Foundation
+import RemitAuth
 import RemitCore
+import RemitDomain
 import RemitPostgres
+import RemitStack
 import RemitStorage
+import RemitWire
 
-/// Which databases `remit users` and `remit keys` change: the ones named, or every region's
-/// database of the embedded stack. Users live in each region's database until replication
-/// carries them, so by default every region gets the change.
+/// Which databases `remit users` and `remit keys` work on: the ones named, or every region's
+/// database of the embedded stack. Users are in the log: a change is made at the writer (the
+/// one region that accepts it) and reaches the others by replication.
 struct IdentityTarget: ParsableArguments {
     @Option(help: "A region's database (libpq URL) as REGION=URL; repeat per region. Default: every region in --data-dir.")
     var databaseURL: [String] = []
@@ -42,6 +46,35 @@ struct IdentityTarget: ParsableArguments {
                 throw error
             }
         }
+    }
+
+    /// Runs `body` on the writer's database: each region's in turn until one accepts the change
+    /// (the others refuse with `NotWriterError` and change nothing).
+    func onWriter(_ body: (_ region: String, _ pool: PostgresPool) async throws -> Void) async throws {
+        var refusals: [String] = []
+        for (region, url) in try databases() {
+            let pool = PostgresPool(url: url, connectionsMax: 1, applicationName: "remit cli")
+            do {
+                try await body(region, pool)
+                await pool.close()
+                return
+            } catch let refusal as NotWriterError {
+                await pool.close()
+                refusals.append(refusal.description)
+            } catch {
+                await pool.close()
+                throw error
+            }
+        }
+        throw ValidationError("no region took the change, none is the writer: " + refusals.joined(separator: "; "))
+    }
+
+    /// Seals password hashes for the log with the deployment key: REMIT_REPLICATION_KEY, else
+    /// the embedded stack's key file; without either, nothing is sealed (a lone node).
+    var seal: CredentialSeal {
+        let hex = ProcessInfo.processInfo.environment["REMIT_REPLICATION_KEY"]
+            ?? (try? String(contentsOfFile: EmbeddedStack.replicationKeyFile(dataDirectory: stack.absoluteDataDirectory), encoding: .utf8))
+        return CredentialSeal(key: hex.flatMap(ReplicationKey.init(hex:))?.credentialSealKey)
     }
 
     /// Who the audit log records for commands run here: the operating-system user (the one

@@ -14,7 +14,7 @@ struct Reconcile: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Quarantined remittances in every region, oldest first.")
+        static let configuration = CommandConfiguration(abstract: "Quarantined remittances, identity changes and audit entries in every region, oldest first.")
         @OptionGroup var stack: StackOptions
 
         func run() async throws {
@@ -32,11 +32,11 @@ struct Reconcile: AsyncParsableCommand {
 
         private func printList(_ items: [(RegionName, QuarantinedRemittance)]) {
             for (region, item) in items {
-                let what = item.created.map { "\($0.amount) \($0.currency) \($0.senderBank) → \($0.receiverBank)" } ?? "changes to an earlier remittance"
+                let what = item.summary ?? item.created.map { "\($0.amount) \($0.currency) \($0.senderBank) → \($0.receiverBank)" } ?? "changes to an earlier remittance"
                 let decided = item.decision.map { "\($0) by \(item.decidedBy ?? "?"): \(item.reason ?? "")" } ?? "undecided"
                 print("\(item.id.uuidString.lowercased())  \(region)  epoch \(item.epoch) after \(item.forkPosition)  \(item.eventTypes.joined(separator: ","))  \(what)  key \(item.idempotencyKey ?? "-")  \(decided)")
             }
-            print("\(items.count) quarantined remittance\(items.count == 1 ? "" : "s")")
+            print("\(items.count) quarantined item\(items.count == 1 ? "" : "s")")
         }
     }
 

@@ -23,10 +23,10 @@ struct Users: AsyncParsableCommand {
                 throw ValidationError("name one or more roles with --role: " + Role.allCases.map(\.rawValue).joined(separator: ", "))
             }
             let (password, generated) = try readOrGeneratePassword(passwordStdin)
-            let hash = Passwords.hash(password)
-            try await target.forEach { region, pool in
-                _ = try await IdentityStore(pool: pool, region: region).addUser(name: user, roles: parsed, passwordHash: hash, by: IdentityTarget.auditContext)
-                print("region \(region): added \(user) with roles \(parsed.sorted().map(\.rawValue).joined(separator: ", "))")
+            let seal = target.seal.seal(Passwords.hash(password))
+            try await target.onWriter { region, pool in
+                _ = try await IdentityStore(pool: pool, region: region).addUser(name: user, roles: parsed, passwordSeal: seal, by: IdentityTarget.auditContext)
+                print("added \(user) with roles \(parsed.sorted().map(\.rawValue).joined(separator: ", ")) at the writer, \(region)")
             }
             if generated { print("password for \(user): \(password)") }
         }
@@ -63,17 +63,17 @@ struct Users: AsyncParsableCommand {
         func run() async throws {
             let user = try userName(name)
             let (password, generated) = try readOrGeneratePassword(passwordStdin)
-            let hash = Passwords.hash(password)
-            try await target.forEach { region, pool in
-                _ = try await IdentityStore(pool: pool, region: region).setPassword(user, passwordHash: hash, by: IdentityTarget.auditContext)
-                print("region \(region): new password for \(user)")
+            let seal = target.seal.seal(Passwords.hash(password))
+            try await target.onWriter { region, pool in
+                _ = try await IdentityStore(pool: pool, region: region).setPassword(user, passwordSeal: seal, by: IdentityTarget.auditContext)
+                print("new password for \(user) at the writer, \(region)")
             }
             if generated { print("password for \(user): \(password)") }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the users of each region (never a password or its hash).")
+        static let configuration = CommandConfiguration(abstract: "List the users as each region's copy shows them (never a password or its hash).")
         @OptionGroup var target: IdentityTarget
 
         func run() async throws {
@@ -87,12 +87,12 @@ struct Users: AsyncParsableCommand {
     }
 }
 
-/// Disables or enables a user in every target region.
+/// Disables or enables a user at the writer.
 private func setDisabled(_ name: String, _ disabled: Bool, _ target: IdentityTarget) async throws {
     let user = try userName(name)
-    try await target.forEach { region, pool in
+    try await target.onWriter { region, pool in
         _ = try await IdentityStore(pool: pool, region: region).setDisabled(user, disabled, by: IdentityTarget.auditContext)
-        print("region \(region): \(disabled ? "disabled" : "enabled") \(user)")
+        print("\(disabled ? "disabled" : "enabled") \(user) at the writer, \(region)")
     }
 }
 

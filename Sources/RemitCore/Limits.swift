@@ -128,6 +128,8 @@ public enum Limits {
     public static let externalJWKSReloadSeconds: Int64 = 300
     /// The largest JWKS document read from a provider.
     public static let jwksBytesMax = 256 * 1024
+    /// Audit entries logged from an outbox in one append.
+    public static let auditOutboxBatchMax = 500
     /// Users listed at most.
     public static let usersListedMax = 1_000
 

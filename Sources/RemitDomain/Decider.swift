@@ -32,7 +32,7 @@ public enum Decider {
     /// The state after `event` (at `version`, recorded at `at`). Non-remittance events leave it alone.
     public static func apply(_ event: LedgerEvent, id: UUID, version: Int32, at: Date, to state: Remittance?) -> Remittance? {
         switch event {
-        case .epochStarted:
+        case .epochStarted, .identity:
             return state
         case .remittanceCreated(let details):
             return Remittance(id: id, details: details, status: .created, version: version, createdAt: at, updatedAt: at)

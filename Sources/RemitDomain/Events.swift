@@ -31,6 +31,8 @@ public enum LedgerEvent: Sendable, Equatable {
     /// The payload holds only the changed fields.
     case remittanceAmended(RemittanceChanges)
     case remittanceCancelled(RemittanceCancelled)
+    /// Users, token families, keys and the audit trail (the system streams).
+    case identity(IdentityEvent)
 
     /// The stream of ledger-wide events (epochs); remittance streams use the remittance id.
     public static let ledgerStreamID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
@@ -41,6 +43,7 @@ public enum LedgerEvent: Sendable, Equatable {
         case .remittanceCreated: "RemittanceCreated"
         case .remittanceAmended: "RemittanceAmended"
         case .remittanceCancelled: "RemittanceCancelled"
+        case .identity(let event): event.type
         }
     }
 
@@ -60,6 +63,8 @@ public enum LedgerEvent: Sendable, Equatable {
             Self.write(changes, to: &writer)
         case .remittanceCancelled(let event):
             writer.field("reason", event.reason)
+        case .identity(let event):
+            event.write(to: &writer)
         }
         return writer.finished()
     }
@@ -92,6 +97,7 @@ public enum LedgerEvent: Sendable, Equatable {
             case "RemittanceCreated": return .remittanceCreated(try decoder.decode(RemittanceDetails.self, from: data))
             case "RemittanceAmended": return .remittanceAmended(try decoder.decode(RemittanceChanges.self, from: data))
             case "RemittanceCancelled": return .remittanceCancelled(try decoder.decode(RemittanceCancelled.self, from: data))
+            case let type where IdentityEvent.types.contains(type): return .identity(try IdentityEvent.decode(type: type, data: data))
             default: throw UnknownEvent(type: type, reason: "unknown type")
             }
         } catch let error as UnknownEvent {

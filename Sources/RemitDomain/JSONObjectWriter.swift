@@ -19,6 +19,12 @@ public struct JSONObjectWriter {
         bytes += Array(String(value).utf8)
     }
 
+    public mutating func field(_ key: String, _ value: Bool?) {
+        guard let value else { return }
+        start(key)
+        bytes += Array((value ? "true" : "false").utf8)
+    }
+
     /// The finished object.
     public func finished() -> [UInt8] {
         bytes + [UInt8(ascii: "}")]

@@ -140,12 +140,18 @@ public struct FailoverExecution: Sendable {
         return false
     }
 
-    /// Audited in every region it reaches; a region that is gone misses the record.
+    /// Audited once: in the log if a region that answers is the writer (after a failover, the
+    /// target), else in the outbox of the first region that answers, whose node carries it to
+    /// the log later.
     private func audit(_ outcome: AuditRecord.Outcome, detail: String) async {
-        for (name, pool) in pools {
-            try? await IdentityStore(pool: pool, region: name.rawValue).audit(
-                "failover", target: target.rawValue, context: context, outcome: outcome, detail: detail
-            )
+        let ordered = pools.sorted { ($0.key == target ? 0 : 1, $0.key.rawValue) < ($1.key == target ? 0 : 1, $1.key.rawValue) }
+        for logOnly in [true, false] {
+            for (name, pool) in ordered {
+                let store = IdentityStore(pool: pool, region: name.rawValue)
+                if (try? await store.audit("failover", target: target.rawValue, context: context, outcome: outcome, detail: detail, logOnly: logOnly)) != nil {
+                    return
+                }
+            }
         }
     }
 }

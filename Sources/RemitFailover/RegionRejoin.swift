@@ -49,6 +49,7 @@ public struct RegionRejoin: Sendable {
                 try connection.query("SELECT set_config('remit.quarantine_after', '', true)")
                 // The views counted what was cut off: rebuild them from the log.
                 try connection.execute(script: ProjectionWriter.resetViewsSQL)
+                try IdentityProjection.rebuild(connection)
             }
             let newer = fork.newer
             let at = fork.readerHead

@@ -53,7 +53,7 @@ func addAdminRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
         guard errors.isEmpty, let name, let roles, let password else { throw Problem(DomainError.invalid(errors)) }
         let user = try await identityChange {
             try await identity.store.addUser(
-                name: name, roles: roles, passwordHash: try await identity.hasher.hash(password), by: auditContext(context)
+                name: name, roles: roles, passwordSeal: identity.seal.seal(try await identity.hasher.hash(password)), by: auditContext(context)
             )
         }
         var response = try jsonResponse(UserBody(user), status: .created)
@@ -84,12 +84,22 @@ func auditContext(_ context: NodeRequestContext) -> AuditContext {
 /// Runs an identity change, turning its refusals into problems.
 private func identityChange<T>(_ change: () async throws -> T) async throws -> T {
     do {
-        return try await change()
+        return try await identityWrite(change)
     } catch let error as IdentityError {
         switch error {
         case .userExists: throw Problem(slug: "user-exists", title: "User exists", status: .conflict, detail: error.description)
         case .userNotFound: throw Problem.notFound(error.description)
         case .lastAdmin: throw Problem(slug: "last-admin", title: "Last admin", status: .conflict, detail: error.description)
         }
+    }
+}
+
+/// Runs a change of the log's identity stream: a region that is not the writer answers 409
+/// `not-writer` (nothing changed; the router sends the request on to the writer).
+func identityWrite<T>(_ change: () async throws -> T) async throws -> T {
+    do {
+        return try await change()
+    } catch let error as NotWriterError {
+        throw Problem(Appender.Failure.notWriter(error))
     }
 }

@@ -32,7 +32,8 @@ func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
         let name = UserName(rawValue: username)
         let credentials = try await name.asyncMap { try await identity.store.credentials($0) } ?? nil
         // Unknown names are checked against a decoy hash: the answer takes as long either way.
-        let matches = try await identity.hasher.verify(password, hash: credentials?.passwordHash ?? Passwords.decoyHash)
+        let stored = credentials.flatMap { identity.seal.open($0.passwordSeal) }
+        let matches = try await identity.hasher.verify(password, hash: stored ?? Passwords.decoyHash) && stored != nil
         guard matches, let user = credentials?.user, !user.disabled else {
             if identity.throttle.recordFailure(throttleKey), let name {
                 try? await identity.store.audit(
@@ -46,21 +47,28 @@ func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
         }
         identity.throttle.recordSuccess(throttleKey)
         context.logger.info("signed in", metadata: ["user": .string(user.name.rawValue)])
-        let refresh = RefreshToken.generate()
-        let refreshExpiresAt = Date().addingTimeInterval(TimeInterval(identity.configuration.refreshTokenLifetimeSeconds))
-        try await identity.store.storeRefreshToken(hash: refresh.hash, family: UUID(), user: user.name, expiresAt: refreshExpiresAt)
-        return try await tokenResponse(identity, user: user, refreshToken: refresh.token)
+        // Nothing is written: the refresh token is signed, and its family enters the log
+        // when it is first redeemed. Sign-in works in every region, from its copy of the users.
+        return try await tokenResponse(identity, user: user, family: UUID(), generation: 0)
     }
 
+    // Redeeming and revoking change the family's record in the log: the writer does it (a
+    // reader answers 409 not-writer, and the router sends the request on to the writer).
     routes.add(.post, "/api/v1/auth/refresh", .anyone) { request, context in
         try admit(identity.throttle.admitAddress(context.clientAddress), "too many token requests from this address")
-        let hash = try await refreshTokenHash(request)
-        let successor = RefreshToken.generate()
-        let expiresAt = Date().addingTimeInterval(TimeInterval(identity.configuration.refreshTokenLifetimeSeconds))
-        switch try await identity.store.redeemRefreshToken(hash: hash, successor: successor.hash, expiresAt: expiresAt) {
-        case .rotated(let user):
+        guard let presented = await identity.verifier.verifyRefresh(try await refreshToken(request)) else {
+            throw Problem.unauthorized("the refresh token is unknown, expired or revoked", error: "invalid_token", slug: "invalid-refresh-token")
+        }
+        let outcome = try await identityWrite {
+            try await identity.store.redeemRefreshToken(
+                family: presented.family, generation: presented.generation, user: presented.subject,
+                credentialRevision: presented.credentialRevision
+            )
+        }
+        switch outcome {
+        case .rotated(let user, let next):
             // Roles come from the user as they are now, so a change takes effect at the next refresh.
-            return try await tokenResponse(identity, user: user, refreshToken: successor.token)
+            return try await tokenResponse(identity, user: user, family: presented.family, generation: next)
         case .reused(let user):
             context.logger.warning("a used refresh token was presented again; its sign-in is revoked", metadata: ["user": .string(user)])
             throw Problem.unauthorized(
@@ -74,8 +82,10 @@ func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
 
     routes.add(.post, "/api/v1/auth/logout", .anyone) { request, context in
         try admit(identity.throttle.admitAddress(context.clientAddress), "too many token requests from this address")
-        // Revokes the sign-in whether or not the token is known, and says nothing either way.
-        _ = try await identity.store.revokeFamily(ofToken: try await refreshTokenHash(request))
+        // Revokes the sign-in if the token is one of ours, and says nothing either way.
+        if let presented = await identity.verifier.verifyRefresh(try await refreshToken(request)) {
+            try await identityWrite { try await identity.store.revokeFamily(presented.family, user: presented.subject) }
+        }
         return Response(status: .noContent)
     }
 
@@ -86,21 +96,23 @@ func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
     }
 }
 
-private func refreshTokenHash(_ request: Request) async throws -> [UInt8] {
+private func refreshToken(_ request: Request) async throws -> String {
     let (body, _) = try await RequestParsing.json(request, bytesMax: Limits.authBodyBytesMax)
     var reader = FieldReader(body, allowed: ["refreshToken"])
     let token = reader.string("refreshToken") ?? ""
     try reader.check()
-    guard let hash = RefreshToken.hash(token) else {
-        throw Problem.unauthorized("the refresh token is unknown, expired or revoked", error: "invalid_token", slug: "invalid-refresh-token")
-    }
-    return hash
+    return token
 }
 
-private func tokenResponse(_ identity: NodeIdentity, user: StoredUser, refreshToken: String) async throws -> Response {
-    let access = try await identity.tokenIssuer().issue(subject: user.name.rawValue, roles: user.roles)
+private func tokenResponse(_ identity: NodeIdentity, user: StoredUser, family: UUID, generation: Int64) async throws -> Response {
+    let issuer = try await identity.tokenIssuer()
+    let access = try await issuer.issue(subject: user.name.rawValue, roles: user.roles)
+    let refresh = try await issuer.issueRefresh(RefreshClaims(
+        subject: user.name.rawValue, family: family, generation: generation, credentialRevision: user.credentialRevision,
+        expiresAt: Date().addingTimeInterval(TimeInterval(identity.configuration.refreshTokenLifetimeSeconds))
+    ))
     return try jsonResponse(TokenBody(
-        accessToken: access.token, expiresIn: identity.configuration.accessTokenLifetimeSeconds, refreshToken: refreshToken,
+        accessToken: access.token, expiresIn: identity.configuration.accessTokenLifetimeSeconds, refreshToken: refresh,
         refreshExpiresIn: identity.configuration.refreshTokenLifetimeSeconds, roles: user.roles.sorted().map(\.rawValue)
     ))
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import RemitAuth
 import RemitCore
 import RemitFailover
 import RemitPostgres
@@ -95,9 +96,12 @@ public func buildNodeApplication(
         amountMax: configuration.amountMax
     )
     let identity = NodeIdentity(
-        store: IdentityStore(pool: node.pool, region: node.region.rawValue),
+        store: IdentityStore(pool: node.pool, region: node.region.rawValue) { _ in
+            projector.notify()
+            replication.commits.signal()
+        },
         keyStore: SigningKeyStore(pool: node.pool, region: node.region.rawValue),
-        configuration: configuration.auth, logger: logger
+        configuration: configuration.auth, seal: CredentialSeal(key: configuration.replication.key?.credentialSealKey), logger: logger
     )
     return Application(
         router: buildNodeRouter(

@@ -5,6 +5,7 @@ import NIOCore
 import RemitWire
 import RemitAuth
 import RemitCore
+import RemitDomain
 import RemitStorage
 import ServiceLifecycle
 import Synchronization
@@ -21,14 +22,20 @@ public final class NodeIdentity: Service, Sendable {
     public let accessGuard: AccessGuard
     public let throttle: SignInThrottle
     public let hasher: PasswordHasher
+    /// Seals password hashes for the log and opens them for a sign-in.
+    public let seal: CredentialSeal
     private let logger: Logger
     /// The peers' public keys as last fetched, by JWKS URL: a peer that is down keeps its keys.
     private let peerKeys = Mutex<[String: [SigningKey]]>([:])
     private let lastOnDemandReload = Mutex<ContinuousClock.Instant?>(nil)
     private let signing = Mutex<(issuer: TokenIssuer?, jwks: JWKSDocument, kids: [String])>((nil, JWKSDocument(keys: []), []))
 
-    public init(store: IdentityStore, keyStore: SigningKeyStore, configuration: AuthConfiguration, logger: Logger) {
+    public init(
+        store: IdentityStore, keyStore: SigningKeyStore, configuration: AuthConfiguration, seal: CredentialSeal = CredentialSeal(key: nil),
+        logger: Logger
+    ) {
         self.configuration = configuration
+        self.seal = seal
         self.store = store
         self.keyStore = keyStore
         self.logger = logger
@@ -65,6 +72,7 @@ public final class NodeIdentity: Service, Sendable {
 
     public func run() async throws {
         try? await reloadSigningKeys()
+        await keepLog()
         // Computes the decoy hash now, off the request path: the first unknown name must not
         // take longer than the others.
         _ = try? await hasher.verify("warm-up", hash: Passwords.decoyHash)
@@ -76,6 +84,7 @@ public final class NodeIdentity: Service, Sendable {
                 } catch {
                     self.logger.warning("signing keys could not be loaded", metadata: ["error": "\(error)"])
                 }
+                await self.keepLog()
                 if externalLoadedAt.map({ ContinuousClock.now - $0 > .seconds(Limits.externalJWKSReloadSeconds) }) ?? true {
                     await self.reloadExternalProviders()
                     externalLoadedAt = .now
@@ -84,6 +93,22 @@ public final class NodeIdentity: Service, Sendable {
             }
         }
         await hasher.shutdown()
+    }
+
+    /// At the writer: puts in the log what this database holds outside it (users from before
+    /// the upgrade or the first admin, outbox audit entries, this region's public keys). A
+    /// reader's attempt is refused (`NotWriterError`) and changes nothing; its outbox waits.
+    func keepLog() async {
+        let seal = self.seal
+        do {
+            let logged = try await store.logPending(seal: { seal.seal($0) })
+            try await store.publishKeys()
+            if logged > 0 { logger.info("logged identity changes recorded outside the log", metadata: ["count": "\(logged)"]) }
+        } catch is NotWriterError {
+            // A reader: the writer's log carries identity here.
+        } catch {
+            logger.warning("identity changes could not be logged yet", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Reads the keys and trusts them; makes this region's first key if it has none.

@@ -99,6 +99,8 @@ public struct SegmentStore: Sendable {
             let keyed = events.map { ($0, EventMetadata.idempotencyKey(in: $0.metadata)) }
             let insert = LedgerWriter.insertStatement(keyed)
             try connection.query(insert.sql, insert.parameters)
+            // Users, token families and keys follow the log here as at the writer.
+            try IdentityProjection.apply(events, connection)
             let last = events.last!
             try connection.query(
                 "UPDATE region_state SET head_position = $1, head_hash = $2, epoch = $3, updated_at = now()",

@@ -56,22 +56,18 @@ public final class EmbeddedStack: Sendable {
 
     public static func adminPasswordFile(dataDirectory: String) -> String { dataDirectory + "/admin-password" }
 
-    /// Makes the `admin` user (every role) in every region's database if they have no users
-    /// yet, with one random password, which is written to `admin-password` (mode 0600) and
-    /// returned, once. Later starts change nothing and return nil.
+    /// Makes the `admin` user (every role) in the first writer's database if it has no users
+    /// yet, with a random password, which is written to `admin-password` (mode 0600) and
+    /// returned, once. The writer's node puts the user in the log; the other regions get it
+    /// by replication. Later starts change nothing and return nil.
     public func bootstrapAdmin() async throws -> String? {
         let password = Passwords.generate()
-        let hash = Passwords.hash(password)
         var made = false
-        for cluster in clusters {
+        for cluster in clusters where cluster.region == configuration.initialWriter {
             let pool = PostgresPool(url: try cluster.databaseURL(), connectionsMax: 1, applicationName: "remit up")
             do {
-                // Users live in each region's database until replication carries them.
-                if try await IdentityStore(pool: pool, region: cluster.region.rawValue)
-                    .bootstrapAdmin(name: UserName(rawValue: "admin")!, passwordHash: hash)
-                {
-                    made = true
-                }
+                made = try await IdentityStore(pool: pool, region: cluster.region.rawValue)
+                    .bootstrapAdmin(name: UserName(rawValue: "admin")!, passwordSeal: Passwords.hash(password))
                 await pool.close()
             } catch {
                 await pool.close()

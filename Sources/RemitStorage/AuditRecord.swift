@@ -1,12 +1,15 @@
 import Foundation
+import RemitDomain
 import RemitPostgres
 
-/// One line of the audit log: who did what to what, from where, and how it ended.
+/// One line of the audit trail as the API shows it: its place in the log, who did what to
+/// what, from where, and how it ended.
 public struct AuditRecord: Sendable, Equatable, Codable {
     public enum Outcome: String, Sendable, Codable {
         case succeeded, refused, failed
     }
 
+    /// The position of its `AuditRecorded` event in the log: one sequence in every region.
     public var position: Int64
     public var recordedAt: Date
     public var region: String
@@ -28,32 +31,76 @@ public struct AuditContext: Sendable, Equatable {
         self.actor = actor
         self.source = source
     }
+
+    func entry(region: String, action: String, target: String, outcome: AuditRecord.Outcome, detail: String) -> AuditEntry {
+        AuditEntry(region: region, actor: actor, source: source, action: action, target: target, outcome: outcome.rawValue, detail: detail)
+    }
 }
 
+/// The audit trail: `AuditRecorded` events of the log's audit stream, and the outbox of entries
+/// recorded where the log could not take them yet.
 public enum AuditLog {
+    /// Records an entry in the outbox, in the caller's transaction (a rejoin, a reconcile
+    /// decision): the writer's node logs it, under its entry id, once.
     public static func append(
         _ connection: PostgresConnection, region: String, context: AuditContext,
         action: String, target: String, outcome: AuditRecord.Outcome, detail: String = ""
     ) throws {
+        try insertOutbox(context.entry(region: region, action: action, target: target, outcome: outcome, detail: detail), connection)
+    }
+
+    static func insertOutbox(_ entry: AuditEntry, _ connection: PostgresConnection) throws {
         try connection.query(
-            "INSERT INTO audit_log (region, actor, source, action, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            [region, context.actor, context.source, action, target, outcome.rawValue, detail]
+            """
+            INSERT INTO audit_outbox (entry_id, region, actor, source, action, target, outcome, detail)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [entry.entryID, entry.region, entry.actor, entry.source, entry.action, entry.target, entry.outcome, entry.detail]
         )
+    }
+
+    /// Entries waiting in the outbox, oldest first, with when they happened.
+    static func outbox(_ connection: PostgresConnection, limit: Int) throws -> [AuditEntry] {
+        try connection.query(
+            """
+            SELECT entry_id, region, actor, source, action, target, outcome, detail,
+                   (extract(epoch FROM recorded_at) * 1000000)::int8
+            FROM audit_outbox ORDER BY position LIMIT $1
+            """,
+            [Int64(limit)]
+        ).map { row in
+            AuditEntry(
+                entryID: try row.decode(0), region: try row.decode(1), actor: try row.decode(2), source: try row.decode(3),
+                action: try row.decode(4), target: try row.decode(5), outcome: try row.decode(6), detail: try row.decode(7),
+                atMicroseconds: try row.decode(8)
+            )
+        }
     }
 
     static func read(_ connection: PostgresConnection, after position: Int64, limit: Int) throws -> [AuditRecord] {
         try connection.query(
             """
-            SELECT position, recorded_at, region, actor, source, action, target, outcome, detail
-            FROM audit_log WHERE position > $1 ORDER BY position LIMIT $2
+            SELECT position, recorded_at_us, event_type, payload FROM events
+            WHERE stream_id = '00000000-0000-0000-0000-000000000002' AND position > $1 ORDER BY position LIMIT $2
             """,
             [position, Int64(limit)]
         ).map { row in
-            AuditRecord(
-                position: try row.decode(0), recordedAt: try row.decode(1), region: try row.decode(2), actor: try row.decode(3),
-                source: try row.decode(4), action: try row.decode(5), target: try row.decode(6),
-                outcome: AuditRecord.Outcome(rawValue: try row.decode(7)) ?? .failed, detail: try row.decode(8)
+            guard case .identity(.auditRecorded(let entry)) = try LedgerEvent.decode(type: try row.decode(2), payload: try row.decode(3)) else {
+                throw AuditTrailError(position: try row.decode(0))
+            }
+            let at = try entry.atMicroseconds ?? row.decode(1, as: Int64.self)
+            return AuditRecord(
+                position: try row.decode(0), recordedAt: Date(timeIntervalSince1970: Double(at) / 1_000_000), region: entry.region,
+                actor: entry.actor, source: entry.source, action: entry.action, target: entry.target,
+                outcome: AuditRecord.Outcome(rawValue: entry.outcome) ?? .failed, detail: entry.detail
             )
         }
     }
+}
+
+/// An event of the audit stream that is not an audit entry: the log was written by something
+/// other than Remit.
+public struct AuditTrailError: Error, CustomStringConvertible {
+    public let position: Int64
+    public var description: String { "the event at position \(position) of the audit stream is not an audit entry" }
 }

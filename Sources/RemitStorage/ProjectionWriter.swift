@@ -118,7 +118,10 @@ struct Row {
     static func apply(_ event: LedgerEvent, id: UUID, version: Int32, position: Int64, atMicroseconds: Int64, to row: Row?) -> Row? {
         let at = Date(microsecondsSince1970: atMicroseconds)
         guard let next = Decider.apply(event, id: id, version: version, at: at, to: row?.remittance) else { return nil }
-        if case .epochStarted = event { return nil }
+        switch event {
+        case .epochStarted, .identity: return nil
+        default: break
+        }
         var result = row ?? Row(remittance: next, createdPosition: position, createdAtMicroseconds: atMicroseconds, updatedAtMicroseconds: atMicroseconds)
         result.remittance = next
         result.updatedAtMicroseconds = atMicroseconds

@@ -31,6 +31,15 @@ public struct ReplicationKey: Sendable {
         key = SymmetricKey(data: bytes)
     }
 
+    /// A key for another purpose (`label` names it), derived with HKDF-SHA256: the deployment
+    /// key itself signs requests and nothing else.
+    public func derivedKey(_ label: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Array(label.utf8), outputByteCount: 32)
+    }
+
+    /// The key that seals password hashes in the log (`CredentialSeal`).
+    public var credentialSealKey: SymmetricKey { derivedKey("remit credential seal v1") }
+
     /// A new random key's hex form.
     public static func generateHex() -> String {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }.hex
