@@ -128,8 +128,10 @@ public enum Limits {
     public static let externalJWKSReloadSeconds: Int64 = 300
     /// The largest JWKS document read from a provider.
     public static let jwksBytesMax = 256 * 1024
-    /// Audit entries logged from an outbox in one append.
+    /// Audit entries logged from an outbox in one append (or forwarded in one request).
     public static let auditOutboxBatchMax = 500
+    /// The largest body of forwarded audit entries (a batch of entries at their field limits).
+    public static let auditForwardBytesMax = 4 * 1024 * 1024
     /// Users listed at most.
     public static let usersListedMax = 1_000
 

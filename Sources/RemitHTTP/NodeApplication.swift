@@ -56,7 +56,7 @@ public func buildNodeRouter(
     }
     router.middlewares.add(LagHeadersMiddleware(status: replication.status))
     let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder)
-    addReplicationRoutes(to: router, configuration: replication.configuration, service: replication.service)
+    addReplicationRoutes(to: router, configuration: replication.configuration, service: replication.service, identity: identity.store)
     addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool))
     routes.add(.get, "/api/v1/replication", .only(.operator, .auditor)) { _, _ in
         try jsonResponse(replication.status.current)
@@ -101,7 +101,11 @@ public func buildNodeApplication(
             replication.commits.signal()
         },
         keyStore: SigningKeyStore(pool: node.pool, region: node.region.rawValue),
-        configuration: configuration.auth, seal: CredentialSeal(key: configuration.replication.key?.credentialSealKey), logger: logger
+        configuration: configuration.auth, seal: CredentialSeal(key: configuration.replication.key?.credentialSealKey),
+        forwarder: configuration.replication.key.flatMap { key in
+            configuration.replication.source.map { AuditForwarder(baseURL: $0, key: key, region: node.region.rawValue) }
+        },
+        logger: logger
     )
     return Application(
         router: buildNodeRouter(

@@ -6,6 +6,7 @@ import RemitWire
 import RemitAuth
 import RemitCore
 import RemitDomain
+import RemitReplication
 import RemitStorage
 import ServiceLifecycle
 import Synchronization
@@ -24,6 +25,8 @@ public final class NodeIdentity: Service, Sendable {
     public let hasher: PasswordHasher
     /// Seals password hashes for the log and opens them for a sign-in.
     public let seal: CredentialSeal
+    /// Carries this region's outbox to the writer while it is a reader.
+    private let forwarder: AuditForwarder?
     private let logger: Logger
     /// The peers' public keys as last fetched, by JWKS URL: a peer that is down keeps its keys.
     private let peerKeys = Mutex<[String: [SigningKey]]>([:])
@@ -32,10 +35,11 @@ public final class NodeIdentity: Service, Sendable {
 
     public init(
         store: IdentityStore, keyStore: SigningKeyStore, configuration: AuthConfiguration, seal: CredentialSeal = CredentialSeal(key: nil),
-        logger: Logger
+        forwarder: AuditForwarder? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.seal = seal
+        self.forwarder = forwarder
         self.store = store
         self.keyStore = keyStore
         self.logger = logger
@@ -96,8 +100,8 @@ public final class NodeIdentity: Service, Sendable {
     }
 
     /// At the writer: puts in the log what this database holds outside it (users from before
-    /// the upgrade or the first admin, outbox audit entries, this region's public keys). A
-    /// reader's attempt is refused (`NotWriterError`) and changes nothing; its outbox waits.
+    /// the upgrade or the first admin, outbox audit entries, this region's public keys). At a
+    /// reader (refused with `NotWriterError`, nothing changed) the outbox goes to the writer.
     func keepLog() async {
         let seal = self.seal
         do {
@@ -105,9 +109,22 @@ public final class NodeIdentity: Service, Sendable {
             try await store.publishKeys()
             if logged > 0 { logger.info("logged identity changes recorded outside the log", metadata: ["count": "\(logged)"]) }
         } catch is NotWriterError {
-            // A reader: the writer's log carries identity here.
+            await forwardOutbox()
         } catch {
             logger.warning("identity changes could not be logged yet", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends the outbox to the writer; the entries leave it when they come back in the log.
+    private func forwardOutbox() async {
+        guard let forwarder else { return }
+        do {
+            let entries = try await store.outbox(limit: Limits.auditOutboxBatchMax)
+            guard !entries.isEmpty else { return }
+            let logged = try await forwarder.forward(entries)
+            logger.info("audit entries carried to the writer", metadata: ["sent": "\(entries.count)", "logged": "\(logged)"])
+        } catch {
+            logger.debug("audit entries wait in the outbox", metadata: ["error": "\(error)"])
         }
     }
 

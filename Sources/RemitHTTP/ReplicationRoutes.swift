@@ -1,4 +1,8 @@
+import Crypto
+import Foundation
 import Hummingbird
+import RemitDomain
+import RemitStorage
 import RemitCore
 import RemitReplication
 import RemitWire
@@ -8,7 +12,9 @@ import RemitWire
 /// when nothing came within the wait; `GET /replication/v1/epochs` the log's epoch history.
 /// Authenticated by the deployment key alone; the router does not forward `/replication`, and
 /// user tokens are not accepted here.
-func addReplicationRoutes(to router: Router<NodeRequestContext>, configuration: ReplicationConfiguration, service: SegmentService) {
+func addReplicationRoutes(
+    to router: Router<NodeRequestContext>, configuration: ReplicationConfiguration, service: SegmentService, identity: IdentityStore
+) {
     router.on(RouterPath(ReplicationChannel.segmentsPath), method: .get) { request, _ in
         try authenticatePuller(request, configuration)
         guard let after = try RequestParsing.integer(request, "after", default: nil, range: 0...Int64.max) else {
@@ -35,10 +41,26 @@ func addReplicationRoutes(to router: Router<NodeRequestContext>, configuration: 
         try authenticatePuller(request, configuration)
         return try jsonResponse(try await service.epochs())
     }
+
+    // A reader's outbox: the writer logs each entry once (409 not-writer anywhere else).
+    router.on(RouterPath(ReplicationChannel.auditPath), method: .post) { request, _ in
+        let region = try authenticatePuller(request, configuration)
+        let body = try await request.body.collect(upTo: Limits.auditForwardBytesMax)
+        guard request.uri.queryParameters.get("sha256") == Array(SHA256.hash(data: Array(buffer: body))).hex else {
+            throw Problem.badRequest("the body does not match the signed sha256")
+        }
+        guard let entries = try? RemitJSON.decoder().decode([AuditEntry].self, from: Data(buffer: body)),
+            entries.count <= Limits.auditOutboxBatchMax
+        else { throw Problem.badRequest("the body is not a list of at most \(Limits.auditOutboxBatchMax) audit entries") }
+        guard entries.allSatisfy({ $0.region == region }) else { throw Problem.badRequest("a region forwards only its own audit entries") }
+        let logged = try await identityWrite { try await identity.logEntries(entries) }
+        return try jsonResponse(AuditForwarder.Logged(logged: logged))
+    }
 }
 
 /// A request signed by a region this node serves segments to; 404 where replication is off.
-private func authenticatePuller(_ request: Request, _ configuration: ReplicationConfiguration) throws {
+@discardableResult
+private func authenticatePuller(_ request: Request, _ configuration: ReplicationConfiguration) throws -> String {
     guard let key = configuration.key else { throw Problem.notFound("replication is not configured on this node") }
-    try key.authenticate(request, known: configuration.pullingRegions)
+    return try key.authenticate(request, known: configuration.pullingRegions)
 }

@@ -78,6 +78,8 @@ public struct EpochHistory: Codable, Sendable, Equatable {
 public enum ReplicationChannel {
     public static let segmentsPath = "/replication/v1/segments"
     public static let epochsPath = "/replication/v1/epochs"
+    /// Audit entries a reader recorded, for the writer to log (`AuditForwarder`).
+    public static let auditPath = "/replication/v1/audit"
     public static let segmentMediaType = "application/vnd.remit.segment"
     /// The writer's head position and its head event's time, so the puller can tell its lag.
     public static let headPosition = HTTPField.Name("X-Remit-Head-Position")!
@@ -85,5 +87,10 @@ public enum ReplicationChannel {
 
     public static func segmentsPathAndQuery(after position: Int64, waitMilliseconds: Int64) -> String {
         "\(segmentsPath)?after=\(position)&waitMilliseconds=\(waitMilliseconds)"
+    }
+
+    /// The request signature covers the path and query, so the body's SHA-256 travels in the query.
+    public static func auditPathAndQuery(bodySHA256: String) -> String {
+        "\(auditPath)?sha256=\(bodySHA256)"
     }
 }
