@@ -31,10 +31,10 @@ func idempotencyKeys(_ pool: PostgresPool) async throws -> [String] {
     }
 }
 
+/// What a region's audit trail holds: the log's entries, then those waiting in its outbox.
 func auditActions(_ pool: PostgresPool) async throws -> [String] {
-    try await pool.withConnection { connection in
-        try connection.query("SELECT action FROM audit_log ORDER BY position").map { try $0.decode(0) }
-    }
+    let store = IdentityStore(pool: pool, region: "?")
+    return try await store.auditRecords(after: 0, limit: 1_000).map(\.action) + store.outbox(limit: 1_000).map(\.action)
 }
 
 @Suite("write lease")

@@ -93,7 +93,7 @@ struct ReplicationTests {
         try await withFreshPool(connectionsMax: 8) { writer, _ in
             try await withFreshPool(connectionsMax: 8, west: true) { reader, _ in
                 for pool in [writer, reader] { try await Migrator(pool: pool).apply(migrations) }
-                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: TestNode.passwordHash)
+                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordSeal: TestNode.passwordHash)
                 let writerConfiguration = ReplicationConfiguration(key: Self.key, pullingRegions: ["west"])
                 try await withRunningNode(pool: writer, region: "east", role: .writer, replication: writerConfiguration) { writerURL in
                     let token = try await Self.signIn(writerURL)
@@ -131,7 +131,7 @@ struct ReplicationTests {
         try await withFreshPool(connectionsMax: 8) { writer, _ in
             try await withFreshPool(connectionsMax: 8, west: true) { reader, _ in
                 for pool in [writer, reader] { try await Migrator(pool: pool).apply(migrations) }
-                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: TestNode.passwordHash)
+                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordSeal: TestNode.passwordHash)
                 // A fixed port, so the restarted writer is where the reader looks for it.
                 let port = try await withRunningNode(pool: writer, region: "east", role: .writer, replication: .init(key: Self.key, pullingRegions: ["west"])) { url in
                     Int(url.split(separator: ":").last!)!
@@ -169,7 +169,7 @@ struct ReplicationTests {
         try await withFreshPool(connectionsMax: 8) { writer, _ in
             try await withFreshPool(connectionsMax: 8, west: true) { reader, _ in
                 for pool in [writer, reader] { try await Migrator(pool: pool).apply(migrations) }
-                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: TestNode.passwordHash)
+                _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordSeal: TestNode.passwordHash)
                 try await withRunningNode(pool: writer, region: "east", role: .writer, replication: .init(key: Self.key, pullingRegions: ["west"])) { writerURL in
                     let token = try await Self.signIn(writerURL)
                     var peerTrust = AuthConfiguration()
@@ -199,7 +199,7 @@ struct ReplicationTests {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
         try await withFreshPool(connectionsMax: 8) { writer, _ in
             try await Migrator(pool: writer).apply(migrations)
-            _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: TestNode.passwordHash)
+            _ = try await IdentityStore(pool: writer, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordSeal: TestNode.passwordHash)
             let configuration = ReplicationConfiguration(key: Self.key, pullingRegions: ["west"])
             try await withRunningNode(pool: writer, region: "east", role: .writer, replication: configuration) { base in
                 let path = "/replication/v1/segments?after=0&waitMilliseconds=0"

@@ -226,7 +226,7 @@ struct RouterTests {
                     #expect(checker.regions.first { $0.region == Self.west }?.readiness == nil)
                     // Sign in through the router; the token then works through it too.
                     _ = try await IdentityStore(pool: pool, region: "east").addUser(
-                        name: UserName(rawValue: "carol")!, roles: [.clerk], passwordHash: TestNode.passwordHash,
+                        name: UserName(rawValue: "carol")!, roles: [.clerk], passwordSeal: TestNode.passwordHash,
                         by: AuditContext(actor: "test", source: "cli")
                     )
                     let signIn = try await routerClient.execute(

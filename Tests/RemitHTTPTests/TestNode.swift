@@ -55,9 +55,9 @@ struct TestNode {
     /// Makes a user per role (`clerk`, `auditor`, …) and `tester` with every role, all with `password`.
     func addUsers() async throws {
         let context = AuditContext(actor: "test", source: "cli")
-        _ = try await identity.store.bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordHash: Self.passwordHash)
+        _ = try await identity.store.bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordSeal: Self.passwordHash)
         for role in Role.allCases {
-            _ = try await identity.store.addUser(name: UserName(rawValue: role.rawValue)!, roles: [role], passwordHash: Self.passwordHash, by: context)
+            _ = try await identity.store.addUser(name: UserName(rawValue: role.rawValue)!, roles: [role], passwordSeal: Self.passwordHash, by: context)
         }
     }
 
