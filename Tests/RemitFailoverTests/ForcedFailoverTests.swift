@@ -4,6 +4,8 @@ import RemitCore
 import RemitDomain
 import RemitPostgres
 import RemitReplication
+import RemitStorage
+import RemitAuth
 import RemitTestSupport
 import Synchronization
 import Testing
@@ -144,6 +146,49 @@ struct ForcedFailoverTests {
             #expect(try await idempotencyKeys(west.pool) == ["a0", "a1", "a2", "a3", "a4", "b0", "b1", "lost0"])
             let actions = try await auditActions(east.pool)
             #expect(actions.contains("reconcile-resubmit") && actions.contains("reconcile-dismiss"))
+        }
+    }
+
+    @Test("identity changes in the lost tail: quarantined with their audit entries, out of the old writer's views, resubmitted or dismissed")
+    func identityInTheLostTail() async throws {
+        try await withRegions { east, west in
+            let ops = AuditContext(actor: "ops", source: "cli")
+            let eastIdentity = IdentityStore(pool: east.pool, region: "east")
+            _ = try await eastIdentity.addUser(name: UserName(rawValue: "dave")!, roles: [.clerk], passwordSeal: "$2b$04$x", by: ops)
+            try await replicateOnce(from: east.pool, to: west.pool)
+            // Acknowledged by east, never shipped.
+            _ = try await eastIdentity.addUser(name: UserName(rawValue: "erin")!, roles: [.auditor], passwordSeal: "$2b$04$y", by: ops)
+            _ = try await eastIdentity.setDisabled(UserName(rawValue: "dave")!, true, by: ops)
+            #expect(try await east.regionControl.renewLease(epoch: 1, milliseconds: 300))
+            let lostEast = unreachable("east")
+            _ = try await ForcedFailover(from: lostEast, to: west, leaseMilliseconds: 300, routerRecord: { try await west.control.routing() }).run { _ in }
+            await lostEast.pool.close()
+            #expect(try await west.regionControl.renewLease(epoch: 2, milliseconds: 60_000))
+
+            let report = try await RegionRejoin(pool: east.pool, region: "east").rejoinIfReplaced(writerEpochs: try await SegmentStore(pool: west.pool).epochs())
+            #expect(report?.quarantinedEvents == 4)
+            // East's views are the log's again: erin never existed there, dave is enabled.
+            let eastUsers = try await eastIdentity.users()
+            #expect(eastUsers.map(\.name.rawValue) == ["dave"] && eastUsers[0].disabled == false)
+            let quarantine = QuarantineStore(pool: east.pool, region: "east")
+            let held = try await quarantine.list()
+            #expect(held.map(\.eventTypes) == [["UserAdded"], ["AuditRecorded"], ["UserDisabled"], ["AuditRecorded"]])
+            #expect(held[0].summary == "user erin added with roles auditor" && held[2].summary == "user dave disabled")
+            #expect(held.allSatisfy { $0.decision == nil && $0.forkPosition == 3 })
+
+            let added = try await quarantine.resubmit(held[0].id, writer: west.pool, context: ops)
+            #expect(!added.isRepeat && added.position != nil)
+            let entry = try await quarantine.resubmit(held[1].id, writer: west.pool, context: ops)
+            #expect(!entry.isRepeat)
+            await #expect(throws: QuarantineError.self) { try await quarantine.resubmit(held[1].id, writer: west.pool, context: ops) }
+            try await quarantine.decide(held[2].id, decision: "dismissed", reason: "dave stays enabled", context: ops)
+            await #expect(throws: QuarantineError.self) { try await quarantine.decide(held[2].id, decision: "dismissed", reason: "again", context: ops) }
+            #expect(try await quarantine.list().map(\.decision) == ["resubmitted", "resubmitted", "dismissed", nil])
+            let westUsers = try await IdentityStore(pool: west.pool, region: "west").users()
+            #expect(westUsers.map(\.name.rawValue) == ["dave", "erin"] && !westUsers[0].disabled)
+            try await replicateOnce(from: west.pool, to: east.pool)
+            #expect(try await eastIdentity.users().map(\.name.rawValue) == ["dave", "erin"])
+            #expect(try await IdentityStore(pool: west.pool, region: "west").auditRecords(after: 0, limit: 100).map(\.target).contains("erin"))
         }
     }
 

@@ -32,6 +32,13 @@ func logCount(_ pool: PostgresPool) async throws -> Int64 {
     try await pool.withConnection { try $0.query("SELECT count(*) FROM events")[0].decode(0, as: Int64.self) }
 }
 
+/// Events other than audit entries (refusals of identity changes are audited in the log).
+func ledgerCount(_ pool: PostgresPool) async throws -> Int64 {
+    try await pool.withConnection {
+        try $0.query("SELECT count(*) FROM events WHERE stream_id <> '00000000-0000-0000-0000-000000000002'")[0].decode(0, as: Int64.self)
+    }
+}
+
 func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
     try RemitJSON.decoder().decode(T.self, from: Data(buffer: response.body))
 }

@@ -6,6 +6,7 @@ import RemitReplication
 import RemitWire
 import RemitAuth
 import RemitCore
+import RemitDomain
 import RemitPostgres
 import RemitStorage
 import RemitTestSupport
@@ -119,7 +120,9 @@ struct ReplicationTests {
                     }
                 }
                 let written = try await LedgerReader(pool: writer).events(after: 0, limit: 1_000)
-                #expect(written.count == 91)
+                // 91 of the ledger, and 3 of identity: the first user, its import, the writer's key.
+                #expect(written.count == 94)
+                #expect(written.filter { $0.streamID == IdentityEvent.identityStreamID }.map(\.type) == ["UserAdded", "UsersImported", "SigningKeyPublished"])
                 #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 1_000) == written)
             }
         }
@@ -150,7 +153,7 @@ struct ReplicationTests {
                     }
                 }
                 let written = try await LedgerReader(pool: writer).events(after: 0, limit: 1_000)
-                #expect(written.count == 52)
+                #expect(written.count == 52 + 3, "with the first user, its import and the writer's key")
                 #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 1_000) == written)
             }
         }
