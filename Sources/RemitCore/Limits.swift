@@ -128,6 +128,9 @@ public enum Limits {
     public static let externalJWKSReloadSeconds: Int64 = 300
     /// The largest JWKS document read from a provider.
     public static let jwksBytesMax = 256 * 1024
+    /// How often a node looks for identity changes to log (at the writer) or audit entries to
+    /// carry to the writer (at a reader): how late a reader's audit entry reaches the log.
+    public static let identityUpkeepMilliseconds: Int64 = 1_000
     /// Audit entries logged from an outbox in one append (or forwarded in one request).
     public static let auditOutboxBatchMax = 500
     /// The largest body of forwarded audit entries (a batch of entries at their field limits).

@@ -82,18 +82,22 @@ public final class NodeIdentity: Service, Sendable {
         _ = try? await hasher.verify("warm-up", hash: Passwords.decoyHash)
         await cancelWhenGracefulShutdown {
             var externalLoadedAt: ContinuousClock.Instant?
+            var keysLoadedAt = ContinuousClock.now
             while !Task.isCancelled {
-                do {
-                    try await self.reloadSigningKeys()
-                } catch {
-                    self.logger.warning("signing keys could not be loaded", metadata: ["error": "\(error)"])
+                if ContinuousClock.now - keysLoadedAt >= .milliseconds(Limits.signingKeysReloadMilliseconds) {
+                    keysLoadedAt = .now
+                    do {
+                        try await self.reloadSigningKeys()
+                    } catch {
+                        self.logger.warning("signing keys could not be loaded", metadata: ["error": "\(error)"])
+                    }
                 }
                 await self.keepLog()
                 if externalLoadedAt.map({ ContinuousClock.now - $0 > .seconds(Limits.externalJWKSReloadSeconds) }) ?? true {
                     await self.reloadExternalProviders()
                     externalLoadedAt = .now
                 }
-                try? await Task.sleep(for: .milliseconds(Limits.signingKeysReloadMilliseconds))
+                try? await Task.sleep(for: .milliseconds(Limits.identityUpkeepMilliseconds))
             }
         }
         await hasher.shutdown()

@@ -27,7 +27,8 @@ check "the router serves the JWKS of the active region" test "$(curl -s "$router
 check "east's token works at west too (west trusts east's published keys)" test "$(status -H "Authorization: Bearer $admin" "$west/api/v1/ledger/head")" = 200
 
 echo "carol-password-123" | cli users add carol --role clerk --password-stdin >/dev/null
-check "remit users add makes a clerk in both regions" test "$(cli users list | grep -c $'\tcarol\tclerk\tenabled')" = 2
+carol_everywhere() { test "$(cli users list | grep -c $'\tcarol\tclerk\tenabled')" = 2; }
+check "remit users add makes a clerk at the writer; replication brings it to west" eventually carol_everywhere
 carol_tokens=$(sign_in carol carol-password-123)
 carol=$(json_field "['accessToken']" <<<"$carol_tokens")
 carol_refresh=$(json_field "['refreshToken']" <<<"$carol_tokens")

@@ -90,13 +90,16 @@ missing=$(for key in $(awk '$2 == 201 {print "forced-a-" $1}' "$codes"); do
   [[ $((found + quarantined_key)) -eq 1 ]] || echo "$key"
 done)
 check "every acknowledged create is in west's log or east's quarantine, exactly once" test -z "$missing"
-check "the rejoin is in east's audit log" test "$(sql 0 east "SELECT count(*) FROM audit_log WHERE action = 'rejoin'")" = 1
+# An entry of the audit stream naming an action, in region $1 $2's log.
+audited() { test "$(sql "$1" "$2" "SELECT count(*) FROM events WHERE stream_id = '00000000-0000-0000-0000-000000000002' AND convert_from(payload, 'UTF8') LIKE '%\"action\":\"$3%'")" -ge 1; }
+check "the rejoin, recorded at east, reaches the writer's audit trail" eventually audited 1 west rejoin
 
 # 5. Reconcile.
 listed=$(cli reconcile list)
 check "remit reconcile list shows the quarantined remittances" test "$(grep -c 'undecided' <<<"$listed")" -gt 0
-first=$(grep undecided <<<"$listed" | head -1 | cut -d' ' -f1)
-second=$(grep undecided <<<"$listed" | sed -n 2p | cut -d' ' -f1)
+# Remittances only (identity changes and audit entries of the lost tail have ids ffffffff-…).
+first=$(grep undecided <<<"$listed" | grep -v '^ffffffff' | head -1 | cut -d' ' -f1)
+second=$(grep undecided <<<"$listed" | grep -v '^ffffffff' | sed -n 2p | cut -d' ' -f1)
 check "resubmitting one re-creates it in west" grep -q 're-created at position' <<<"$(cli reconcile resubmit "$first")"
 key=$(sql 0 east "SELECT idempotency_key FROM quarantined_events WHERE stream_id = '$first'")
 check "it is in west's log once, with its idempotency key" test "$(sql 1 west "SELECT count(*) FROM events WHERE idempotency_key = '$key'")" = 1
@@ -106,7 +109,7 @@ if [[ -n $second ]]; then
   check "dismissing another records the reason" grep -q dismissed <<<"$(cli reconcile dismiss "$second" --reason 'customer cancelled by phone')"
 fi
 check "dismiss without a reason is refused" test "$(cli reconcile dismiss "$first" >/dev/null 2>&1; echo $?)" -ne 0
-check "decisions are audited" test "$(sql 0 east "SELECT count(*) FROM audit_log WHERE action LIKE 'reconcile-%'")" -ge 1
+check "decisions are audited in the writer's trail" eventually audited 1 west reconcile-
 check "after reconciling, both regions again hold the same log" eventually heads_equal
 check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
 check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
