@@ -109,11 +109,18 @@ public final class NodeIdentity: Service, Sendable {
     func keepLog() async {
         let seal = self.seal
         do {
-            let logged = try await store.logPending(seal: { seal.seal($0) })
-            try await store.publishKeys()
-            if logged > 0 { logger.info("logged identity changes recorded outside the log", metadata: ["count": "\(logged)"]) }
+            let pending = try await store.pending()
+            guard pending.isWriter else {
+                if pending.outbox { await forwardOutbox() }
+                return
+            }
+            if pending.users || pending.outbox {
+                let logged = try await store.logPending(seal: { seal.seal($0) })
+                if logged > 0 { logger.info("logged identity changes recorded outside the log", metadata: ["count": "\(logged)"]) }
+            }
+            if pending.keys { try await store.publishKeys() }
         } catch is NotWriterError {
-            await forwardOutbox()
+            // A writer whose lease ran out, or fenced since: the next round finds out.
         } catch {
             logger.warning("identity changes could not be logged yet", metadata: ["error": "\(error)"])
         }

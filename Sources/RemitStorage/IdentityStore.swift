@@ -233,6 +233,25 @@ public struct IdentityStore: Sendable {
         }.result
     }
 
+    /// What this database holds outside the log, read without locking anything (the node asks
+    /// every second): whether the region is the writer, and whether users, audit entries or
+    /// this region's keys wait to be logged.
+    public func pending() async throws -> (isWriter: Bool, users: Bool, outbox: Bool, keys: Bool) {
+        let region = self.region
+        return try await pool.withConnection { connection in
+            let row = try connection.query(
+                """
+                SELECT coalesce((SELECT role = 'writer' FROM region_state), false),
+                       EXISTS (SELECT 1 FROM users WHERE NOT from_log), EXISTS (SELECT 1 FROM audit_outbox),
+                       EXISTS (SELECT 1 FROM signing_keys WHERE region = $1
+                               AND ((retired_at IS NULL AND logged = 'none') OR (retired_at IS NOT NULL AND logged = 'published')))
+                """,
+                [region]
+            )[0]
+            return (try row.decode(0), try row.decode(1), try row.decode(2), try row.decode(3))
+        }
+    }
+
     /// At the writer: logs what this database holds outside the log — users made before
     /// identity was in the log (an upgrade, the first admin), sealed with `seal`, and the
     /// outbox. Nothing to do (or not the writer) returns 0; the node calls this periodically.
