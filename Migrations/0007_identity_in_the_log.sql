@@ -15,8 +15,9 @@ ALTER TABLE users DROP CONSTRAINT users_password_hash_check;
 ALTER TABLE users
     -- False for a row not yet in the log: made before this migration, or the first admin.
     ADD COLUMN from_log boolean NOT NULL DEFAULT false,
-    -- Moves on every password change and disable: a refresh token names the value it was
-    -- issued under, and is refused in every region once the value moved on.
+    -- The log position of the event that last set the credentials (added, new password,
+    -- disabled): the same in every region. A refresh token names the value it was issued
+    -- under, and is refused in every region once the value moved on.
     ADD COLUMN credential_revision bigint NOT NULL DEFAULT 0;
 
 -- Refresh tokens are signed tokens now (any region can check one); the log keeps only what a

@@ -11,7 +11,7 @@ public enum IdentityProjection {
     public static func apply(_ events: [RecordedEvent], _ connection: PostgresConnection) throws {
         for recorded in events where recorded.streamID == IdentityEvent.identityStreamID || recorded.streamID == IdentityEvent.auditStreamID {
             guard case .identity(let event) = try recorded.event() else { continue }
-            try apply(event, atMicroseconds: recorded.recordedAtMicroseconds, connection)
+            try apply(event, position: recorded.position, atMicroseconds: recorded.recordedAtMicroseconds, connection)
         }
     }
 
@@ -35,18 +35,20 @@ public enum IdentityProjection {
         }
     }
 
-    static func apply(_ event: IdentityEvent, atMicroseconds at: Int64, _ connection: PostgresConnection) throws {
+    /// A user's credential revision is the position of the event that last changed their
+    /// credentials: the same in every region's view, and only ever growing.
+    static func apply(_ event: IdentityEvent, position: Int64, atMicroseconds at: Int64, _ connection: PostgresConnection) throws {
         switch event {
         case .userAdded(let user):
             try connection.query(
                 """
-                INSERT INTO users (name, password_hash, roles, disabled, from_log, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, true, to_timestamp($5::float8 / 1e6), to_timestamp($5::float8 / 1e6))
+                INSERT INTO users (name, password_hash, roles, disabled, from_log, created_at, updated_at, credential_revision)
+                VALUES ($1, $2, $3, $4, true, to_timestamp($5::float8 / 1e6), to_timestamp($5::float8 / 1e6), $6)
                 ON CONFLICT (name) DO UPDATE SET password_hash = EXCLUDED.password_hash, roles = EXCLUDED.roles,
-                    disabled = EXCLUDED.disabled, from_log = true, updated_at = EXCLUDED.updated_at,
-                    credential_revision = users.credential_revision + 1
+                    disabled = EXCLUDED.disabled, from_log = true, created_at = EXCLUDED.created_at,
+                    updated_at = EXCLUDED.updated_at, credential_revision = EXCLUDED.credential_revision
                 """,
-                [user.name, user.passwordSeal, PostgresArray(user.roles), user.disabled, at]
+                [user.name, user.passwordSeal, PostgresArray(user.roles), user.disabled, at, position]
             )
         case .userDisabled(let user), .userEnabled(let user):
             let disabled: Bool
@@ -54,19 +56,18 @@ public enum IdentityProjection {
             try connection.query(
                 """
                 UPDATE users SET disabled = $2, updated_at = to_timestamp($3::float8 / 1e6),
-                    credential_revision = credential_revision + (CASE WHEN $2 THEN 1 ELSE 0 END)
+                    credential_revision = CASE WHEN $2 THEN $4 ELSE credential_revision END
                 WHERE name = $1
                 """,
-                [user.name, disabled, at]
+                [user.name, disabled, at, position]
             )
         case .userPasswordChanged(let change):
             try connection.query(
                 """
-                UPDATE users SET password_hash = $2, updated_at = to_timestamp($3::float8 / 1e6),
-                    credential_revision = credential_revision + 1
+                UPDATE users SET password_hash = $2, updated_at = to_timestamp($3::float8 / 1e6), credential_revision = $4
                 WHERE name = $1
                 """,
-                [change.name, change.passwordSeal, at]
+                [change.name, change.passwordSeal, at, position]
             )
         case .usersImported:
             // The writer's users are the truth; a reader's rows of its own (from before
