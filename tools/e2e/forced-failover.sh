@@ -50,6 +50,9 @@ check "west has everything so far" eventually heads_equal
 PGAPPNAME=e2e-holder psql "$(database 1 west)" -c "BEGIN; SELECT 1 FROM region_state FOR UPDATE; SELECT pg_sleep(600);" >/dev/null 2>&1 &
 holder=$!
 sleep 1
+user_made=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$router/api/v1/users" -H "$auth" -H 'Content-Type: application/json' \
+  -d '{"name":"lisa","roles":["clerk"],"password":"lisa-password-123"}')
+check "a user made at east in the loss window is acknowledged (201)" test "$user_made" = 201
 while [[ $i -lt 40 ]]; do i=$((i + 1)); echo "$i $(create_at "$router" "a-$i")" >>"$codes"; done
 east_pg=$(head -1 "$data/regions/east/pgdata/postmaster.pid")
 kill -KILL "$east_pg"
@@ -110,6 +113,13 @@ if [[ -n $second ]]; then
 fi
 check "dismiss without a reason is refused" test "$(cli reconcile dismiss "$first" >/dev/null 2>&1; echo $?)" -ne 0
 check "decisions are audited in the writer's trail" eventually audited 1 west reconcile-
+lisa_signs_in() { test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$router/api/v1/auth/token" -H 'Content-Type: application/json' \
+  -d '{"username":"lisa","password":"lisa-password-123"}')" = "$1"; }
+lisa=$(grep 'user lisa added' <<<"$listed" | cut -d' ' -f1)
+check "the user made in the lost tail is in quarantine, listed with what it did" test -n "$lisa"
+check "until reconciled, lisa can not sign in" lisa_signs_in 401
+check "resubmitting it appends it again at west" grep -q 're-created at position' <<<"$(cli reconcile resubmit "$lisa")"
+check "then lisa signs in through the router" lisa_signs_in 200
 check "after reconciling, both regions again hold the same log" eventually heads_equal
 check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
 check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
