@@ -85,6 +85,9 @@ heads_equal() {
        "$(sql 1 west 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
 }
 
+# curl arguments → the HTTP status only.
+status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
 json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 
 # Runs a check until it passes, for up to 10 s.

@@ -103,7 +103,9 @@ public func buildNodeApplication(
         keyStore: SigningKeyStore(pool: node.pool, region: node.region.rawValue),
         configuration: configuration.auth, seal: CredentialSeal(key: configuration.replication.key?.credentialSealKey),
         forwarder: configuration.replication.key.flatMap { key in
-            configuration.replication.source.map { AuditForwarder(baseURL: $0, key: key, region: node.region.rawValue) }
+            configuration.replication.source.map {
+                AuditForwarder(writer: HTTPSegmentSource(baseURL: $0, key: key, region: node.region.rawValue))
+            }
         },
         logger: logger
     )

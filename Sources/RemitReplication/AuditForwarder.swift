@@ -10,21 +10,20 @@ import RemitWire
 /// once, under its entry id; the entries come back in the log, and applying them empties the
 /// reader's outbox. Until then they wait there: nothing is lost if the writer is away.
 public struct AuditForwarder: Sendable {
-    public let baseURL: String
-    public let key: ReplicationKey
-    public let region: String
+    /// The writer's node the puller pulls from, and how requests to it are signed.
+    public let writer: HTTPSegmentSource
 
-    public init(baseURL: String, key: ReplicationKey, region: String) {
-        self.baseURL = baseURL
-        self.key = key
-        self.region = region
+    public init(writer: HTTPSegmentSource) {
+        self.writer = writer
     }
 
     /// Sends `entries`; returns how many the writer logged (the others it held already).
     public func forward(_ entries: [AuditEntry]) async throws -> Int {
         let body = try RemitJSON.encoder().encode(entries)
         let digest = Array(SHA256.hash(data: body)).hex
-        var request = key.signedRequest(baseURL, method: .POST, pathAndQuery: ReplicationChannel.auditPathAndQuery(bodySHA256: digest), region: region)
+        var request = writer.key.signedRequest(
+            writer.baseURL, method: .POST, pathAndQuery: ReplicationChannel.auditPathAndQuery(bodySHA256: digest), region: writer.region
+        )
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(Array(body))
         let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds))

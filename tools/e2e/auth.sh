@@ -11,7 +11,6 @@ remit=${1:-.build/debug/remit}
 
 new_stack remit-e2e-auth
 
-status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 kid_of() { python3 -c "import base64, json, sys; h = sys.argv[1].split('.')[0]; print(json.loads(base64.urlsafe_b64decode(h + '=' * (-len(h) % 4)))['kid'])" "$1"; }
 
 start_up

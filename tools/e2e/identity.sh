@@ -15,7 +15,6 @@ remit=${1:-.build/debug/remit}
 new_stack remit-e2e-identity
 audit_stream=00000000-0000-0000-0000-000000000002
 
-status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 post() { curl -s -o /dev/null -w '%{http_code}' -X POST "$1" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d "${2:-{\}}"; }
 active_is() { test "$(curl -sf "$router/readyz" | json_field "['active']" 2>/dev/null)" = "$1"; }
 failover_to() { cli failover --to "$1" >/dev/null 2>&1 && eventually active_is "$1"; }
