@@ -148,6 +148,10 @@ public enum Limits {
     public static let segmentResponseBytesMax = segmentBytesMax + segmentBytesMax / 128 + 4_096
     /// How long a caught-up writer waits after the first new event for more, so one segment
     /// carries what a burst commits, before answering a pull.
+    /// How long a long-poll waits for a commit signal before it looks at the log again: the
+    /// signal comes from this node's appender only, and other processes append too (`remit
+    /// users`, a failover's audit entry, a reconcile), which then reach readers this late at most.
+    public static let segmentRecheckMilliseconds: Int64 = 250
     public static let segmentLingerMilliseconds: Int64 = 2
     /// How long a pull waits for something new before answering "nothing yet" (204).
     public static let pullWaitMillisecondsMax: Int64 = 10_000

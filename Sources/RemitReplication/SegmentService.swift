@@ -44,7 +44,7 @@ public struct SegmentService: Sendable {
             // A node shutting down answers its long-polls at once rather than holding them open.
             guard remaining > .zero, !Task.isShuttingDownGracefully else { break }
             await cancelWhenGracefulShutdown {
-                await commits.wait(milliseconds: max(1, Int64(remaining.milliseconds)))
+                await commits.wait(milliseconds: max(1, min(Int64(remaining.milliseconds), Limits.segmentRecheckMilliseconds)))
             }
             // A short linger: a burst's commits leave in one segment rather than one each.
             try? await Task.sleep(for: .milliseconds(Limits.segmentLingerMilliseconds))
