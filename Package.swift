@@ -57,6 +57,14 @@ let package = Package(
         // What the router and the nodes say to each other and to clients: problem documents,
         // JSON coding, request ids, readiness and its client, signed requests between processes.
         // No storage, no libpq: the router links this and RemitCore only.
+        // The web console's static files and the middleware that serves them.
+        .target(
+            name: "RemitConsole",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("Console")],
+            swiftSettings: strict
+        ),
+
         .target(
             name: "RemitWire",
             dependencies: [
@@ -131,6 +139,7 @@ let package = Package(
             name: "RemitHTTP",
             dependencies: [
                 "RemitCore", "RemitDomain", "RemitWire", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication", "RemitFailover",
+                "RemitConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -150,7 +159,7 @@ let package = Package(
         .target(
             name: "RemitRouter",
             dependencies: [
-                "RemitCore", "RemitWire",
+                "RemitCore", "RemitWire", "RemitConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

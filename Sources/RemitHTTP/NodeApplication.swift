@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RemitAuth
+import RemitConsole
 import RemitCore
 import RemitFailover
 import RemitPostgres
@@ -48,6 +49,7 @@ public func buildNodeRouter(
     let router = Router(context: NodeRequestContext.self)
     // Outermost, so that problems made by the next ones carry the headers too.
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
+    router.middlewares.add(RegionHeaderMiddleware(region: node.region.rawValue))
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(HeaderLimitsMiddleware())
     router.middlewares.add(ClientAddressMiddleware(trustedProxies: identity.configuration.trustedProxies))
@@ -55,6 +57,7 @@ public func buildNodeRouter(
         router.middlewares.add(CORSAllowListMiddleware(allowedOrigins: identity.configuration.corsAllowedOrigins))
     }
     router.middlewares.add(LagHeadersMiddleware(status: replication.status))
+    ConsoleFiles.add(to: router)
     let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder)
     addReplicationRoutes(to: router, configuration: replication.configuration, service: replication.service, identity: identity.store)
     addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool))

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import RemitWire
+import RemitConsole
 import RemitCore
 import ServiceLifecycle
 
@@ -28,6 +29,7 @@ public func buildRouterRouter(
     router.middlewares.add(HeaderLimitsMiddleware())
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(RateLimitMiddleware(limiter: limiter))
+    ConsoleFiles.add(to: router)
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }
     router.get("/readyz") { _, _ in
         guard let active = checker.active else { throw noActiveRegion(checker.regions) }

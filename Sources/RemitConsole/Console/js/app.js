@@ -1,0 +1,60 @@
+// The console: a page per hash route, each drawn from the API. No build step, no framework.
+import { session, signOut, onServedBy, ProblemError } from './api.js';
+import { h, show, breadcrumbs, notify } from './ui.js';
+import { signInPage } from './pages/signin.js';
+import { homePage } from './pages/home.js';
+import { remittancesPage } from './pages/remittances.js';
+import { createPage, editPage, cancelPage } from './pages/form.js';
+import { detailPage } from './pages/detail.js';
+
+const routes = [
+  [/^\/signin$/, signInPage, { public: true }],
+  [/^\/$/, homePage, { public: true }],
+  [/^\/remittances$/, remittancesPage],
+  [/^\/remittances\/new$/, createPage],
+  [/^\/remittances\/([0-9a-f-]{36})$/, detailPage],
+  [/^\/remittances\/([0-9a-f-]{36})\/edit$/, editPage],
+  [/^\/remittances\/([0-9a-f-]{36})\/cancel$/, cancelPage],
+];
+
+function header() {
+  const current = session();
+  document.getElementById('signed-in-as').textContent = current ? `${current.user} (${current.roles.join(', ')})` : '';
+  document.getElementById('sign-out').hidden = !current;
+  document.getElementById('nav-links').hidden = !current;
+}
+
+async function route() {
+  const [path, search] = (window.location.hash.slice(1) || '/').split('?');
+  const query = new URLSearchParams(search ?? '');
+  header();
+  for (const [pattern, page, options] of routes) {
+    const match = pattern.exec(path);
+    if (!match) continue;
+    if (!options?.public && !session()) { window.location.hash = '#/signin'; return; }
+    for (const link of document.querySelectorAll('[data-nav]')) {
+      link.classList.toggle('active', path.startsWith(`/${link.dataset.nav}`));
+    }
+    try {
+      await page(...match.slice(1), query);
+    } catch (failure) {
+      breadcrumbs(['Home', '#/'], ['Problem']);
+      const explained = failure instanceof ProblemError && failure.status === 403
+        ? 'Your roles do not allow this page. Ask an admin for the role it needs.'
+        : failure instanceof ProblemError && failure.status === 404 ? 'There is no such remittance.' : failure.message;
+      show('Problem', h('div', { class: 'alert alert-danger', role: 'alert', id: 'page-problem' }, explained));
+    }
+    return;
+  }
+  breadcrumbs(['Home', '#/'], ['Not found']);
+  show('Not found', h('p', {}, 'There is no such page. ', h('a', { href: '#/' }, 'Home')));
+}
+
+onServedBy((region) => { document.getElementById('served-by').textContent = `served by ${region}`; });
+document.getElementById('sign-out').addEventListener('click', async () => {
+  await signOut();
+  notify('Signed out.');
+  window.location.hash = '#/signin';
+});
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,200 @@
+"""The web console in a real browser (headless Chromium through Selenium), against a running
+`remit up`. Prints one "ok"/"FAIL" line per check; tools/e2e/console.sh counts them.
+Usage: console.py ROUTER_URL ADMIN_PASSWORD [SCREENSHOT_DIR]"""
+import json
+import sys
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import ElementClickInterceptedException, TimeoutException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+router, admin_password = sys.argv[1], sys.argv[2]
+screenshots = sys.argv[3] if len(sys.argv) > 3 else None
+results = []
+
+
+def check(name, condition):
+    results.append(bool(condition))
+    print(("ok   " if condition else "FAIL ") + name, flush=True)
+
+
+def api(method, path, body=None, token=None):
+    request = urllib.request.Request(router + path, method=method, data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+options = Options()
+options.binary_location = "/usr/bin/chromium"
+for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1200", "--lang=en"]:
+    options.add_argument(argument)
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+wait = WebDriverWait(driver, 15)
+
+
+def visible(selector):
+    return wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, selector)))
+
+
+def waits(condition):
+    try:
+        wait.until(condition)
+        return True
+    except TimeoutException:
+        return False
+
+
+def text_of(selector):
+    return driver.find_element(By.CSS_SELECTOR, selector).text
+
+
+def press(element_id):
+    element = visible(f"#{element_id}")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        # Below the headless window's fold: the same click, dispatched by the page.
+        driver.execute_script("arguments[0].click()", element)
+
+
+def shot(name):
+    if screenshots:
+        time.sleep(0.3)
+        driver.save_screenshot(f"{screenshots}/{name}.png")
+
+
+def sign_in(user, password):
+    driver.get(router + "/console/#/signin")
+    visible("#username").clear()
+    driver.find_element(By.ID, "username").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(password)
+    press("signin-submit")
+
+
+def fill(values):
+    for name, value in values.items():
+        field = visible(f"#field-{name}")
+        field.clear()
+        field.send_keys(value)
+
+
+try:
+    # Users with one role each, made through the API.
+    _, tokens = api("POST", "/api/v1/auth/token", {"username": "admin", "password": admin_password})
+    for user, role in [("clara", "clerk"), ("audrey", "auditor")]:
+        api("POST", "/api/v1/users", {"name": user, "roles": [role], "password": f"{user}-password-1"}, tokens["accessToken"])
+
+    driver.get(router + "/")
+    check("GET / leads to the console's home page, with the two regions' picture",
+          waits(EC.visibility_of_element_located((By.CSS_SELECTOR, "img.regions-picture")))
+          and driver.execute_script("return document.querySelector('img.regions-picture').naturalWidth") > 0)
+    shot("home")
+    press("home-sign-in")
+    check("which leads to the sign-in page", waits(EC.visibility_of_element_located((By.ID, "username"))) and "#/signin" in driver.current_url)
+    shot("signin")
+    sign_in("clara", "not-the-password")
+    check("a wrong password is refused with a message", waits(EC.visibility_of_element_located((By.ID, "signin-error"))))
+    sign_in("clara", "clara-password-1")
+    check("the clerk signs in and lands on the remittances", waits(EC.visibility_of_element_located((By.ID, "empty-state"))))
+    check("an empty ledger says so", "No remittances yet" in text_of("#empty-state"))
+    check("the page says which region served it", waits(lambda d: "served by east" in text_of("#served-by")))
+
+    # Create: a field error shown next to its field, then fixed.
+    press("action-create")
+    fill({"senderName": "Alice Example", "senderBank": "First Bank", "senderAccount": "DE001", "receiverName": "Bob Example",
+          "receiverBank": "Second Bank", "receiverAccount": "FR002", "amount": "12.50", "currency": "eur"})
+    press("form-submit")
+    check("an invalid amount is explained next to the amount field",
+          waits(EC.visibility_of_element_located((By.CSS_SELECTOR, "#field-amount.is-invalid + .invalid-feedback"))))
+    check("and an invalid currency next to the currency field", len(driver.find_elements(By.CSS_SELECTOR, "#field-currency.is-invalid")) == 1)
+    shot("create-with-errors")
+    fill({"amount": "1250", "currency": "EUR"})
+    press("form-submit")
+    check("fixed, the remittance is created and its page shown", waits(EC.visibility_of_element_located((By.ID, "remittance-detail"))))
+    remittance_url = driver.current_url
+    check("its history has the create, with who did it", waits(lambda d: "created" in text_of("#history") and "clara" in text_of("#history")))
+    shot("detail")
+
+    driver.refresh()
+    check("the session survives a reload", waits(EC.visibility_of_element_located((By.ID, "remittance-detail"))))
+
+    # Update, then cancel with a reason.
+    press("action-update")
+    fill({"amount": "1300"})
+    shot("update")
+    press("form-submit")
+    check("an update shows in the history", waits(lambda d: "amount → 1300" in text_of("#history")))
+
+    clerk_token = api("POST", "/api/v1/auth/token", {"username": "clara", "password": "clara-password-1"})[1]["accessToken"]
+    for index in range(11):
+        api("POST", "/api/v1/remittances", {"senderName": f"Sender {index}", "senderBank": "Bank A", "senderAccount": "A1",
+            "receiverName": "Receiver", "receiverBank": "Bank B", "receiverAccount": "B1", "amount": 100 + index, "currency": "USD"},
+            clerk_token)
+    # The table reads the projection, which follows the log a moment later.
+    for _ in range(100):
+        if len(api("GET", "/api/v1/remittances?limit=50", token=clerk_token)[1]["items"]) == 12:
+            break
+        time.sleep(0.1)
+    driver.get(router + "/console/#/remittances")
+    check("the table pages 10 at a time", waits(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#remittances-table tbody tr")) == 10))
+    shot("remittances")
+    press("page-next")
+    check("the next page holds the rest", waits(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#remittances-table tbody tr")) == 2))
+    Select(driver.find_element(By.ID, "page-size")).select_by_value("30")
+    check("page size 30 shows all twelve", waits(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#remittances-table tbody tr")) == 12))
+    press("wrap-lines")
+    driver.refresh()
+    check("preferences are kept across a reload",
+          waits(EC.visibility_of_element_located((By.ID, "page-size")))
+          and Select(driver.find_element(By.ID, "page-size")).first_selected_option.text == "30"
+          and driver.find_element(By.ID, "wrap-lines").is_selected())
+    search = visible("#filter-q")
+    search.send_keys("Alice")
+    search.submit()
+    check("a filter finds the remittance", waits(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#remittances-table tbody tr[data-id]")) == 1))
+    row = driver.find_element(By.CSS_SELECTOR, "#remittances-table tbody tr[data-id]")
+    row.click()
+    check("selecting a row enables View, Update and Cancel",
+          all(driver.find_element(By.ID, b).is_enabled() for b in ["action-view", "action-update", "action-cancel"]))
+    press("action-cancel")
+    visible("#field-reason").send_keys("customer asked to stop it")
+    shot("cancel")
+    press("form-submit")
+    check("cancelled with its reason, shown in the history", waits(lambda d: "cancelled: customer asked to stop it" in text_of("#history")))
+    driver.get(router + "/console/#/remittances")
+    search = visible("#filter-q")
+    search.send_keys("nobody-has-this-name")
+    search.submit()
+    check("a filter matching nothing says so", waits(lambda d: "No remittance matches" in text_of("#empty-state")))
+
+    press("sign-out")
+    check("signing out returns to the sign-in page", waits(EC.visibility_of_element_located((By.ID, "username"))))
+    sign_in("audrey", "audrey-password-1")
+    check("an auditor sees the remittances", waits(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#remittances-table tbody tr")) > 0))
+    check("but no Create button", len(driver.find_elements(By.ID, "action-create")) == 0)
+    driver.get(remittance_url)
+    check("and no Update on a remittance", waits(EC.visibility_of_element_located((By.ID, "remittance-detail")))
+          and len(driver.find_elements(By.ID, "action-update")) == 0)
+    # Refused requests (the wrong password, the invalid create) are logged by the browser as
+    # failed loads: expected. Anything else is a script error or a CSP violation.
+    logs = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
+            and "Failed to load resource" not in entry["message"]]
+    check("no script error or CSP violation in the browser's log", not logs)
+    for entry in logs:
+        print("     " + entry["message"])
+finally:
+    driver.quit()
+print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
