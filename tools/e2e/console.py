@@ -174,6 +174,7 @@ try:
     shot("cancel")
     press("form-submit")
     check("cancelled with its reason, shown in the history", waits(lambda d: "cancelled: customer asked to stop it" in text_of("#history")))
+    check("a clerk is not offered the Regions page", not driver.find_element(By.CSS_SELECTOR, '[data-nav="regions"]').is_displayed())
     driver.get(router + "/console/#/remittances")
     search = visible("#filter-q")
     search.send_keys("nobody-has-this-name")
@@ -188,6 +189,42 @@ try:
     driver.get(remittance_url)
     check("and no Update on a remittance", waits(EC.visibility_of_element_located((By.ID, "remittance-detail")))
           and len(driver.find_elements(By.ID, "action-update")) == 0)
+    # An operator fails over from the Regions page, watches the steps, reads the remittance from
+    # the other region, and fails back.
+    press("sign-out")
+    sign_in("admin", admin_password)
+    visible("#remittances-table")
+    driver.get(router + "/console/#/regions")
+    check("the Regions page shows east as the writer", waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="east"]').text == "writer"))
+    shot("regions")
+    press("failover-west")
+    check("the confirmation names source and target", "east → west" in visible("#confirm-failover").text)
+    press("confirm-failover")
+    check("the failover's steps show as they end", waits(lambda d: d.find_elements(By.CSS_SELECTOR, "#running-execution li")))
+    check("and it ends with west the writer", waits(EC.visibility_of_element_located((By.ID, "failover-done")))
+          and "route" in text_of("#running-execution"))
+    shot("regions-after-failover")
+    check("the table follows", waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="west"]').text == "writer"))
+    # The router follows within its health-check interval.
+    for _ in range(100):
+        with urllib.request.urlopen(router + "/readyz", timeout=5) as response:
+            if json.loads(response.read()).get("active") == "west":
+                break
+        time.sleep(0.1)
+    driver.get(remittance_url)
+    check("the same remittance, read after the failover, says west served it",
+          waits(EC.visibility_of_element_located((By.ID, "remittance-detail"))) and waits(lambda d: "served by west" in text_of("#served-by")))
+    driver.get(router + "/console/#/regions")
+    press("failover-east")
+    press("confirm-failover")
+    check("failback to east from the page", waits(EC.visibility_of_element_located((By.ID, "failover-done")))
+          and waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="east"]').text == "writer"))
+    press("force-west")
+    press("confirm-failover")
+    check("a forced failover asks a second time, stating the loss window", "Loss window" in visible("#loss-window").text
+          and not driver.find_element(By.ID, "confirm-forced").is_enabled())
+    shot("regions-forced-confirmation")
+
     # Refused requests (the wrong password, the invalid create) are logged by the browser as
     # failed loads: expected. Anything else is a script error or a CSP violation.
     logs = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"

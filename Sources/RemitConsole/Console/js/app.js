@@ -6,6 +6,7 @@ import { homePage } from './pages/home.js';
 import { remittancesPage } from './pages/remittances.js';
 import { createPage, editPage, cancelPage } from './pages/form.js';
 import { detailPage } from './pages/detail.js';
+import { regionsPage } from './pages/regions.js';
 
 const routes = [
   [/^\/signin$/, signInPage, { public: true }],
@@ -15,6 +16,7 @@ const routes = [
   [/^\/remittances\/([0-9a-f-]{36})$/, detailPage],
   [/^\/remittances\/([0-9a-f-]{36})\/edit$/, editPage],
   [/^\/remittances\/([0-9a-f-]{36})\/cancel$/, cancelPage],
+  [/^\/regions$/, regionsPage],
 ];
 
 function header() {
@@ -22,6 +24,8 @@ function header() {
   document.getElementById('signed-in-as').textContent = current ? `${current.user} (${current.roles.join(', ')})` : '';
   document.getElementById('sign-out').hidden = !current;
   document.getElementById('nav-links').hidden = !current;
+  const roles = current?.roles ?? [];
+  document.querySelector('[data-nav="regions"]').parentElement.hidden = !roles.some((r) => ['operator', 'auditor', 'admin'].includes(r));
 }
 
 async function route() {
