@@ -174,6 +174,12 @@ try:
     shot("cancel")
     press("form-submit")
     check("cancelled with its reason, shown in the history", waits(lambda d: "cancelled: customer asked to stop it" in text_of("#history")))
+    driver.get(router + "/console/#/dashboard")
+    check("the dashboard draws its charts from the API", waits(EC.visibility_of_element_located((By.ID, "chart-status")))
+          and driver.execute_script("return document.getElementById('chart-status').width") > 0)
+    check("and the amounts by currency (the cancelled EUR one not counted)",
+          waits(lambda d: "11.55 USD" in text_of("#dashboard-currencies")) and "EUR" not in text_of("#dashboard-currencies"))
+    shot("dashboard")
     check("a clerk is not offered the Regions page", not driver.find_element(By.CSS_SELECTOR, '[data-nav="regions"]').is_displayed())
     driver.get(router + "/console/#/remittances")
     search = visible("#filter-q")

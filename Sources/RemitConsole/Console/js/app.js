@@ -7,6 +7,7 @@ import { remittancesPage } from './pages/remittances.js';
 import { createPage, editPage, cancelPage } from './pages/form.js';
 import { detailPage } from './pages/detail.js';
 import { regionsPage } from './pages/regions.js';
+import { dashboardPage } from './pages/dashboard.js';
 
 const routes = [
   [/^\/signin$/, signInPage, { public: true }],
@@ -17,6 +18,7 @@ const routes = [
   [/^\/remittances\/([0-9a-f-]{36})\/edit$/, editPage],
   [/^\/remittances\/([0-9a-f-]{36})\/cancel$/, cancelPage],
   [/^\/regions$/, regionsPage],
+  [/^\/dashboard$/, dashboardPage],
 ];
 
 function header() {

@@ -1,0 +1,46 @@
+import { Chart, registerables } from '/vendor/chart.js/chart.mjs';
+import { request } from '../api.js';
+import { h, show, breadcrumbs, formatAmount } from '../ui.js';
+
+Chart.register(...registerables);
+
+function chart(id, label, config) {
+  const canvas = h('canvas', { id, role: 'img', 'aria-label': label });
+  const figure = h('figure', { class: 'col-md-6' }, h('figcaption', { class: 'h6' }, label), canvas);
+  // Drawn once the canvas is in the page.
+  return { figure, draw: () => new Chart(canvas, { ...config, options: { animation: false, responsive: true, ...config.options } }) };
+}
+
+export async function dashboardPage() {
+  breadcrumbs(['Home', '#/'], ['Dashboard']);
+  const { body: d } = await request('GET', '/api/v1/dashboard');
+  const statuses = Object.keys(d.countsByStatus).sort();
+  const byStatus = chart('chart-status', 'Remittances by status', {
+    type: 'bar',
+    data: { labels: statuses, datasets: [{ label: 'remittances', data: statuses.map((s) => d.countsByStatus[s]) }] },
+    options: { plugins: { legend: { display: false } } },
+  });
+  const perMinute = chart('chart-minutes', 'Creates per minute (the last 60 minutes with any)', {
+    type: 'line',
+    data: {
+      labels: d.createdPerMinute.map((m) => new Date(m.minute).toISOString().slice(11, 16)),
+      datasets: [{ label: 'created', data: d.createdPerMinute.map((m) => m.created), tension: 0.2 }],
+    },
+    options: { plugins: { legend: { display: false } } },
+  });
+  show('Dashboard',
+    h('h1', { class: 'h3' }, 'Dashboard'),
+    h('div', { class: 'row' }, byStatus.figure, perMinute.figure),
+    h('div', { class: 'row' },
+      h('div', { class: 'col-md-6' }, h('h2', { class: 'h6' }, 'Amounts by currency (cancelled ones not counted)'),
+        h('table', { class: 'table table-sm', id: 'dashboard-currencies' },
+          h('thead', {}, h('tr', {}, ['Currency', 'Remittances', 'Amount'].map((l) => h('th', { scope: 'col' }, l)))),
+          h('tbody', {}, d.currencies.map((c) => h('tr', {}, h('td', {}, c.currency), h('td', {}, c.count), h('td', {}, formatAmount(c.amount, c.currency))))))),
+      h('div', { class: 'col-md-6' }, h('h2', { class: 'h6' }, 'Corridors'),
+        h('table', { class: 'table table-sm', id: 'dashboard-corridors' },
+          h('thead', {}, h('tr', {}, ['From', 'To', 'Remittances', 'Amount'].map((l) => h('th', { scope: 'col' }, l)))),
+          h('tbody', {}, d.corridors.map((c) => h('tr', {}, h('td', {}, c.senderBank), h('td', {}, c.receiverBank), h('td', {}, c.count),
+            h('td', {}, formatAmount(c.amount, c.currency)))))))));
+  byStatus.draw();
+  perMinute.draw();
+}
