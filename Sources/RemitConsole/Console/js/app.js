@@ -1,6 +1,6 @@
 // The console: a page per hash route, each drawn from the API. No build step, no framework.
 import { session, signOut, onServedBy, ProblemError } from './api.js';
-import { h, show, breadcrumbs, notify } from './ui.js';
+import { h, show, breadcrumbs, notify, nextPage } from './ui.js';
 import { signInPage } from './pages/signin.js';
 import { homePage } from './pages/home.js';
 import { remittancesPage } from './pages/remittances.js';
@@ -26,13 +26,17 @@ function header() {
   document.getElementById('signed-in-as').textContent = current ? `${current.user} (${current.roles.join(', ')})` : '';
   document.getElementById('sign-out').hidden = !current;
   document.getElementById('nav-links').hidden = !current;
+  // Each page is offered to the roles the API lets read it; another role asking anyway is told why.
   const roles = current?.roles ?? [];
-  document.querySelector('[data-nav="regions"]').parentElement.hidden = !roles.some((r) => ['operator', 'auditor', 'admin'].includes(r));
+  for (const link of document.querySelectorAll('[data-roles]')) {
+    link.parentElement.hidden = !link.dataset.roles.split(' ').some((role) => roles.includes(role));
+  }
 }
 
 async function route() {
   const [path, search] = (window.location.hash.slice(1) || '/').split('?');
   const query = new URLSearchParams(search ?? '');
+  nextPage();
   header();
   for (const [pattern, page, options] of routes) {
     const match = pattern.exec(path);

@@ -16,10 +16,20 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+let pagesShown = 0;
+/// A new page: notifications from before the one before it go (one made just before a
+/// navigation, "created", stays on the page it led to).
+export function nextPage() {
+  pagesShown += 1;
+  for (const note of document.querySelectorAll('#notifications [data-page]')) {
+    if (Number(note.dataset.page) < pagesShown - 1) note.remove();
+  }
+}
+
 /// A notification at the top of the page: success or failure, dismissible.
 export function notify(message, kind = 'success') {
   const area = document.getElementById('notifications');
-  const note = h('div', { class: `alert alert-${kind === 'success' ? 'success' : 'danger'} alert-dismissible`, role: kind === 'success' ? 'status' : 'alert' },
+  const note = h('div', { class: `alert alert-${kind === 'success' ? 'success' : 'danger'} alert-dismissible`, role: kind === 'success' ? 'status' : 'alert', 'data-page': pagesShown },
     message, h('button', { type: 'button', class: 'btn-close', 'aria-label': 'Dismiss', onclick: () => note.remove() }));
   area.append(note);
   if (kind === 'success') setTimeout(() => note.remove(), 8000);
@@ -36,7 +46,7 @@ export function breadcrumbs(...items) {
 export function show(title, ...content) {
   document.title = `${title} · Remit`;
   const page = document.getElementById('page');
-  page.replaceChildren(...content);
+  page.replaceChildren(...content.flat().filter((child) => child !== null && child !== undefined && child !== false));
   page.focus();
 }
 

@@ -17,14 +17,14 @@ export async function dashboardPage() {
   const statuses = Object.keys(d.countsByStatus).sort();
   const byStatus = chart('chart-status', 'Remittances by status', {
     type: 'bar',
-    data: { labels: statuses, datasets: [{ label: 'remittances', data: statuses.map((s) => d.countsByStatus[s]) }] },
+    data: { labels: statuses, datasets: [{ label: 'remittances', data: statuses.map((s) => d.countsByStatus[s]), backgroundColor: '#0d6efd' }] },
     options: { plugins: { legend: { display: false } } },
   });
   const perMinute = chart('chart-minutes', 'Creates per minute (the last 60 minutes with any)', {
     type: 'line',
     data: {
       labels: d.createdPerMinute.map((m) => new Date(m.minute).toISOString().slice(11, 16)),
-      datasets: [{ label: 'created', data: d.createdPerMinute.map((m) => m.created), tension: 0.2 }],
+      datasets: [{ label: 'created', data: d.createdPerMinute.map((m) => m.created), tension: 0.2, borderColor: '#198754', backgroundColor: '#198754' }],
     },
     options: { plugins: { legend: { display: false } } },
   });

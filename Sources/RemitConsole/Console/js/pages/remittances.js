@@ -39,7 +39,7 @@ export async function remittancesPage(query) {
 
   const filters = h('form', { class: 'row g-2 align-items-end mb-2', role: 'search', id: 'filters' },
     h('div', { class: 'col-auto' },
-      h('label', { class: 'form-label', for: 'filter-q' }, 'Search names, banks, accounts, reference'),
+      h('label', { class: 'form-label', for: 'filter-q' }, 'Search names, banks, reference'),
       h('input', { class: 'form-control form-control-sm', id: 'filter-q', name: 'q', value: state.q, maxlength: 100 })),
     h('div', { class: 'col-auto' },
       h('label', { class: 'form-label', for: 'filter-status' }, 'Status'),
