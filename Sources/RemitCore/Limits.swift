@@ -135,6 +135,8 @@ public enum Limits {
     public static let auditOutboxBatchMax = 500
     /// The largest body of forwarded audit entries (a batch of entries at their field limits).
     public static let auditForwardBytesMax = 4 * 1024 * 1024
+    /// Matches the remittance table counts at most (`count=true`); more shows as "1,000+".
+    public static let tableCountMax = 1_000
     /// Users listed at most.
     public static let usersListedMax = 1_000
 

@@ -20,19 +20,26 @@ func addRemittanceRoutes(to routes: NodeRoutes, api: LedgerAPI) {
 
     routes.add(.get, "/api/v1/remittances", remittanceReaders) { request, _ in
         let limit = try RequestParsing.integer(request, "limit", default: Int64(Limits.pageItemsDefault), range: 1...Int64(Limits.pageItemsMax))!
-        let cursor = try RequestParsing.integer(request, "cursor", default: nil, range: 1...Int64.max)
+        let filter = try TableQuery.filter(request)
+        let cursor = try TableQuery.decode(request.uri.queryParameters.get("cursor").map { String($0) }, sort: filter.sort)
         let status = try request.uri.queryParameters.get("status").map { text in
             guard let status = RemittanceStatus(rawValue: text) else {
                 throw Problem.badRequest("status must be one of " + RemittanceStatus.allCases.map(\.rawValue).joined(separator: ", "))
             }
             return status
         }
-        let query = request.uri.queryParameters.get("q")
+        let query = request.uri.queryParameters.get("q").map { String($0) }
         if let query, query.count > Validation.nameLengthMax {
             throw Problem.badRequest("q may be at most \(Validation.nameLengthMax) characters")
         }
-        let page = try await api.reader.list(limit: Int(limit), cursor: cursor, status: status, query: query)
-        return try jsonResponse(PageBody(items: page.items.map(RemittanceBody.init), nextCursor: page.nextCursor.map(String.init)))
+        let page = try await api.reader.list(
+            filter, status: status, query: query, limit: Int(limit), after: cursor,
+            countUpTo: try TableQuery.wantsCount(request) ? Limits.tableCountMax : nil
+        )
+        return try jsonResponse(PageBody(
+            items: page.items.map(RemittanceBody.init), nextCursor: page.nextCursor.map { TableQuery.encode($0, sort: filter.sort) },
+            total: page.total.map { min($0, Int64(Limits.tableCountMax)) }, totalCapped: page.total.map { $0 > Int64(Limits.tableCountMax) }
+        ))
     }
 
     routes.add(.get, "/api/v1/remittances/{id}", remittanceReaders) { _, context in

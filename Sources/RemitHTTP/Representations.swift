@@ -42,8 +42,12 @@ struct RemittanceBody: Codable, Equatable {
 
 struct PageBody: Codable {
     var items: [RemittanceBody]
-    /// Opaque to clients: pass it back as `cursor`.
+    /// Opaque to clients: pass it back as `cursor`, with the same filter and sort.
     var nextCursor: String?
+    /// With `count=true`: how many remittances match, at most `Limits.tableCountMax`…
+    var total: Int64?
+    /// …and whether more than that match ("1,000+").
+    var totalCapped: Bool?
 }
 
 /// An event as the API shows it. `payload` and `metadata` are the exact bytes that were hashed,

@@ -38,7 +38,25 @@ public struct Dashboard: Codable, Sendable, Equatable {
 public struct RemittancePage: Sendable, Equatable {
     public var items: [Remittance]
     /// Pass back as `cursor` for the next page; nil on the last page.
-    public var nextCursor: Int64?
+    public var nextCursor: RemittanceCursor?
+    /// How many rows match, when asked, counted up to the bound asked (one more means "more").
+    public var total: Int64?
+}
+
+/// Where a page ended: the last row's sort key and its creation position.
+public struct RemittanceCursor: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case number(Int64)
+        case text(String)
+    }
+
+    public var value: Value
+    public var position: Int64
+
+    public init(value: Value, position: Int64) {
+        self.value = value
+        self.position = position
+    }
 }
 
 /// Reads the views and the log.
@@ -58,26 +76,96 @@ public struct LedgerReader: Sendable {
     /// - Parameters:
     ///   - cursor: the `nextCursor` of the previous page.
     ///   - query: matched, case-insensitively, against names, banks and the reference.
-    public func list(limit: Int, cursor: Int64?, status: RemittanceStatus?, query: String?) async throws -> RemittancePage {
+    /// A page of the table: the filter's conditions (and the older `status` and `query`
+    /// parameters, which always all hold), sorted on the filter's column with the creation
+    /// position breaking ties, so paging by `cursor` (the last row's key) is stable however
+    /// the table grows. With `countUpTo`, also how many rows match, counted up to that many.
+    public func list(
+        _ filter: RemittanceFilter = RemittanceFilter(), status: RemittanceStatus? = nil, query: String? = nil,
+        limit: Int, after cursor: RemittanceCursor? = nil, countUpTo: Int? = nil
+    ) async throws -> RemittancePage {
         precondition(limit > 0 && limit <= Limits.pageItemsMax, "limit out of range")
-        return try await pool.withConnection { connection in
-            // The pattern is a bound value; LIKE's own wildcards in it are escaped.
-            let pattern = query.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
-            let rows = try connection.query(
-                """
-                SELECT \(Row.columns) FROM remittances
-                WHERE ($1::int8 IS NULL OR created_position < $1)
-                  AND ($2::text IS NULL OR status = $2)
-                  AND ($3::text IS NULL OR sender_name ILIKE $3 OR receiver_name ILIKE $3 OR sender_bank ILIKE $3
-                       OR receiver_bank ILIKE $3 OR reference ILIKE $3)
-                ORDER BY created_position DESC
-                LIMIT $4
-                """,
-                [cursor, status?.rawValue, pattern, Int64(limit + 1)]
-            )
-            let items = try rows.prefix(limit).map { try Row(from: $0) }
-            return RemittancePage(items: items.map(\.remittance), nextCursor: rows.count > limit ? items.last?.createdPosition : nil)
+        var parameters: [any PostgresEncodable] = []
+        func bind(_ value: any PostgresEncodable) -> String {
+            parameters.append(value)
+            return "$\(parameters.count)"
         }
+        var required: [String] = []
+        if let status { required.append("status = \(bind(status.rawValue))") }
+        if let query {
+            let pattern = bind(Self.containsPattern(query))
+            required.append("(sender_name ILIKE \(pattern) OR receiver_name ILIKE \(pattern) OR sender_bank ILIKE \(pattern) OR receiver_bank ILIKE \(pattern) OR reference ILIKE \(pattern))")
+        }
+        let conditions = filter.conditions.map { condition -> String in
+            let column = Self.column(condition.field)
+            switch condition.op {
+            case .contains: return "\(column) ILIKE \(bind(Self.containsPattern(condition.value)))"
+            case .notContains: return "\(column) NOT ILIKE \(bind(Self.containsPattern(condition.value)))"
+            case .equals: return "\(column) = \(condition.field.isNumber ? bind(Int64(condition.value)!) : bind(condition.value))"
+            case .notEquals: return "\(column) <> \(condition.field.isNumber ? bind(Int64(condition.value)!) : bind(condition.value))"
+            }
+        }
+        if !conditions.isEmpty { required.append("(" + conditions.joined(separator: filter.matchAll ? " AND " : " OR ") + ")") }
+        let matching = required.isEmpty ? "true" : required.joined(separator: " AND ")
+        let sortColumn = Self.column(filter.sort), direction = filter.descending ? "DESC" : "ASC"
+        var paged = matching
+        if let cursor {
+            let value: any PostgresEncodable = switch cursor.value {
+            case .number(let number): number
+            case .text(let text): text
+            }
+            paged += " AND (\(sortColumn), created_position) \(filter.descending ? "<" : ">") (\(bind(value)), \(bind(cursor.position)))"
+        }
+        let sql = """
+            SELECT \(Row.columns), \(sortColumn) FROM remittances WHERE \(paged)
+            ORDER BY \(sortColumn) \(direction), created_position \(direction) LIMIT \(bind(Int64(limit + 1)))
+            """
+        // The count takes only the filter's own parameters (no cursor, no limit): every match counts.
+        let all = parameters, countBound = Array(parameters.dropLast(cursor == nil ? 1 : 3))
+        return try await pool.withConnection { connection in
+            let rows = try connection.query(sql, all)
+            let items = try rows.prefix(limit).map { try Row(from: $0) }
+            var next: RemittanceCursor?
+            if rows.count > limit, let last = rows.prefix(limit).last, let lastItem = items.last {
+                let key = Row.columnCount
+                next = RemittanceCursor(
+                    value: filter.sort.isNumber ? .number(try last.decode(key)) : .text(try last.decode(key)),
+                    position: lastItem.createdPosition
+                )
+            }
+            var total: Int64?
+            if let countUpTo {
+                total = try connection.query(
+                    "SELECT count(*) FROM (SELECT 1 FROM remittances WHERE \(matching) LIMIT \(countUpTo + 1)) AS matches", countBound
+                )[0].decode(0)
+            }
+            return RemittancePage(items: items.map(\.remittance), nextCursor: next, total: total)
+        }
+    }
+
+    /// The SQL for a field: a nullable reference sorts and matches as empty; creation sorts by
+    /// its position in the log (the order the ledger decided), so it needs no second key.
+    static func column(_ field: RemittanceFilter.Field) -> String {
+        switch field {
+        case .id: "id::text"
+        case .status: "status"
+        case .senderName: "sender_name"
+        case .senderBank: "sender_bank"
+        case .senderAccount: "sender_account"
+        case .receiverName: "receiver_name"
+        case .receiverBank: "receiver_bank"
+        case .receiverAccount: "receiver_account"
+        case .amount: "amount"
+        case .currency: "currency"
+        case .reference: "coalesce(reference, '')"
+        case .createdAt: "created_position"
+        case .updatedAt: "updated_at_us"
+        }
+    }
+
+    /// A case-insensitive substring pattern; LIKE's own wildcards in the text are escaped.
+    static func containsPattern(_ text: String) -> String {
+        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 
     public func events(of id: UUID) async throws -> [RecordedEvent] {

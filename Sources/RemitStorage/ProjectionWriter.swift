@@ -83,6 +83,8 @@ struct Row {
     var updatedAtMicroseconds: Int64
     var isChanged = false
 
+    /// How many columns `columns` names (a query may select more after them).
+    static let columnCount = 16
     static let columns = """
         id, version, status, sender_name, sender_bank, sender_account, receiver_name, receiver_bank, \
         receiver_account, amount, currency, reference, cancellation_reason, created_position, created_at_us, updated_at_us

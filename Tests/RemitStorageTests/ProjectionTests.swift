@@ -56,14 +56,14 @@ struct ProjectionTests {
             #expect(dashboard.countsByStatus["cancelled"] == 6)
             #expect(dashboard.countsByStatus["amended"] == 8)  // 10 amended, 2 of them later cancelled
             #expect(dashboard.currencies.map(\.count).reduce(0, +) == 24)
-            let page = try await LedgerReader(pool: pool).list(limit: 10, cursor: nil, status: nil, query: nil)
+            let page = try await LedgerReader(pool: pool).list(limit: 10)
             #expect(page.items.count == 10 && page.nextCursor != nil)
-            let rest = try await LedgerReader(pool: pool).list(limit: 500, cursor: page.nextCursor, status: nil, query: nil)
+            let rest = try await LedgerReader(pool: pool).list(limit: 500, after: page.nextCursor)
             #expect(rest.items.count == 20 && rest.nextCursor == nil)
             #expect(Set((page.items + rest.items).map(\.id)).count == 30)
-            let cancelled = try await LedgerReader(pool: pool).list(limit: 50, cursor: nil, status: .cancelled, query: nil)
+            let cancelled = try await LedgerReader(pool: pool).list(status: .cancelled, limit: 50)
             #expect(cancelled.items.count == 6 && cancelled.items.allSatisfy { $0.status == .cancelled })
-            let search = try await LedgerReader(pool: pool).list(limit: 50, cursor: nil, status: nil, query: "bank x")
+            let search = try await LedgerReader(pool: pool).list(query: "bank x", limit: 50)
             #expect(search.items.count == 10)
         }
     }

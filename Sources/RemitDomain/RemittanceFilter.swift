@@ -1,0 +1,79 @@
+/// What a client may ask of the remittance table: conditions on fields (`senderName:ali`,
+/// `currency=EUR`, `status!=cancelled`, `reference!:test`), all or any of them, sorted on one
+/// column. Pure: parsed and checked here, turned into SQL by the storage.
+public struct RemittanceFilter: Sendable, Equatable {
+    public enum Field: String, Sendable, CaseIterable {
+        case id, status, senderName, senderBank, senderAccount, receiverName, receiverBank, receiverAccount
+        case amount, currency, reference, createdAt, updatedAt
+
+        /// Fields a condition may name; times are for sorting only.
+        public var isFilterable: Bool { self != .createdAt && self != .updatedAt }
+        public var isNumber: Bool { self == .amount || self == .createdAt || self == .updatedAt }
+    }
+
+    public enum Operator: String, Sendable, CaseIterable {
+        case contains = ":", notContains = "!:", equals = "=", notEquals = "!="
+    }
+
+    public struct Condition: Sendable, Equatable {
+        public var field: Field
+        public var op: Operator
+        public var value: String
+
+        public init(field: Field, op: Operator, value: String) {
+            self.field = field
+            self.op = op
+            self.value = value
+        }
+
+        /// `field` `op` `value`, the operator being the first of `!:`, `!=`, `:`, `=` after
+        /// the name; a reason when the text is not one.
+        public static func parse(_ text: String) -> Result<Condition, FilterError> {
+            guard let split = text.firstIndex(where: { $0 == ":" || $0 == "=" || $0 == "!" }) else {
+                return .failure(FilterError("\(text.prefix(40)) has no operator: use field:value, field!:value, field=value or field!=value"))
+            }
+            let name = String(text[..<split])
+            guard let field = Field(rawValue: name) else {
+                return .failure(FilterError("\(name.prefix(40)) is not a field: " + Field.allCases.map(\.rawValue).joined(separator: ", ")))
+            }
+            let rest = text[split...]
+            guard let op = [Operator.notContains, .notEquals, .contains, .equals].first(where: { rest.hasPrefix($0.rawValue) }) else {
+                return .failure(FilterError("after \(name) comes one of :, !:, = or !="))
+            }
+            let value = String(rest.dropFirst(op.rawValue.count))
+            guard field.isFilterable else { return .failure(FilterError("\(name) can be sorted on, not filtered")) }
+            guard value.count <= Validation.nameLengthMax else {
+                return .failure(FilterError("a value may be at most \(Validation.nameLengthMax) characters"))
+            }
+            guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else { return .failure(FilterError("a value may not hold NUL")) }
+            if field == .amount {
+                guard op == .equals || op == .notEquals, Int64(value) != nil else {
+                    return .failure(FilterError("amount takes = or != and a whole number of minor units"))
+                }
+            }
+            return .success(Condition(field: field, op: op, value: value))
+        }
+    }
+
+    public struct FilterError: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Conditions at most, so a query stays cheap to plan.
+    public static let conditionsMax = 10
+
+    public var conditions: [Condition]
+    /// True: every condition must hold ("and"); false: any one ("or").
+    public var matchAll: Bool
+    public var sort: Field
+    public var descending: Bool
+
+    public init(conditions: [Condition] = [], matchAll: Bool = true, sort: Field = .createdAt, descending: Bool = true) {
+        precondition(conditions.count <= Self.conditionsMax, "at most \(Self.conditionsMax) conditions")
+        self.conditions = conditions
+        self.matchAll = matchAll
+        self.sort = sort
+        self.descending = descending
+    }
+}
