@@ -161,6 +161,31 @@ try:
           waits(EC.visibility_of_element_located((By.ID, "page-size")))
           and Select(driver.find_element(By.ID, "page-size")).first_selected_option.text == "30"
           and driver.find_element(By.ID, "wrap-lines").is_selected())
+    def rows():
+        return driver.find_elements(By.CSS_SELECTOR, "#remittances-table tbody tr[data-id]")
+
+    def first_amount():
+        return rows()[0].find_elements(By.TAG_NAME, "td")[4].text if rows() else ""
+
+    Select(visible("#filter-field")).select_by_value("senderName")
+    Select(driver.find_element(By.ID, "filter-operator")).select_by_value(":")
+    visible("#filter-value").send_keys("sender 1")
+    press("filter-add")
+    check("a property filter (sender contains 'sender 1') finds two and counts them",
+          waits(lambda d: len(rows()) == 2 and "2 matches" in text_of("#match-counter")))
+    shot("remittances-filtered")
+    press("sort-amount")
+    check("a click on a column's header sorts on it", waits(lambda d: first_amount() == "1.01 USD"))
+    press("sort-amount")
+    check("a second click reverses the order", waits(lambda d: first_amount() == "1.10 USD"))
+    Select(visible("#filter-field")).select_by_value("amount")
+    Select(driver.find_element(By.ID, "filter-operator")).select_by_value("=")
+    visible("#filter-value").send_keys("110")
+    Select(driver.find_element(By.ID, "filter-join")).select_by_value("and")
+    press("filter-add")
+    check("two conditions joined by and narrow it to one", waits(lambda d: len(rows()) == 1 and "1 match;" in text_of("#match-counter")))
+    press("filter-clear")
+    check("clearing the filter shows every row again", waits(lambda d: "12 matches" in text_of("#match-counter")))
     search = visible("#filter-q")
     search.send_keys("Alice")
     search.submit()

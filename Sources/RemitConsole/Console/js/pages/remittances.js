@@ -25,7 +25,7 @@ function savePreferences(value) { localStorage.setItem(preferencesKey, JSON.stri
 export async function remittancesPage(query) {
   breadcrumbs(['Home', '#/'], ['Remittances']);
   const prefs = preferences();
-  const state = { status: query.get('status') ?? '', q: query.get('q') ?? '', cursors: [null], selected: null };
+  const state = { q: query.get('q') ?? '', conditions: [], join: 'and', sort: 'createdAt', order: 'desc', cursors: [null], selected: null };
 
   const table = h('table', { class: `table table-sm table-hover table-remittances${prefs.wrap ? ' wrap' : ''}`, id: 'remittances-table' });
   const counter = h('span', { class: 'text-body-secondary', id: 'match-counter', 'aria-live': 'polite' });
@@ -37,14 +37,51 @@ export async function remittancesPage(query) {
   const create = h('a', { class: 'btn btn-primary btn-sm', href: '#/remittances/new', id: 'action-create' }, 'Create');
   const clerk = hasRole('clerk');
 
+  // The property filter: conditions on any field, all or any of them.
+  const chips = h('div', { class: 'd-flex flex-wrap gap-1 align-items-center', id: 'filter-chips', 'aria-live': 'polite' });
+  const property = h('form', { class: 'row g-2 align-items-end mb-2', id: 'property-filter', 'aria-label': 'Property filter' },
+    h('div', { class: 'col-auto' },
+      h('label', { class: 'form-label', for: 'filter-field' }, 'Property'),
+      h('select', { class: 'form-select form-select-sm', id: 'filter-field' },
+        columns.filter(([key]) => key !== 'createdAt').map(([key, label]) => h('option', { value: key }, label)))),
+    h('div', { class: 'col-auto' },
+      h('label', { class: 'form-label', for: 'filter-operator' }, 'Operator'),
+      h('select', { class: 'form-select form-select-sm', id: 'filter-operator' },
+        [[':', 'contains'], ['!:', 'does not contain'], ['=', 'equals'], ['!=', 'does not equal']].map(([op, label]) => h('option', { value: op }, label)))),
+    h('div', { class: 'col-auto' },
+      h('label', { class: 'form-label', for: 'filter-value' }, 'Value'),
+      h('input', { class: 'form-control form-control-sm', id: 'filter-value', maxlength: 100 })),
+    h('div', { class: 'col-auto' }, h('button', { class: 'btn btn-secondary btn-sm', type: 'submit', id: 'filter-add' }, 'Add condition')),
+    h('div', { class: 'col-auto' },
+      h('label', { class: 'form-label', for: 'filter-join' }, 'Match'),
+      h('select', { class: 'form-select form-select-sm', id: 'filter-join' },
+        h('option', { value: 'and' }, 'all conditions (and)'), h('option', { value: 'or' }, 'any condition (or)'))),
+    h('div', { class: 'col-12' }, chips));
+  const filterProblem = h('div', { class: 'invalid-feedback d-block', id: 'filter-problem', 'aria-live': 'polite' });
+
+  function drawChips() {
+    chips.replaceChildren(...state.conditions.map((condition, index) => h('span', { class: 'badge text-bg-primary d-inline-flex align-items-center gap-1' },
+      condition, h('button', { type: 'button', class: 'btn-close btn-close-white', 'aria-label': `Remove ${condition}`,
+        onclick: () => { state.conditions.splice(index, 1); drawChips(); restart(); } }))),
+      state.conditions.length ? h('button', { type: 'button', class: 'btn btn-link btn-sm', id: 'filter-clear',
+        onclick: () => { state.conditions = []; drawChips(); restart(); } }, 'Clear filter') : '');
+  }
+  property.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = property.querySelector('#filter-value').value;
+    if (!value) { property.querySelector('#filter-value').focus(); return; }
+    state.conditions.push(`${property.querySelector('#filter-field').value}${property.querySelector('#filter-operator').value}${value}`);
+    property.querySelector('#filter-value').value = '';
+    drawChips();
+    restart();
+  });
+  property.querySelector('#filter-join').addEventListener('change', (event) => { state.join = event.target.value; restart(); });
+  function restart() { state.cursors = [null]; load(); }
+
   const filters = h('form', { class: 'row g-2 align-items-end mb-2', role: 'search', id: 'filters' },
     h('div', { class: 'col-auto' },
-      h('label', { class: 'form-label', for: 'filter-q' }, 'Search names, banks, reference'),
+      h('label', { class: 'form-label', for: 'filter-q' }, 'Quick search: names, banks, reference'),
       h('input', { class: 'form-control form-control-sm', id: 'filter-q', name: 'q', value: state.q, maxlength: 100 })),
-    h('div', { class: 'col-auto' },
-      h('label', { class: 'form-label', for: 'filter-status' }, 'Status'),
-      h('select', { class: 'form-select form-select-sm', id: 'filter-status', name: 'status' },
-        ['', 'created', 'amended', 'cancelled'].map((s) => h('option', { value: s, selected: s === state.status }, s || 'any')))),
     h('div', { class: 'col-auto' }, h('button', { class: 'btn btn-secondary btn-sm', type: 'submit' }, 'Filter')),
     h('div', { class: 'col-auto ms-auto' },
       h('label', { class: 'form-label', for: 'page-size' }, 'Page size'),
@@ -70,22 +107,26 @@ export async function remittancesPage(query) {
   }
 
   async function load() {
-    const parameters = new URLSearchParams({ limit: String(prefs.pageSize) });
-    if (state.status) parameters.set('status', state.status);
+    const parameters = new URLSearchParams({ limit: String(prefs.pageSize), sort: state.sort, order: state.order, count: 'true' });
     if (state.q) parameters.set('q', state.q);
+    for (const condition of state.conditions) parameters.append('filter', condition);
+    if (state.conditions.length > 1) parameters.set('join', state.join);
     const cursor = state.cursors[state.cursors.length - 1];
     if (cursor) parameters.set('cursor', cursor);
     let page;
     try {
-      page = (await request('GET', `/api/v1/remittances?${parameters}`)).body;
+      // %20 for a space: the API reads "+" as a plus sign (RFC 3986), not as form encoding's space.
+      page = (await request('GET', `/api/v1/remittances?${parameters.toString().replaceAll('+', '%20')}`)).body;
+      filterProblem.textContent = '';
     } catch (failure) {
+      if (failure.status === 400) { filterProblem.textContent = failure.message; return; }
       table.replaceChildren(h('caption', {}, failure.status === 403 ? 'Your roles do not include reading remittances.' : failure.message));
       return;
     }
     state.selected = null;
     view.disabled = update.disabled = cancel.disabled = true;
     const shown = columns.filter(([key]) => prefs.columns.includes(key));
-    const filtered = Boolean(state.status || state.q);
+    const filtered = Boolean(state.q || state.conditions.length);
     const body = h('tbody', {}, page.items.map((remittance) => {
       const row = h('tr', { tabindex: 0, 'aria-selected': 'false', 'data-id': remittance.id },
         shown.map(([, , cell]) => h('td', {}, cell(remittance))));
@@ -98,11 +139,21 @@ export async function remittancesPage(query) {
       return row;
     }));
     table.replaceChildren(
-      h('thead', {}, h('tr', {}, shown.map(([, label]) => h('th', { scope: 'col' }, label)))),
+      h('thead', {}, h('tr', {}, shown.map(([key, label]) => {
+        const sorted = state.sort === key;
+        return h('th', { scope: 'col', 'aria-sort': sorted ? (state.order === 'asc' ? 'ascending' : 'descending') : 'none' },
+          h('button', { type: 'button', class: 'btn btn-link btn-sm p-0 text-reset fw-bold text-decoration-none', id: `sort-${key}`,
+            onclick: () => {
+              state.order = sorted && state.order === 'asc' ? 'desc' : sorted ? 'asc' : (key === 'createdAt' ? 'desc' : 'asc');
+              state.sort = key;
+              restart();
+            } }, label, sorted ? (state.order === 'asc' ? ' ▲' : ' ▼') : ''));
+      }))),
       page.items.length ? body : h('tbody', {}, h('tr', {}, h('td', { colspan: shown.length, class: 'text-center py-4', id: 'empty-state' },
         filtered ? 'No remittance matches these filters.' : 'No remittances yet.'))));
     const pageNumber = state.cursors.length;
-    counter.textContent = `${page.items.length} shown on page ${pageNumber}${page.nextCursor ? ', more on the next' : ''}`;
+    const total = page.totalCapped ? `${page.total.toLocaleString('en')}+` : String(page.total);
+    counter.textContent = `${total} match${page.total === 1 && !page.totalCapped ? '' : 'es'}; page ${pageNumber}`;
     previous.disabled = pageNumber === 1;
     next.disabled = !page.nextCursor;
     next.onclick = () => { state.cursors.push(page.nextCursor); load(); };
@@ -112,9 +163,7 @@ export async function remittancesPage(query) {
   filters.addEventListener('submit', (event) => {
     event.preventDefault();
     state.q = filters.q.value.trim();
-    state.status = filters.status.value;
-    state.cursors = [null];
-    load();
+    restart();
   });
   filters.querySelector('#page-size').addEventListener('change', (event) => {
     prefs.pageSize = Number(event.target.value); savePreferences(prefs); state.cursors = [null]; load();
@@ -136,7 +185,7 @@ export async function remittancesPage(query) {
     h('div', { class: 'd-flex align-items-center gap-2 mb-2' },
       h('h1', { class: 'h3 me-auto mb-0' }, 'Remittances'), view, update, cancel, clerk ? create : null),
     clerk ? null : h('p', { class: 'text-body-secondary small' }, 'Creating, updating and cancelling need the clerk role.'),
-    filters, table,
+    property, filterProblem, filters, table,
     h('div', { class: 'd-flex align-items-center gap-2' }, previous, next, counter));
   await load();
   if (query.get('created')) notify(`Remittance ${query.get('created').slice(0, 8)} created.`);
