@@ -19,24 +19,24 @@ struct Reconcile: AsyncParsableCommand {
 
         func run() async throws {
             let regions = await AnsweringRegions.open(try stack.regionURLs())
-            var items: [(RegionName, QuarantinedRemittance)] = []
+            let held: [HeldItem]
             do {
-                for (region, store) in regions.quarantines { items += try await store.list().map { (region, $0) } }
+                held = try await regions.reconciliation.list()
             } catch {
                 await regions.close()
                 throw error
             }
             await regions.close()
-            printList(items)
+            printList(held)
         }
 
-        private func printList(_ items: [(RegionName, QuarantinedRemittance)]) {
-            for (region, item) in items {
+        private func printList(_ held: [HeldItem]) {
+            for (region, item) in held.map({ ($0.region, $0.item) }) {
                 let what = item.summary ?? item.created.map { "\($0.amount) \($0.currency) \($0.senderBank) → \($0.receiverBank)" } ?? "changes to an earlier remittance"
                 let decided = item.decision.map { "\($0) by \(item.decidedBy ?? "?"): \(item.reason ?? "")" } ?? "undecided"
                 print("\(item.id.uuidString.lowercased())  \(region)  epoch \(item.epoch) after \(item.forkPosition)  \(item.eventTypes.joined(separator: ","))  \(what)  key \(item.idempotencyKey ?? "-")  \(decided)")
             }
-            print("\(items.count) quarantined item\(items.count == 1 ? "" : "s")")
+            print("\(held.count) quarantined item\(held.count == 1 ? "" : "s")")
         }
     }
 
@@ -63,15 +63,8 @@ struct Reconcile: AsyncParsableCommand {
         }
 
         private func resubmit(_ ids: [UUID], _ regions: AnsweringRegions) async throws {
-            var writer: PostgresPool?
-            for (region, pool) in regions.pools where try await RegionStore(pool: pool).current()?.role == .writer {
-                guard writer == nil else { throw ValidationError("two regions say they are the writer (\(region) too): resolve that first") }
-                writer = pool
-            }
-            guard let writer else { throw ValidationError("no region is the writer now") }
             for id in ids {
-                let store = try await holder(of: id, regions.quarantines)
-                let outcome = try await store.resubmit(id, writer: writer, context: IdentityTarget.auditContext)
+                let outcome = try await regions.reconciliation.resubmit(id, context: IdentityTarget.auditContext)
                 print("\(id.uuidString.lowercased())  " + (outcome.isRepeat ? "already in the writer (a client retried it)" : "re-created at position \(outcome.position ?? 0)"))
             }
         }
@@ -97,7 +90,7 @@ struct Reconcile: AsyncParsableCommand {
             let regions = await AnsweringRegions.open(try stack.regionURLs())
             do {
                 for id in ids {
-                    try await holder(of: id, regions.quarantines).decide(id, decision: "dismissed", reason: reason, context: IdentityTarget.auditContext)
+                    try await regions.reconciliation.dismiss(id, reason: reason, context: IdentityTarget.auditContext)
                     print("\(id.uuidString.lowercased())  dismissed")
                 }
             } catch {
@@ -117,19 +110,11 @@ private func parsedIDs(_ texts: [String]) throws -> [UUID] {
     }
 }
 
-/// The region whose quarantine holds `id`.
-private func holder(of id: UUID, _ quarantines: [(RegionName, QuarantineStore)]) async throws -> QuarantineStore {
-    for (_, store) in quarantines where try await store.list().contains(where: { $0.id == id }) { return store }
-    throw ValidationError("\(id.uuidString.lowercased()) is in no region's quarantine")
-}
-
 /// Every region's database that answers; a region that does not is skipped, with a warning.
 private struct AnsweringRegions {
     let pools: [(RegionName, PostgresPool)]
 
-    var quarantines: [(RegionName, QuarantineStore)] {
-        pools.map { ($0.0, QuarantineStore(pool: $0.1, region: $0.0.rawValue)) }
-    }
+    var reconciliation: Reconciliation { Reconciliation(regions: pools.map { (name: $0.0, pool: $0.1) }) }
 
     /// Takes the URLs, not the options: with the (throwing) URL lookup inside this loop of
     /// awaits, Swift 6.3.1's optimizer crashed (signal 11 splitting the coroutine) in release builds.

@@ -63,6 +63,43 @@ struct LossWindowBody: Codable, Sendable {
 
 struct RunbookListBody: Codable { var items: [RunbookExecution] }
 
+/// A quarantined remittance, identity change or audit entry, with the region that holds it.
+struct QuarantineItemBody: Codable {
+    var region: RegionName
+    var id: UUID
+    var summary: String?
+    var eventTypes: [String]
+    var epoch: Int64
+    var forkPosition: Int64
+    var created: RemittanceDetails?
+    var idempotencyKey: String?
+    var decision: String?
+    var decidedBy: String?
+    var reason: String?
+
+    init(_ held: HeldItem) {
+        let item = held.item
+        region = held.region
+        id = item.id
+        summary = item.summary
+        eventTypes = item.eventTypes
+        epoch = item.epoch
+        forkPosition = item.forkPosition
+        created = item.created
+        idempotencyKey = item.idempotencyKey
+        decision = item.decision
+        decidedBy = item.decidedBy
+        reason = item.reason
+    }
+}
+
+struct QuarantineListBody: Codable { var items: [QuarantineItemBody] }
+
+struct ResubmissionBody: Codable {
+    var isRepeat: Bool
+    var position: Int64?
+}
+
 /// The operator's routes: every region at a glance, failover, and runbook executions.
 func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: ControlConfiguration, failoverPools: [RegionName: PostgresPool]) {
     routes.add(.get, "/api/v1/regions", .only(.operator, .auditor, .admin)) { _, _ in
@@ -110,6 +147,28 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
         } catch let failure as FailoverError {
             throw Problem(slug: "failover-failed", title: "Failover failed", status: .conflict, detail: failure.description)
         }
+    }
+
+    // Reconcile what forced failovers cut off: the quarantine of every region this node reaches.
+    let reconciliation = Reconciliation(
+        regions: failoverPools.isEmpty ? [(name: node.region, pool: node.pool)] : failoverPools.sorted { $0.key.rawValue < $1.key.rawValue }.map { (name: $0.key, pool: $0.value) }
+    )
+    routes.add(.get, "/api/v1/admin/quarantine", .only(.operator, .auditor, .admin)) { _, _ in
+        try jsonResponse(QuarantineListBody(items: try await reconciliation.list().map(QuarantineItemBody.init)))
+    }
+
+    routes.add(.post, "/api/v1/admin/quarantine/{id}/resubmit", .only(.operator)) { _, context in
+        let id = try RequestParsing.id(context)
+        let outcome = try await reconcile { try await reconciliation.resubmit(id, context: auditContext(context)) }
+        return try jsonResponse(ResubmissionBody(isRepeat: outcome.isRepeat, position: outcome.position))
+    }
+
+    routes.add(.post, "/api/v1/admin/quarantine/{id}/dismiss", .only(.operator)) { request, context in
+        let id = try RequestParsing.id(context)
+        let (body, _) = try await RequestParsing.json(request, bytesMax: Limits.authBodyBytesMax)
+        let reason = try RequestBodies.reason(body).mapError(Problem.init).get()
+        try await reconcile { try await reconciliation.dismiss(id, reason: reason, context: auditContext(context)) }
+        return Response(status: .noContent)
     }
 
     routes.add(.get, "/api/v1/admin/runbooks", .only(.operator, .auditor, .admin)) { request, _ in
@@ -171,5 +230,17 @@ extension RegionView {
     init(region: RegionName, reachable: Bool, role: RegionRole, epoch: Int64, headPosition: Int64, leaseMillisecondsLeft: Int64?, routing: RoutingRecord?) {
         self.init(region: region, reachable: reachable, reason: nil, role: role, epoch: epoch, headPosition: headPosition, lagEvents: nil,
                   leaseMillisecondsLeft: leaseMillisecondsLeft, routing: routing)
+    }
+}
+
+/// A reconcile decision, its refusals as problems: 404 for an id no quarantine holds, 409 for
+/// one decided already or that the writer refuses.
+private func reconcile<T>(_ decide: () async throws -> T) async throws -> T {
+    do {
+        return try await decide()
+    } catch let missing as NotQuarantined {
+        throw Problem.notFound(missing.description)
+    } catch let refusal as QuarantineError {
+        throw Problem(slug: "reconcile-refused", title: "Reconcile refused", status: .conflict, detail: refusal.description)
     }
 }

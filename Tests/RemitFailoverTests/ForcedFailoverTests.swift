@@ -176,8 +176,12 @@ struct ForcedFailoverTests {
             #expect(held[0].summary == "user erin added with roles auditor" && held[2].summary == "user dave disabled")
             #expect(held.allSatisfy { $0.decision == nil && $0.forkPosition == 3 })
 
-            let added = try await quarantine.resubmit(held[0].id, writer: west.pool, context: ops)
+            // Across regions, as the CLI and the operator API see it: east holds them, west writes.
+            let reconciliation = Reconciliation(regions: [(name: east.name, pool: east.pool), (name: west.name, pool: west.pool)])
+            #expect(try await reconciliation.list().map(\.region) == Array(repeating: east.name, count: 4))
+            let added = try await reconciliation.resubmit(held[0].id, context: ops)
             #expect(!added.isRepeat && added.position != nil)
+            await #expect(throws: NotQuarantined.self) { try await reconciliation.dismiss(UUID(), reason: "no such item", context: ops) }
             let entry = try await quarantine.resubmit(held[1].id, writer: west.pool, context: ops)
             #expect(!entry.isRepeat)
             await #expect(throws: QuarantineError.self) { try await quarantine.resubmit(held[1].id, writer: west.pool, context: ops) }

@@ -7,7 +7,7 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import ElementClickInterceptedException, TimeoutException
+from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -41,23 +41,24 @@ options.binary_location = "/usr/bin/chromium"
 for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1200", "--lang=en"]:
     options.add_argument(argument)
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-wait = WebDriverWait(driver, 15)
+# The pages redraw as answers arrive: an element read mid-redraw is read again.
+wait = WebDriverWait(driver, 15, ignored_exceptions=[StaleElementReferenceException])
 
 
 def visible(selector):
     return wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, selector)))
 
 
-def waits(condition):
+def waits(condition, seconds=15):
     try:
-        wait.until(condition)
+        WebDriverWait(driver, seconds, ignored_exceptions=[StaleElementReferenceException]).until(condition)
         return True
     except TimeoutException:
         return False
 
 
 def text_of(selector):
-    return driver.find_element(By.CSS_SELECTOR, selector).text
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", selector)
 
 
 def press(element_id):
@@ -165,7 +166,8 @@ try:
         return driver.find_elements(By.CSS_SELECTOR, "#remittances-table tbody tr[data-id]")
 
     def first_amount():
-        return rows()[0].find_elements(By.TAG_NAME, "td")[4].text if rows() else ""
+        return driver.execute_script(
+            "const row = document.querySelector('#remittances-table tbody tr[data-id]'); return row ? row.children[4].textContent : ''")
 
     Select(visible("#filter-field")).select_by_value("senderName")
     Select(driver.find_element(By.ID, "filter-operator")).select_by_value(":")
@@ -226,14 +228,19 @@ try:
     sign_in("admin", admin_password)
     visible("#remittances-table")
     driver.get(router + "/console/#/regions")
+    check("the Regions page has a reconcile list (empty: no forced failover yet)",
+          waits(EC.visibility_of_element_located((By.ID, "quarantine-empty"))))
     check("the Regions page shows east as the writer", waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="east"]').text == "writer"))
     shot("regions")
     press("failover-west")
     check("the confirmation names source and target", "east → west" in visible("#confirm-failover").text)
     press("confirm-failover")
     check("the failover's steps show as they end", waits(lambda d: d.find_elements(By.CSS_SELECTOR, "#running-execution li")))
-    check("and it ends with west the writer", waits(EC.visibility_of_element_located((By.ID, "failover-done")))
-          and "route" in text_of("#running-execution"))
+    # A failover takes well under a second here; a loaded machine is given longer.
+    done = waits(EC.visibility_of_element_located((By.ID, "failover-done")), 60) and "route" in text_of("#running-execution")
+    check("and it ends with west the writer", done)
+    if not done:
+        print("     the page said: " + text_of("#running-execution").replace("\n", " | ")[:600])
     shot("regions-after-failover")
     check("the table follows", waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="west"]').text == "writer"))
     # The router follows within its health-check interval.
@@ -248,7 +255,7 @@ try:
     driver.get(router + "/console/#/regions")
     press("failover-east")
     press("confirm-failover")
-    check("failback to east from the page", waits(EC.visibility_of_element_located((By.ID, "failover-done")))
+    check("failback to east from the page", waits(EC.visibility_of_element_located((By.ID, "failover-done")), 60)
           and waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="east"]').text == "writer"))
     press("force-west")
     press("confirm-failover")

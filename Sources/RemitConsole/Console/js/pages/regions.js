@@ -35,6 +35,7 @@ export async function regionsPage() {
   const confirmArea = h('div', { id: 'confirm-area' });
   const running = h('div', { id: 'running-execution', 'aria-live': 'polite' });
   const executions = h('div', { id: 'executions' });
+  const quarantine = h('div', { id: 'quarantine' });
   let writer = null, views = [], busy = false;
 
   async function refresh() {
@@ -53,10 +54,47 @@ export async function regionsPage() {
         h('summary', {}, `${formatTime(execution.startedAt)} — ${execution.kind} ${execution.sourceRegion} → ${execution.targetRegion}: `,
           h('strong', { 'data-state': execution.id }, execution.state), ` (by ${execution.requestedBy})`),
         stepsList(execution))));
+      const { body: held } = await request('GET', '/api/v1/admin/quarantine');
+      drawQuarantine(held.items);
     } catch (failure) {
       routing.textContent = failure.message;
     }
     return true;
+  }
+
+  // What forced failovers cut off: each item once resubmitted (appended again at the writer)
+  // or dismissed with a reason.
+  function drawQuarantine(items) {
+    if (quarantine.contains(document.activeElement) && document.activeElement.tagName === 'INPUT') return;
+    quarantine.replaceChildren(items.length === 0
+      ? h('p', { class: 'text-body-secondary', id: 'quarantine-empty' }, 'Nothing is in quarantine.')
+      : h('table', { class: 'table table-sm', id: 'quarantine-table' },
+        h('thead', {}, h('tr', {}, ['Held by', 'Item', 'What', 'Cut off after', 'Decision', ''].map((l) => h('th', { scope: 'col' }, l)))),
+        h('tbody', {}, items.map((item) => {
+          const what = item.summary ?? (item.created
+            ? `${item.created.amount} ${item.created.currency} ${item.created.senderBank} → ${item.created.receiverBank}`
+            : `changes to an earlier remittance (${item.eventTypes.join(', ')})`);
+          const reason = h('input', { class: 'form-control form-control-sm d-inline-block w-auto', 'aria-label': `Why dismiss ${item.id}`, placeholder: 'why dismiss' });
+          const act = async (path, body) => {
+            try {
+              await request('POST', `/api/v1/admin/quarantine/${item.id}/${path}`, body);
+              notify(`${item.id.slice(0, 8)} ${path === 'resubmit' ? 'resubmitted' : 'dismissed'}.`);
+            } catch (failure) {
+              notify(failure.message, 'failure');
+            }
+            refresh();
+          };
+          return h('tr', { 'data-item': item.id },
+            h('td', {}, item.region), h('td', {}, item.id.slice(0, 8)), h('td', {}, what),
+            h('td', {}, `epoch ${item.epoch}, position ${item.forkPosition}`),
+            h('td', {}, item.decision ? `${item.decision} by ${item.decidedBy}: ${item.reason}` : 'undecided'),
+            h('td', {}, operator && !item.decision ? [
+              h('button', { class: 'btn btn-sm btn-outline-primary me-1', type: 'button', onclick: () => act('resubmit') }, 'Resubmit'),
+              reason,
+              h('button', { class: 'btn btn-sm btn-outline-secondary ms-1', type: 'button',
+                onclick: () => (reason.value.trim() ? act('dismiss', { reason: reason.value.trim() }) : reason.focus()) }, 'Dismiss'),
+            ] : null));
+        }))));
   }
 
   function confirm(target, force) {
@@ -126,6 +164,7 @@ export async function regionsPage() {
       h('thead', {}, h('tr', {}, ['Region', 'Answers', 'Role', 'Epoch', 'Head', 'Lag (events)', 'Lease left', ''].map((label) => h('th', { scope: 'col' }, label)))),
       body),
     confirmArea, running,
+    h('h2', { class: 'h5 mt-4' }, 'Reconcile'), quarantine,
     h('h2', { class: 'h5 mt-4' }, 'Runbook executions'), executions);
   await refresh();
   const timer = setInterval(async () => { if (!(await refresh())) clearInterval(timer); }, 2000);
