@@ -15,12 +15,16 @@ QUERY = (
     "SELECT position, epoch, stream_id, stream_version, event_type, encode(payload, 'hex'), "
     "encode(metadata, 'hex'), recorded_at_us, encode(hash, 'hex') FROM events ORDER BY position"
 )
-HEAD_QUERY = "SELECT head_position, encode(head_hash, 'hex') FROM region_state"
+HEAD_QUERY = "SELECT 'head', head_position, encode(head_hash, 'hex') FROM region_state"
 
 
-def psql(url, query):
+def psql(url, *queries):
+    """The rows of `queries`, read in one REPEATABLE READ snapshot: a live region may append
+    between two separate reads (an audit entry logged by its node, say)."""
+    commands = ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", *queries, "COMMIT"]
     result = subprocess.run(
-        ["psql", url, "--no-psqlrc", "--tuples-only", "--no-align", "--field-separator=\t", "--command", query],
+        ["psql", url, "--no-psqlrc", "--quiet", "--tuples-only", "--no-align", "--field-separator=\t"]
+        + [argument for command in commands for argument in ("--command", command)],
         capture_output=True, text=True,
     )
     if result.returncode != 0:
@@ -73,12 +77,13 @@ def main():
         print(__doc__.strip(), file=sys.stderr)
         sys.exit(2)
     url = sys.argv[1]
+    rows = psql(url, QUERY, HEAD_QUERY)
+    heads = [row[1:] for row in rows if len(row) == 3 and row[0] == "head"]
     try:
-        count, head = verify(psql(url, QUERY))
+        count, head = verify([row for row in rows if len(row) != 3])
     except ValueError as broken:
         print(f"broken: {broken}")
         sys.exit(1)
-    heads = psql(url, HEAD_QUERY)
     if heads and (int(heads[0][0]), heads[0][1]) != (count, head):
         print(f"broken: the region's head is {heads[0][0]} {heads[0][1]}, the log ends at {count} {head}")
         sys.exit(1)

@@ -30,7 +30,8 @@ public final class NodeIdentity: Service, Sendable {
     private let logger: Logger
     /// The peers' public keys as last fetched, by JWKS URL: a peer that is down keeps its keys.
     private let peerKeys = Mutex<[String: [SigningKey]]>([:])
-    private let lastOnDemandReload = Mutex<ContinuousClock.Instant?>(nil)
+    /// When a reload for an unknown kid last started, and the one running, if any.
+    private let onDemandReload = Mutex<(last: ContinuousClock.Instant?, running: Task<Void, Never>?)>((nil, nil))
     private let signing = Mutex<(issuer: TokenIssuer?, jwks: JWKSDocument, kids: [String])>((nil, JWKSDocument(keys: []), []))
 
     public init(
@@ -58,20 +59,27 @@ public final class NodeIdentity: Service, Sendable {
     }
 
     /// Reloads the keys for a token naming an unknown kid of ours, at most once a second:
-    /// tokens with made-up kids can not turn into a flood of database and peer requests.
+    /// tokens with made-up kids can not turn into a flood of database and peer requests. Requests
+    /// that arrive while a reload runs wait for it (the first requests after a failover carry
+    /// the other region's tokens, several at once) rather than being refused meanwhile.
     func reloadForUnknownKey() async {
-        let now = ContinuousClock.now
-        let due = lastOnDemandReload.withLock { last in
-            guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
-            last = now
-            return true
+        let reload = onDemandReload.withLock { state -> Task<Void, Never>? in
+            if let running = state.running { return running }
+            let now = ContinuousClock.now
+            guard state.last.map({ now - $0 >= .seconds(1) }) ?? true else { return nil }
+            state.last = now
+            let task = Task {
+                do {
+                    try await self.reloadSigningKeys()
+                } catch {
+                    self.logger.warning("signing keys could not be loaded", metadata: ["error": "\(error)"])
+                }
+                self.onDemandReload.withLock { $0.running = nil }
+            }
+            state.running = task
+            return task
         }
-        guard due else { return }
-        do {
-            try await reloadSigningKeys()
-        } catch {
-            logger.warning("signing keys could not be loaded", metadata: ["error": "\(error)"])
-        }
+        await reload?.value
     }
 
     public func run() async throws {
