@@ -85,9 +85,7 @@ public struct RegionControl: Sendable {
                 throw RegionControlError("the target's head is \(head.position) \(head.hash.hex.prefix(12))…, not \(expected.position) \(expected.hash.hex.prefix(12))…")
             }
             let epoch = head.epoch + 1
-            let version: Int32 = try connection.query(
-                "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1", [LedgerEvent.ledgerStreamID]
-            )[0].decode(0)
+            let version = try LedgerReader.lastVersion(of: LedgerEvent.ledgerStreamID, connection)
             let now: Int64 = try connection.query("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::int8")[0].decode(0)
             let started = EpochStarted(epoch: epoch, writer: region.rawValue, afterPosition: head.position, previousHash: head.hash.hex)
             let event = LedgerFormat.seal(

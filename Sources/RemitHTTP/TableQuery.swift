@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RemitAuth
 import RemitCore
 import RemitDomain
 import RemitStorage
@@ -50,8 +51,7 @@ enum TableQuery {
             JSONObjectWriter.appendString(text, to: &bytes)
             key = String(decoding: bytes, as: UTF8.self)
         }
-        return "k1." + Data("[\(key),\(cursor.position)]".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return "k1." + Base64URL.encode(Array("[\(key),\(cursor.position)]".utf8))
     }
 
     static func decode(_ text: String?, sort: RemittanceFilter.Field) throws -> RemittanceCursor? {
@@ -62,10 +62,8 @@ enum TableQuery {
             return RemittanceCursor(value: .number(position), position: position)
         }
         guard text.hasPrefix("k1."), text.utf8.count <= 1_024 else { throw refused }
-        var base64 = String(text.dropFirst(3)).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64),
-            let pair = try? JSONSerialization.jsonObject(with: data) as? [Any], pair.count == 2,
+        guard let bytes = Base64URL.decode(String(text.dropFirst(3))),
+            let pair = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [Any], pair.count == 2,
             let position = (pair[1] as? NSNumber)?.int64Value
         else { throw refused }
         if sort.isNumber {

@@ -257,6 +257,12 @@ public struct LedgerReader: Sendable {
         public var description: String { "the ledger stream holds an event that is not EpochStarted" }
     }
 
+    /// The last version a stream reached in this log (0: none yet), read in the caller's
+    /// transaction: the version the next event of the stream takes is one more.
+    public static func lastVersion(of stream: UUID, _ connection: PostgresConnection) throws -> Int32 {
+        try connection.query("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1", [stream])[0].decode(0)
+    }
+
     public static let eventColumns = "position, epoch, stream_id, stream_version, event_type, payload, metadata, recorded_at_us, hash"
 
     public static func recordedEvent(_ row: PostgresRow) throws -> RecordedEvent {

@@ -33,9 +33,7 @@ public enum SystemAppend {
             }
             var versions: [UUID: Int32] = [:]
             for stream in Set(changes.map(\.event.streamID)) {
-                versions[stream] = try connection.query(
-                    "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1", [stream]
-                )[0].decode(0)
+                versions[stream] = try LedgerReader.lastVersion(of: stream, connection)
             }
             var sealed: [(event: RecordedEvent, idempotencyKey: String?)] = []
             var last = LogHead(position: head.position, hash: head.hash, epoch: head.epoch)

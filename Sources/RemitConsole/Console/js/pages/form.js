@@ -37,6 +37,23 @@ function values(form, only) {
   return body;
 }
 
+/// Submits `form` with `send` (which answers the notification and the page to go to); a
+/// refusal is shown on the form, next to its fields.
+function onSubmit(form, area, send) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    area.hidden = true;
+    try {
+      const done = await send();
+      if (!done) return;
+      notify(done.message);
+      window.location.hash = done.then;
+    } catch (failure) {
+      showProblem(form, area, failure);
+    }
+  });
+}
+
 function problemArea() { return h('div', { class: 'alert alert-danger', role: 'alert', hidden: true, id: 'form-problem' }); }
 
 function showProblem(form, area, failure) {
@@ -55,16 +72,9 @@ export function createPage() {
     h('a', { class: 'btn btn-link', href: '#/remittances' }, 'Back'));
   // One key per form: a retry after a lost answer is the same create, never a second one.
   const idempotencyKey = crypto.randomUUID();
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    area.hidden = true;
-    try {
-      const { body } = await request('POST', '/api/v1/remittances', values(form), { 'Idempotency-Key': idempotencyKey });
-      notify(`Remittance ${body.id.slice(0, 8)} created.`);
-      window.location.hash = `#/remittances/${body.id}`;
-    } catch (failure) {
-      showProblem(form, area, failure);
-    }
+  onSubmit(form, area, async () => {
+    const { body } = await request('POST', '/api/v1/remittances', values(form), { 'Idempotency-Key': idempotencyKey });
+    return { message: `Remittance ${body.id.slice(0, 8)} created.`, then: `#/remittances/${body.id}` };
   });
   show('Create a remittance', form);
 }
@@ -79,18 +89,11 @@ export async function editPage(id) {
     fields.map((field) => fieldGroup(field, remittance[field[0]])),
     h('button', { class: 'btn btn-primary', type: 'submit', id: 'form-submit' }, 'Save changes'), ' ',
     h('a', { class: 'btn btn-link', href: `#/remittances/${id}` }, 'Back'));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    area.hidden = true;
+  onSubmit(form, area, async () => {
     const changes = values(form, remittance);
-    if (Object.keys(changes).length === 0) { notify('Nothing changed.'); return; }
-    try {
-      await request('PATCH', `/api/v1/remittances/${id}`, changes, { 'If-Match': `"${remittance.version}"` });
-      notify(`Remittance ${id.slice(0, 8)} updated.`);
-      window.location.hash = `#/remittances/${id}`;
-    } catch (failure) {
-      showProblem(form, area, failure);
-    }
+    if (Object.keys(changes).length === 0) { notify('Nothing changed.'); return null; }
+    await request('PATCH', `/api/v1/remittances/${id}`, changes, { 'If-Match': `"${remittance.version}"` });
+    return { message: `Remittance ${id.slice(0, 8)} updated.`, then: `#/remittances/${id}` };
   });
   show('Update a remittance', form);
 }
@@ -108,16 +111,9 @@ export async function cancelPage(id) {
       h('div', { class: 'form-text', id: 'field-reason-help' }, 'Why it is cancelled, kept in its history; up to 500 characters.')),
     h('button', { class: 'btn btn-danger', type: 'submit', id: 'form-submit' }, 'Cancel the remittance'), ' ',
     h('a', { class: 'btn btn-link', href: `#/remittances/${id}` }, 'Keep it'));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    area.hidden = true;
-    try {
-      await request('POST', `/api/v1/remittances/${id}/cancel`, { reason: form.reason.value.trim() }, { 'If-Match': `"${remittance.version}"` });
-      notify(`Remittance ${id.slice(0, 8)} cancelled.`);
-      window.location.hash = `#/remittances/${id}`;
-    } catch (failure) {
-      showProblem(form, area, failure);
-    }
+  onSubmit(form, area, async () => {
+    await request('POST', `/api/v1/remittances/${id}/cancel`, { reason: form.reason.value.trim() }, { 'If-Match': `"${remittance.version}"` });
+    return { message: `Remittance ${id.slice(0, 8)} cancelled.`, then: `#/remittances/${id}` };
   });
   show('Cancel a remittance', form);
 }
