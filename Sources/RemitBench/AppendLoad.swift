@@ -55,13 +55,10 @@ struct AppendLoad {
             return try await group.reduce(into: [([Double], Int)]()) { $0.append($1) }
         }
         let elapsed = (ContinuousClock.now - started).milliseconds / 1_000
-        let latencies = perClient.flatMap(\.0).sorted()
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-        }
+        let latencies = Percentiles(perClient.flatMap(\.0))
         return Result(
-            perSecond: Double(latencies.count) / elapsed, p50Milliseconds: percentile(0.50), p99Milliseconds: percentile(0.99),
-            maxMilliseconds: latencies.last ?? 0, errors: perClient.map(\.1).reduce(0, +)
+            perSecond: Double(latencies.count) / elapsed, p50Milliseconds: latencies.at(0.50), p99Milliseconds: latencies.at(0.99),
+            maxMilliseconds: latencies.max, errors: perClient.map(\.1).reduce(0, +)
         )
     }
 

@@ -19,12 +19,9 @@ struct CatchUp {
     let eventsMax: Int
 
     func run() async throws -> Result {
-        let database = "remit_bench_catchup"
-        let administration = PostgresPool(url: readerDatabase, connectionsMax: 1, applicationName: "remit bench replication")
-        try await administration.withConnection { try $0.query("DROP DATABASE IF EXISTS \(database) WITH (FORCE)"); try $0.query("CREATE DATABASE \(database)") }
-        var components = URLComponents(string: readerDatabase)!
-        components.path = "/" + database
-        let pool = PostgresPool(url: components.string!, connectionsMax: 4, applicationName: "remit bench replication")
+        let scratch = try ScratchDatabase(name: "remit_bench_catchup", beside: readerDatabase, applicationName: "remit bench replication")
+        try await scratch.create()
+        let pool = PostgresPool(url: scratch.url, connectionsMax: 4, applicationName: "remit bench replication")
         do {
             try await Migrator(pool: pool).apply(try Migration.load(directory: try MigrationsDirectory.locate()))
             _ = try await RegionStore(pool: pool).claim(RegionName(rawValue: region)!, initialRole: .reader)
@@ -50,12 +47,12 @@ struct CatchUp {
             _ = try? await pulling.value
             let figures = status.current
             await pool.close()
-            try await administration.withConnection { try $0.query("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
-            await administration.close()
+            try await scratch.drop()
+            await scratch.close()
             return Result(events: head, seconds: seconds, segments: figures.segmentsApplied, bytes: figures.bytesCompressed)
         } catch {
             await pool.close()
-            await administration.close()
+            await scratch.close()
             throw error
         }
     }

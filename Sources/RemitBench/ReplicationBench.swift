@@ -105,12 +105,11 @@ public struct ReplicationBench: Sendable {
         try await sampler.waitFor(writerHead, timeoutSeconds: 60)
         sampling.cancel()
         let positions = try await LedgerReader(pool: writer).createPositions(acks.map(\.0))
-        let lags = acks.compactMap { id, ackedAt -> Double? in
+        let lags = Percentiles(acks.compactMap { id, ackedAt -> Double? in
             guard let position = positions[id], let visible = sampler.firstSeen(position) else { return nil }
             return max(0, (visible - ackedAt).milliseconds)
-        }.sorted()
-        func percentile(_ p: Double) -> Double { lags.isEmpty ? 0 : lags[min(lags.count - 1, Int(Double(lags.count) * p))] }
-        return Lag(p50: percentile(0.5), p99: percentile(0.99), max: lags.last ?? 0, count: lags.count)
+        })
+        return Lag(p50: lags.at(0.5), p99: lags.at(0.99), max: lags.max, count: lags.count)
     }
 
     static func id(_ body: ByteBuffer) -> UUID? {

@@ -9,7 +9,7 @@ import RemitWire
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures, measured against a baseline in the same run.",
-        subcommands: [Append.self, Replication.self, FailoverRuns.self]
+        subcommands: [Append.self, Replication.self, FailoverRuns.self, Table.self]
     )
 
     struct Append: AsyncParsableCommand {
@@ -146,6 +146,33 @@ struct Bench: AsyncParsableCommand {
                 routerURL: routerURL, failovers: failovers, forcedFailovers: forcedFailovers, rate: rate, settleSeconds: settleSeconds,
                 context: IdentityTarget.auditContext
             ).run()
+        }
+    }
+
+    struct Table: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The console's table over many remittances: filtered, sorted, counted pages, against the unfiltered page and the table without its indexes."
+        )
+
+        @OptionGroup var stack: StackOptions
+
+        @Option(help: "Remittances in the table (loaded into a scratch database beside the first region's).")
+        var rows = 1_000_000
+
+        @Option(help: "Pages asked (besides the next pages followed).")
+        var queries = 1_000
+
+        @Flag(help: "Keep the scratch database for the next run, which then skips loading it.")
+        var keep = false
+
+        func validate() throws {
+            guard (1...100_000_000).contains(rows) else { throw ValidationError("--rows must be 1 to 100000000") }
+            guard (1...1_000_000).contains(queries) else { throw ValidationError("--queries must be 1 to 1000000") }
+        }
+
+        func run() async throws {
+            let region = try stack.regionNames()[0]
+            try await TableBench(serverURL: try stack.databaseURL(region), region: region, rows: rows, queries: queries, keep: keep).run()
         }
     }
 }

@@ -137,6 +137,11 @@ public enum Limits {
     public static let auditForwardBytesMax = 4 * 1024 * 1024
     /// Matches the remittance table counts at most (`count=true`); more shows as "1,000+".
     public static let tableCountMax = 1_000
+    /// How long a table query may run as PostgreSQL planned it before it is asked again without
+    /// walking a sort index: a walk that meets matches at once is the fastest plan there is,
+    /// one that must pass many rows that do not match (the matches cluster at the far end of the
+    /// sort, or there are none) is the slowest, and the planner can not tell which it will be.
+    public static let tableQueryPlannedMillisecondsMax = 20
     /// Users listed at most.
     public static let usersListedMax = 1_000
 

@@ -53,6 +53,28 @@ public struct RemittanceFilter: Sendable, Equatable {
             }
             return .success(Condition(field: field, op: op, value: value))
         }
+
+        /// Whether a field holding `text` meets the condition, compared as the database
+        /// compares: "contains" ignoring the case of ASCII letters (ILIKE in the C locale, byte
+        /// for byte), "equals" exactly. For fields with few values (a status, a currency), the
+        /// storage turns a condition into the list of values that meet it, which an index serves.
+        public func holds(for text: String) -> Bool {
+            switch op {
+            case .contains: Self.contains(text, value)
+            case .notContains: !Self.contains(text, value)
+            case .equals: text == value
+            case .notEquals: text != value
+            }
+        }
+
+        private static func contains(_ text: String, _ fragment: String) -> Bool {
+            func folded(_ string: String) -> [UInt8] {
+                string.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }
+            }
+            let haystack = folded(text), needle = folded(fragment)
+            guard needle.count <= haystack.count else { return false }
+            return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
     }
 
     public struct FilterError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -78,6 +78,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let uniqueViolation = SQLState(rawValue: "23505")
     public static let checkViolation = SQLState(rawValue: "23514")
     public static let syntaxError = SQLState(rawValue: "42601")
+    /// Cancelled, for instance by `statement_timeout`.
+    public static let queryCanceled = SQLState(rawValue: "57014")
 
     /// Class 23: the command broke an integrity constraint.
     public var isIntegrityViolation: Bool { rawValue.hasPrefix("23") }

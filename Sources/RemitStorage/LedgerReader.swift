@@ -85,45 +85,11 @@ public struct LedgerReader: Sendable {
         limit: Int, after cursor: RemittanceCursor? = nil, countUpTo: Int? = nil
     ) async throws -> RemittancePage {
         precondition(limit > 0 && limit <= Limits.pageItemsMax, "limit out of range")
-        var parameters: [any PostgresEncodable] = []
-        func bind(_ value: any PostgresEncodable) -> String {
-            parameters.append(value)
-            return "$\(parameters.count)"
-        }
-        var required: [String] = []
-        if let status { required.append("status = \(bind(status.rawValue))") }
-        if let query {
-            let pattern = bind(Self.containsPattern(query))
-            required.append("(sender_name ILIKE \(pattern) OR receiver_name ILIKE \(pattern) OR sender_bank ILIKE \(pattern) OR receiver_bank ILIKE \(pattern) OR reference ILIKE \(pattern))")
-        }
-        let conditions = filter.conditions.map { condition -> String in
-            let column = Self.column(condition.field)
-            switch condition.op {
-            case .contains: return "\(column) ILIKE \(bind(Self.containsPattern(condition.value)))"
-            case .notContains: return "\(column) NOT ILIKE \(bind(Self.containsPattern(condition.value)))"
-            case .equals: return "\(column) = \(condition.field.isNumber ? bind(Int64(condition.value)!) : bind(condition.value))"
-            case .notEquals: return "\(column) <> \(condition.field.isNumber ? bind(Int64(condition.value)!) : bind(condition.value))"
-            }
-        }
-        if !conditions.isEmpty { required.append("(" + conditions.joined(separator: filter.matchAll ? " AND " : " OR ") + ")") }
-        let matching = required.isEmpty ? "true" : required.joined(separator: " AND ")
-        let sortColumn = Self.column(filter.sort), direction = filter.descending ? "DESC" : "ASC"
-        var paged = matching
-        if let cursor {
-            let value: any PostgresEncodable = switch cursor.value {
-            case .number(let number): number
-            case .text(let text): text
-            }
-            paged += " AND (\(sortColumn), created_position) \(filter.descending ? "<" : ">") (\(bind(value)), \(bind(cursor.position)))"
-        }
-        let sql = """
-            SELECT \(Row.columns), \(sortColumn) FROM remittances WHERE \(paged)
-            ORDER BY \(sortColumn) \(direction), created_position \(direction) LIMIT \(bind(Int64(limit + 1)))
-            """
-        // The count takes only the filter's own parameters (no cursor, no limit): every match counts.
-        let all = parameters, countBound = Array(parameters.dropLast(cursor == nil ? 1 : 3))
-        return try await pool.withConnection { connection in
-            let rows = try connection.query(sql, all)
+        // One snapshot: the count agrees with the page.
+        return try await pool.withTransaction(isolation: .repeatableRead) { connection in
+            let currencies = filter.conditions.contains { $0.field == .currency && $0.op != .equals } ? try Self.currencies(connection) : []
+            let sql = TableSQL(filter, status: status, query: query, limit: limit, after: cursor, currencies: currencies)
+            let rows = try Self.tableQuery(sql.walk, orWithoutIndexScans: sql.sort, sql.parameters, connection)
             let items = try rows.prefix(limit).map { try Row(from: $0) }
             var next: RemittanceCursor?
             if rows.count > limit, let last = rows.prefix(limit).last, let lastItem = items.last {
@@ -135,37 +101,50 @@ public struct LedgerReader: Sendable {
             }
             var total: Int64?
             if let countUpTo {
-                total = try connection.query(
-                    "SELECT count(*) FROM (SELECT 1 FROM remittances WHERE \(matching) LIMIT \(countUpTo + 1)) AS matches", countBound
-                )[0].decode(0)
+                let countSQL = sql.count(upTo: countUpTo)
+                total = try Self.tableQuery(countSQL, orWithoutIndexScans: countSQL, sql.matchingParameters, connection)[0].decode(0)
             }
             return RemittancePage(items: items.map(\.remittance), nextCursor: next, total: total)
         }
     }
 
-    /// The SQL for a field: a nullable reference sorts and matches as empty; creation sorts by
-    /// its position in the log (the order the ledger decided), so it needs no second key.
-    static func column(_ field: RemittanceFilter.Field) -> String {
-        switch field {
-        case .id: "id::text"
-        case .status: "status"
-        case .senderName: "sender_name"
-        case .senderBank: "sender_bank"
-        case .senderAccount: "sender_account"
-        case .receiverName: "receiver_name"
-        case .receiverBank: "receiver_bank"
-        case .receiverAccount: "receiver_account"
-        case .amount: "amount"
-        case .currency: "currency"
-        case .reference: "coalesce(reference, '')"
-        case .createdAt: "created_position"
-        case .updatedAt: "updated_at_us"
-        }
+    /// The currencies of the table, each once, in the caller's snapshot: a walk that skips from
+    /// one currency to the next along the currency index (a few dozen lookups, whatever the size).
+    static func currencies(_ connection: PostgresConnection) throws -> [String] {
+        try connection.query("""
+            WITH RECURSIVE present(currency) AS (
+                SELECT min(currency) FROM remittances
+                UNION ALL
+                SELECT (SELECT min(currency) FROM remittances WHERE currency > present.currency) FROM present WHERE present.currency IS NOT NULL
+            )
+            SELECT currency FROM present WHERE currency IS NOT NULL
+            """).map { try $0.decode(0) }
     }
 
-    /// A case-insensitive substring pattern; LIKE's own wildcards in the text are escaped.
-    static func containsPattern(_ text: String) -> String {
-        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+    /// Runs a query of the table as PostgreSQL plans it for at most
+    /// `Limits.tableQueryPlannedMillisecondsMax`, then, if it is not done, `fallback` (the same
+    /// question) without index scans: the matches are then found through the indexes' bitmaps
+    /// (or, when no index serves, by reading the table) and sorted, which takes as long as there are matches, never
+    /// longer. Inside the caller's transaction; the savepoint undoes the settings either way.
+    static func tableQuery(
+        _ sql: String, orWithoutIndexScans fallback: String, _ parameters: [any PostgresEncodable], _ connection: PostgresConnection
+    ) throws -> PostgresRows {
+        try connection.query("SAVEPOINT table_query")
+        try connection.query("SET LOCAL statement_timeout = \(Limits.tableQueryPlannedMillisecondsMax)")
+        let rows: PostgresRows
+        do {
+            rows = try connection.query(sql, parameters)
+        } catch {
+            guard error.sqlState == .queryCanceled else { throw error }
+            try connection.query("ROLLBACK TO SAVEPOINT table_query")
+            try connection.query("SET LOCAL enable_indexscan = off")
+            try connection.query("SET LOCAL enable_indexonlyscan = off")
+            try connection.query("SET LOCAL enable_seqscan = off")  // unless no index serves
+            rows = try connection.query(fallback, parameters)
+        }
+        try connection.query("ROLLBACK TO SAVEPOINT table_query")
+        try connection.query("RELEASE SAVEPOINT table_query")
+        return rows
     }
 
     public func events(of id: UUID) async throws -> [RecordedEvent] {

@@ -106,9 +106,10 @@ struct APITests {
     func tableQueries() async throws {
         try await withAPI { client, _ in
             let senders = ["Ann Lee", "Bob Ray", "Cid Moe", "Dan Ann", "Eve Ash"]
+            let currencies = ["EUR", "USD", "CHF", "EUR", "GBP"]
             for (index, sender) in senders.enumerated() {
                 let body = createBody.replacingOccurrences(of: "12345", with: "\(500 - index * 100)")
-                    .replacingOccurrences(of: "\"Alice\"", with: "\"\(sender)\"")
+                    .replacingOccurrences(of: "\"Alice\"", with: "\"\(sender)\"").replacingOccurrences(of: "USD", with: currencies[index])
                 #expect(try await client.execute(uri: "/api/v1/remittances", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: body)).status == .created)
             }
             for _ in 0..<50 {
@@ -124,6 +125,15 @@ struct APITests {
             #expect(try await names("filter=amount=300") == ["Cid Moe"])
             #expect(try await names("filter=amount!=300&filter=senderName:a&sort=amount&order=asc") == ["Eve Ash", "Dan Ann", "Bob Ray", "Ann Lee"])
             #expect(try await names("filter=senderName=Bob%20Ray&filter=amount=100&join=or&sort=amount") == ["Bob Ray", "Eve Ash"])
+            // A status or a currency is matched as the list of values that meet the condition.
+            #expect(try await names("filter=currency:u&sort=senderName&order=asc") == ["Ann Lee", "Bob Ray", "Dan Ann"])
+            #expect(try await names("filter=currency!:eu&sort=currency&order=desc") == ["Bob Ray", "Eve Ash", "Cid Moe"])
+            #expect(try await names("filter=currency!=EUR&filter=currency:c") == ["Cid Moe"])
+            #expect(try await names("filter=currency=eur").isEmpty, "equals is exact")
+            #expect(try await names("filter=currency:xyz&filter=senderName:ann&join=or&sort=senderName&order=asc") == ["Ann Lee", "Dan Ann"])
+            #expect(try await names("filter=status:CREA&sort=senderName&order=asc") == senders)
+            #expect(try await names("filter=status!:crea").isEmpty)
+            #expect(try await names("filter=status=created&filter=status!=created").isEmpty, "a contradiction matches nothing")
             // Sorted on a column, paged two at a time: every row once, in order.
             var seen: [String] = [], cursor: String?
             repeat {

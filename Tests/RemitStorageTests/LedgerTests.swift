@@ -207,4 +207,26 @@ struct LedgerTests {
             #expect(count == 0)
         }
     }
+
+    @Test("a table query that runs past its bound is asked again without index scans, in the same transaction, settings restored")
+    func tableQueryFallsBack() async throws {
+        try await withFreshPool { pool, _ in
+            let (slow, fast, after) = try await pool.withTransaction(isolation: .repeatableRead) { connection in
+                let seconds = Double(Limits.tableQueryPlannedMillisecondsMax) * 5 / 1_000
+                let slow: String = try LedgerReader.tableQuery(
+                    "SELECT 'planned' FROM pg_sleep(\(seconds))", orWithoutIndexScans: "SELECT current_setting('enable_indexscan')", [], connection
+                )[0].decode(0)
+                let fast: String = try LedgerReader.tableQuery(
+                    "SELECT 'planned' || $1", orWithoutIndexScans: "SELECT 'fallback' || $1", ["!"], connection
+                )[0].decode(0)
+                let after: String = try connection.query(
+                    "SELECT current_setting('statement_timeout') || ' ' || current_setting('enable_indexscan') || ' ' || current_setting('enable_seqscan')"
+                )[0].decode(0)
+                return (slow, fast, after)
+            }
+            #expect(slow == "off", "the fallback ran, without index scans")
+            #expect(fast == "planned!", "a query done in time is not asked again")
+            #expect(after == "0 on on", "the bound and the settings do not outlive the query")
+        }
+    }
 }
