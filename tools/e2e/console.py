@@ -11,6 +11,7 @@ from selenium.common.exceptions import ElementClickInterceptedException, StaleEl
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -85,6 +86,30 @@ def sign_in(user, password):
     press("signin-submit")
 
 
+unlabelled = []
+
+
+def audit_labels(page):
+    """Every visible control of the page has an accessible name: a label, aria-label(ledby),
+    a title or (for buttons and links) its text. Offenders are kept for one check at the end."""
+    found = driver.execute_script("""
+        return [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+          .filter(e => e.type !== 'hidden' && e.getClientRects().length > 0)
+          .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')
+                       && !e.title && !(['BUTTON', 'A'].includes(e.tagName) && e.textContent.trim()))
+          .map(e => e.outerHTML.slice(0, 100));""")
+    unlabelled.extend(f"{page}: {html}" for html in found)
+
+
+def tab_to(selector, presses_max=60):
+    """Moves the focus with the Tab key alone until the element matching `selector` has it."""
+    for _ in range(presses_max):
+        if driver.execute_script("return document.activeElement.matches(arguments[0])", selector):
+            return True
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+    return False
+
+
 def fill(values):
     for name, value in values.items():
         field = visible(f"#field-{name}")
@@ -106,6 +131,7 @@ try:
     press("home-sign-in")
     check("which leads to the sign-in page", waits(EC.visibility_of_element_located((By.ID, "username"))) and "#/signin" in driver.current_url)
     shot("signin")
+    audit_labels("sign-in")
     sign_in("clara", "not-the-password")
     check("a wrong password is refused with a message", waits(EC.visibility_of_element_located((By.ID, "signin-error"))))
     sign_in("clara", "clara-password-1")
@@ -122,6 +148,7 @@ try:
           waits(EC.visibility_of_element_located((By.CSS_SELECTOR, "#field-amount.is-invalid + .invalid-feedback"))))
     check("and an invalid currency next to the currency field", len(driver.find_elements(By.CSS_SELECTOR, "#field-currency.is-invalid")) == 1)
     shot("create-with-errors")
+    audit_labels("create")
     fill({"amount": "1250", "currency": "EUR"})
     press("form-submit")
     check("fixed, the remittance is created and its page shown", waits(EC.visibility_of_element_located((By.ID, "remittance-detail"))))
@@ -129,8 +156,20 @@ try:
     check("its history has the create, with who did it", waits(lambda d: "created" in text_of("#history") and "clara" in text_of("#history")))
     shot("detail")
 
+    audit_labels("detail")
     driver.refresh()
     check("the session survives a reload", waits(EC.visibility_of_element_located((By.ID, "remittance-detail"))))
+    # An access token that expired (here: one the API refuses) is traded for a new one with the
+    # refresh token, and the page loads as if nothing happened.
+    driver.execute_script("""
+        const key = Object.keys(sessionStorage)[0], session = JSON.parse(sessionStorage.getItem(key));
+        session.accessToken = 'expired.' + session.accessToken.split('.')[1] + '.x';
+        sessionStorage.setItem(key, JSON.stringify(session));""")
+    driver.refresh()
+    check("an expired access token is refreshed without signing in again",
+          waits(EC.visibility_of_element_located((By.ID, "remittance-detail")))
+          and waits(lambda d: "created" in text_of("#history"))
+          and driver.execute_script("return !JSON.parse(Object.values(sessionStorage)[0]).accessToken.startsWith('expired.')"))
 
     # Update, then cancel with a reason.
     press("action-update")
@@ -207,12 +246,14 @@ try:
     check("and the amounts by currency (the cancelled EUR one not counted)",
           waits(lambda d: "11.55 USD" in text_of("#dashboard-currencies")) and "EUR" not in text_of("#dashboard-currencies"))
     shot("dashboard")
+    audit_labels("dashboard")
     check("a clerk is not offered the Regions page", not driver.find_element(By.CSS_SELECTOR, '[data-nav="regions"]').is_displayed())
     driver.get(router + "/console/#/remittances")
     search = visible("#filter-q")
     search.send_keys("nobody-has-this-name")
     search.submit()
     check("a filter matching nothing says so", waits(lambda d: "No remittance matches" in text_of("#empty-state")))
+    audit_labels("remittances")
 
     press("sign-out")
     check("signing out returns to the sign-in page", waits(EC.visibility_of_element_located((By.ID, "username"))))
@@ -225,13 +266,28 @@ try:
     # An operator fails over from the Regions page, watches the steps, reads the remittance from
     # the other region, and fails back.
     press("sign-out")
-    sign_in("admin", admin_password)
-    visible("#remittances-table")
+    # With the keyboard alone: sign in, sort, select a row, open it.
+    driver.get(router + "/console/#/signin")
+    visible("#username")
+    driver.find_element(By.TAG_NAME, "body").click()
+    typed = tab_to("#username")
+    driver.switch_to.active_element.send_keys("admin", Keys.TAB, admin_password, Keys.ENTER)
+    check("signing in with the keyboard alone", typed and waits(lambda d: d.find_elements(By.CSS_SELECTOR, "#remittances-table tbody tr[data-id]")))
+    sorted_by_key = tab_to("#sort-amount")
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    check("a column sorted with the keyboard", sorted_by_key and waits(lambda d: "▲" in text_of("#sort-amount")))
+    selected = tab_to("#remittances-table tbody tr[data-id]")
+    driver.switch_to.active_element.send_keys(Keys.SPACE)
+    check("a row selected with the space bar enables View",
+          selected and waits(lambda d: d.find_element(By.CSS_SELECTOR, "tr[aria-selected='true']") and d.find_element(By.ID, "action-view").is_enabled()))
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    check("and Enter opens it", waits(EC.visibility_of_element_located((By.ID, "remittance-detail"))))
     driver.get(router + "/console/#/regions")
     check("the Regions page has a reconcile list (empty: no forced failover yet)",
           waits(EC.visibility_of_element_located((By.ID, "quarantine-empty"))))
     check("the Regions page shows east as the writer", waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="east"]').text == "writer"))
     shot("regions")
+    audit_labels("regions")
     press("failover-west")
     check("the confirmation names source and target", "east → west" in visible("#confirm-failover").text)
     press("confirm-failover")
@@ -262,6 +318,10 @@ try:
     check("a forced failover asks a second time, stating the loss window", "Loss window" in visible("#loss-window").text
           and not driver.find_element(By.ID, "confirm-forced").is_enabled())
     shot("regions-forced-confirmation")
+    audit_labels("forced-failover confirmation")
+    check("every control on every page has a label (or a name of its own)", not unlabelled)
+    for entry in unlabelled:
+        print("     " + entry)
 
     # Refused requests (the wrong password, the invalid create) are logged by the browser as
     # failed loads: expected. Anything else is a script error or a CSP violation.

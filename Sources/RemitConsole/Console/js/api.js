@@ -60,8 +60,17 @@ export async function signIn(username, password) {
   return keep(body, username);
 }
 
-/// Trades the refresh token for new tokens; false (and signed out) when it can not.
-async function refresh() {
+let refreshing = null;
+
+/// Trades the refresh token for new tokens; false (and signed out) when it can not. Requests
+/// refused at the same moment (a page asks for several things at once) share one trade: a
+/// refresh token presented twice looks stolen, and the server then ends the whole session.
+function refresh() {
+  refreshing ??= trade().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function trade() {
   const current = session();
   if (!current?.refreshToken) return false;
   const response = await fetch('/api/v1/auth/refresh', {
@@ -86,8 +95,10 @@ export async function signOut() {
 /// A request; one refresh and one retry when the access token was refused. The answer's body,
 /// its status and headers; a ProblemError when refused.
 export async function request(method, path, body, headers) {
+  const sentWith = session()?.accessToken;
   let response = await send(method, path, body, headers);
-  if (response.status === 401 && session()?.refreshToken && await refresh()) {
+  // Refused an access token another request has already replaced: just ask again.
+  if (response.status === 401 && session()?.refreshToken && (session().accessToken !== sentWith || await refresh())) {
     response = await send(method, path, body, headers);
   }
   const parsed = await parse(response);
