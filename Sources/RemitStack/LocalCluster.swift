@@ -15,6 +15,11 @@ public struct LocalCluster: Sendable {
     public static let databaseName = "remit"
     public static let superuserName = "remit"
 
+    /// 1 GB, or an eighth of the machine's memory when that is less (PostgreSQL's default is 128 MB).
+    static var sharedBuffersMegabytes: UInt64 {
+        max(128, min(1_024, ProcessInfo.processInfo.physicalMemory / 8 / 1_048_576))
+    }
+
     public let region: RegionName
     public let directory: String
     public let port: Int
@@ -82,6 +87,11 @@ public struct LocalCluster: Sendable {
             # Two regions' nodes, the router's checks, operators' commands and (under tools/test)
             # many tests at once, each with a bounded pool: more than the default 100.
             max_connections = 400
+            # PostgreSQL's own cache: the remittance table of a million rows and its sort and
+            # trigram indexes (~1 GB, remit bench table) stay in it, instead of being copied in
+            # from the kernel's page cache on every page the console asks for. An eighth of the
+            # machine's memory at most: two regions' clusters may share it.
+            shared_buffers = \(Self.sharedBuffersMegabytes)MB
             """
         guard let handle = FileHandle(forWritingAtPath: clusterDirectory + "/postgresql.conf") else {
             throw StackError("can not open postgresql.conf of region \(region)")
