@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, found through pkg-config; tools/setup installs their -dev packages.
@@ -62,6 +64,19 @@ let package = Package(
             name: "RemitConsole",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             resources: [.copy("Console")],
+            swiftSettings: strict
+        ),
+
+        // What a node or the router tells an operations team: Prometheus metrics (swift-metrics
+        // with swift-prometheus), per-request figures by route, the process's own, `/metrics`.
+        .target(
+            name: "RemitMetrics",
+            dependencies: [
+                "RemitCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict
         ),
 
@@ -139,7 +154,7 @@ let package = Package(
             name: "RemitHTTP",
             dependencies: [
                 "RemitCore", "RemitDomain", "RemitWire", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication", "RemitFailover",
-                "RemitConsole",
+                "RemitConsole", "RemitMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -159,7 +174,7 @@ let package = Package(
         .target(
             name: "RemitRouter",
             dependencies: [
-                "RemitCore", "RemitWire", "RemitConsole",
+                "RemitCore", "RemitWire", "RemitConsole", "RemitMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -200,6 +215,7 @@ let package = Package(
             name: "RemitCLI",
             dependencies: [
                 "RemitCore", "RemitPostgres", "RemitStorage", "RemitWire", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication", "RemitBench",
+                "RemitMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -245,7 +261,7 @@ let package = Package(
         .testTarget(
             name: "RemitHTTPTests",
             dependencies: [
-                "RemitHTTP", "RemitRouter", "RemitWire", "RemitReplication", "RemitFailover", "RemitStorage", "RemitAuth", "RemitDomain", "RemitTestSupport",
+                "RemitHTTP", "RemitRouter", "RemitWire", "RemitReplication", "RemitFailover", "RemitStorage", "RemitAuth", "RemitDomain", "RemitTestSupport", "RemitMetrics",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -45,6 +45,7 @@ struct RouterCommand: AsyncParsableCommand {
             requestsPerSecondPerAddress: rateLimit, burstPerAddress: rateBurst
         )
         configuration.tls = tls.tls
+        configuration.metricsToken = try MetricsToken.fromEnvironment()
         // From the environment only (argv is visible in ps); without it no write lease is renewed.
         if let hex = ProcessInfo.processInfo.environment["REMIT_REPLICATION_KEY"] {
             guard let key = ReplicationKey(hex: hex) else { throw ValidationError("REMIT_REPLICATION_KEY must be 64 hex digits") }

@@ -147,6 +147,7 @@ struct Serve: AsyncParsableCommand {
         let node = RegionNode(region: region, initialRole: initialRole, pool: pool, migrations: migrations)
         var configuration = NodeConfiguration(host: host, port: port, amountMax: amountMax, auth: auth, tls: tls.tls, replication: try replication())
         configuration.control = try control()
+        configuration.metricsToken = try MetricsToken.fromEnvironment()
         let app = try buildNodeApplication(node: node, configuration: configuration, logger: logger)
         logger.info("serving", metadata: ["region": "\(region)", "address": "\(host):\(port)"])
         do {

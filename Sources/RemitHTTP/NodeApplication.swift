@@ -5,6 +5,7 @@ import RemitAuth
 import RemitConsole
 import RemitCore
 import RemitFailover
+import RemitMetrics
 import RemitPostgres
 import RemitReplication
 import RemitStorage
@@ -24,6 +25,8 @@ public struct NodeConfiguration: Sendable {
     public var tls: ServerTLS?
     public var replication: ReplicationConfiguration
     public var control = ControlConfiguration()
+    /// The bearer token a Prometheus scrape of `/metrics` presents; `/metrics` is off without one.
+    public var metricsToken: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax,
@@ -44,9 +47,11 @@ public struct NodeConfiguration: Sendable {
 public func buildNodeRouter(
     node: RegionNode, api: LedgerAPI, identity: NodeIdentity, replication: NodeReplication, tls: Bool = false,
     control: ControlConfiguration = ControlConfiguration(), failoverPools: [RegionName: PostgresPool] = [:],
-    recorder: RouteRecorder? = nil
+    recorder: RouteRecorder? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil
 ) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
+    // Outermost of all: the figures count the answer the client got, problems and all.
+    router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
     // Outermost, so that problems made by the next ones carry the headers too.
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(RegionHeaderMiddleware(region: node.region.rawValue))
@@ -69,6 +74,8 @@ public func buildNodeRouter(
     addAuthRoutes(to: routes, identity: identity)
     addAdminRoutes(to: routes, identity: identity)
     addOperatorRoutes(to: routes, node: node, control: control, failoverPools: failoverPools)
+    MetricsEndpoint.add(to: router, metrics: metrics, token: metricsToken)
+    NodeMetrics.register(in: metrics, node: node, replication: replication)
     routes.add(.get, "/healthz", .anyone) { _, _ in
         try jsonResponse(Liveness())
     }
@@ -118,7 +125,8 @@ public func buildNodeApplication(
             control: configuration.control,
             failoverPools: configuration.control.failoverDatabaseURLs.mapValues {
                 PostgresPool(url: $0, connectionsMax: 2, applicationName: "remit failover \(node.region)")
-            }
+            },
+            metricsToken: configuration.metricsToken
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: configuration.idleTimeoutSeconds),
         configuration: .init(

@@ -27,6 +27,12 @@ public enum SegmentRejection: Error, Equatable, Sendable, CustomStringConvertibl
     /// The hashes do not chain from the reader's head to the header's last hash.
     case brokenChain(position: Int64)
 
+    /// Every `slug`: the reasons a reader's figures count refusals by.
+    public static let kinds = [
+        "truncated", "malformed", "unsupported-version", "too-large", "checksum", "corrupt", "header-mismatch", "gap", "overlap",
+        "replay", "stale-epoch", "epoch-history", "broken-chain",
+    ]
+
     public var slug: String {
         switch self {
         case .truncated: "truncated"

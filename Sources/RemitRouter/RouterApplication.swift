@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import RemitWire
 import RemitConsole
+import RemitMetrics
 import RemitCore
 import ServiceLifecycle
 
@@ -22,14 +23,19 @@ public struct RouterRequestContext: RequestContext {
 /// The router's routes: its own `/healthz` and `/readyz`, a view of the regions, and `/api/…`
 /// proxied to the active region.
 public func buildRouterRouter(
-    checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter, tls: Bool = false
+    checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter, tls: Bool = false,
+    metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil
 ) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
+    // Outermost of all: the figures count the answer the client got, refusals included.
+    router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+    let figures = RouterMetrics(metrics: metrics, checker: checker)
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(HeaderLimitsMiddleware())
     router.middlewares.add(ProblemMiddleware())
     router.middlewares.add(RateLimitMiddleware(limiter: limiter))
     ConsoleFiles.add(to: router)
+    MetricsEndpoint.add(to: router, metrics: metrics, token: metricsToken)
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }
     router.get("/readyz") { _, _ in
         guard let active = checker.active else { throw noActiveRegion(checker.regions) }
@@ -56,13 +62,16 @@ public func buildRouterRouter(
         if needsNoWriter, let readable = RegionSelection.readable(checker.regions) {
             target = readable
         } else {
-            target = try await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: nil)
+            target = try await held(figures) {
+                try await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: nil)
+            }
         }
         while true {
             let answer: Proxy.Answer
             do {
                 answer = try await proxy.send(prepared, to: target.url)
             } catch {
+                figures.forwarded(to: target.region, outcome: "unreachable")
                 context.logger.warning("proxying failed", metadata: ["region": "\(target.region)", "error": "\(error)"])
                 throw Problem(
                     slug: "region-unreachable", title: "Region unreachable", status: .badGateway,
@@ -71,10 +80,14 @@ public func buildRouterRouter(
             }
             let mayGoElsewhere = answer.isNotWriter || (answer.isStorageUnavailable && prepared.hasIdempotencyKey)
             guard mayGoElsewhere,
-                let next = try? await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: target.region)
+                let next = try? await held(figures, {
+                    try await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: target.region)
+                })
             else {
+                figures.forwarded(to: target.region, outcome: RouterMetrics.outcome(status: answer.response.status.code))
                 return answer.response
             }
+            figures.forwarded(to: target.region, outcome: "resent")
             target = next
         }
     }
@@ -85,6 +98,15 @@ public func buildRouterRouter(
     // The keys that verify tokens, as the active region publishes them (it trusts the others').
     router.on("/.well-known/jwks.json", method: .get, use: forward)
     return router
+}
+
+/// Waits for a region as `wait` does, counted as a hold when it did not answer at once.
+private func held(_ figures: RouterMetrics, _ wait: () async throws -> RegionHealth) async throws -> RegionHealth {
+    let started = ContinuousClock.now
+    let region = try await wait()
+    let elapsed = ContinuousClock.now - started
+    if elapsed > .milliseconds(1) { figures.held(elapsed) }
+    return region
 }
 
 public func buildRouterApplication(
@@ -104,7 +126,7 @@ public func buildRouterApplication(
         router: buildRouterRouter(
             checker: checker, client: client,
             limiter: KeyedRateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress),
-            tls: configuration.tls != nil
+            tls: configuration.tls != nil, metricsToken: configuration.metricsToken
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: Limits.httpIdleTimeoutSeconds),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),

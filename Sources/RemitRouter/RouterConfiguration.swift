@@ -30,6 +30,8 @@ public struct RouterConfiguration: Sendable {
     /// The write lease the router grants the active writer, and how often it renews it.
     public var leaseMilliseconds: Int64 = Limits.writeLeaseMilliseconds
     public var leaseRenewIntervalMilliseconds: Int64 = Limits.leaseRenewIntervalMilliseconds
+    /// The bearer token a Prometheus scrape of `/metrics` presents; `/metrics` is off without one.
+    public var metricsToken: String?
 
     public init(
         host: String = "127.0.0.1",

@@ -86,12 +86,21 @@ public final class EmbeddedStack: Sendable {
     public static func replicationKeyFile(dataDirectory: String) -> String { dataDirectory + "/replication-key" }
 
     func replicationKey() throws(StackError) -> String {
-        if let existing = try? String(contentsOfFile: replicationKeyFile, encoding: .utf8) {
+        try secret(at: replicationKeyFile)
+    }
+
+    /// The bearer token a Prometheus scrape of the nodes' and the router's `/metrics` presents
+    /// (64 hex digits, mode 0600), made on first start.
+    public static func metricsTokenFile(dataDirectory: String) -> String { dataDirectory + "/metrics-token" }
+
+    /// 32 random bytes as hex in a file only its owner reads: made on first start, kept after.
+    private func secret(at path: String) throws(StackError) -> String {
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
             return existing.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         var generator = SystemRandomNumberGenerator()
         let hex = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }.hex
-        try write(hex + "\n", to: replicationKeyFile, mode: 0o600)
+        try write(hex + "\n", to: path, mode: 0o600)
         return hex
     }
 
@@ -100,6 +109,7 @@ public final class EmbeddedStack: Sendable {
         try createDirectory(configuration.logDirectory, mode: 0o755)
         var children: [ChildProcess] = []
         let replicationKey = try replicationKey()
+        let metricsToken = try secret(at: Self.metricsTokenFile(dataDirectory: configuration.dataDirectory))
         // Each node can run a failover for an operator (POST /api/v1/admin/failover).
         let failoverDatabases = try zip(configuration.regions, clusters).map { "\($0.name)=\(try $1.databaseURL())" }.joined(separator: " ")
         do {
@@ -124,7 +134,7 @@ public final class EmbeddedStack: Sendable {
                     // The URLs carry passwords and the key is a secret: environment, not argv (argv is visible in ps).
                     environment: [
                         "REMIT_DATABASE_URL": try cluster.databaseURL(), "REMIT_REPLICATION_KEY": replicationKey,
-                        "REMIT_FAILOVER_DATABASES": failoverDatabases,
+                        "REMIT_FAILOVER_DATABASES": failoverDatabases, "REMIT_METRICS_TOKEN": metricsToken,
                     ],
                     logFile: configuration.logDirectory + "/node-\(region.name).log"
                 ))
@@ -135,7 +145,7 @@ public final class EmbeddedStack: Sendable {
                 arguments: ["router", "--port", String(configuration.routerPort), "--parent-pid", String(parentProcessID)]
                     + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
                 // The router signs lease renewals with the deployment key.
-                environment: ["REMIT_REPLICATION_KEY": replicationKey],
+                environment: ["REMIT_REPLICATION_KEY": replicationKey, "REMIT_METRICS_TOKEN": metricsToken],
                 logFile: configuration.logDirectory + "/router.log"
             ))
             for region in configuration.regions {

@@ -215,9 +215,18 @@ public struct LedgerReader: Sendable {
             }
             let minutes = try connection.query("SELECT minute_us, created FROM (SELECT * FROM dashboard_minute ORDER BY minute_us DESC LIMIT 60) m ORDER BY minute_us")
                 .map { Dashboard.Minute(minute: Date(microsecondsSince1970: try $0.decode(0)), created: try $0.decode(1)) }
-            let position: Int64 = try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1", [ProjectionWriter.checkpointName])[0].decode(0)
+            let position = try Self.projectedPosition(connection)
             return Dashboard(countsByStatus: counts, currencies: currencies, corridors: corridors, createdPerMinute: minutes, projectedPosition: position)
         }
+    }
+
+    /// The last log position the views include.
+    public func projectedPosition() async throws -> Int64 {
+        try await pool.withConnection { try Self.projectedPosition($0) }
+    }
+
+    static func projectedPosition(_ connection: PostgresConnection) throws -> Int64 {
+        try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1", [ProjectionWriter.checkpointName])[0].decode(0)
     }
 
     /// Every `EpochStarted` of the log, oldest first: the log's epoch history.

@@ -18,8 +18,10 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem.makeResponse()
         } catch let error as HTTPError {
             let slug = error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "-")
-            return Problem(slug: slug, title: error.status.reasonPhrase, status: error.status, detail: error.body)
-                .makeResponse()
+            var response = Problem(slug: slug, title: error.status.reasonPhrase, status: error.status, detail: error.body).makeResponse()
+            // Such as the WWW-Authenticate of a 401.
+            for field in error.headers where response.headers[field.name] == nil { response.headers.append(field) }
+            return response
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             return Problem.internalError().makeResponse()

@@ -63,11 +63,13 @@ struct TestNode {
 
     /// Runs `body` with a `.router` test client while the appender and projector run. Unless
     /// `authenticated` is false, the client sends a bearer token of a user with every role.
-    func test(authenticated: Bool = true, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func test(authenticated: Bool = true, metricsToken: String? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         // Fails on a database that is not migrated; tests of that case need no tokens.
         let keysLoaded = (try? await identity.reloadSigningKeys()) != nil
         let token = keysLoaded && authenticated ? try await self.token(Set(Role.allCases)) : nil
-        let app = Application(router: buildNodeRouter(node: node, api: api, identity: identity, replication: replication, recorder: recorder), logger: logger)
+        let app = Application(router: buildNodeRouter(
+            node: node, api: api, identity: identity, replication: replication, recorder: recorder, metricsToken: metricsToken
+        ), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await api.appender.run() }
             group.addTask { try await projector.run() }

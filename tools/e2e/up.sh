@@ -54,6 +54,19 @@ check "the independent verifier accepts west's replicated log" python3 tools/ver
 check "west's log is east's, hash for hash" test "$(psql "$west_url" -Atc 'SELECT encode(head_hash, $$hex$$), head_position FROM region_state')" = "$(psql "$database_url" -Atc 'SELECT encode(head_hash, $$hex$$), head_position FROM region_state')"
 check "the replication key sits in a 0600 file" test "$(stat -c %a "$data/replication-key")" = 600
 check "and no process's command line shows it" eval '! pgrep -af remit | grep -qF "$(cat "$data/replication-key")"'
+# /metrics on every process, behind the scrape token remit up wrote (0600, never on a command line).
+# grep reads each scrape to its end (no -q): one that stops early makes curl fail (pipefail).
+metrics_auth="Authorization: Bearer $(cat "$data/metrics-token")"
+check "the metrics token sits in a 0600 file" test "$(stat -c %a "$data/metrics-token")" = 600
+check "and no process's command line shows it" eval '! pgrep -af remit | grep -qF "$(cat "$data/metrics-token")"'
+for target in "$router" "$east" "$west"; do
+  check "an anonymous scrape of $target/metrics is refused (401)" test "$(curl -s -o /dev/null -w '%{http_code}' "$target/metrics")" = 401
+  check "a scrape with the token gets Prometheus's text" eval 'curl -sf -H "$metrics_auth" "$target/metrics" | grep "^remit_http_requests_total{" >/dev/null'
+done
+check "east's scrape says it is the writer" eval \
+  'curl -sf -H "$metrics_auth" "$east/metrics" | grep -x "remit_region_role{role=\"writer\"} 1.0" >/dev/null'
+check "the router's scrape counts the create it sent to east" eval \
+  'curl -sf -H "$metrics_auth" "$router/metrics" | grep "^remit_router_forwarded_total{region=\"east\",outcome=\"2xx\"}" >/dev/null'
 check "the router does not forward the replication channel" test "$(curl -s -o /dev/null -w '%{http_code}' "$router/replication/v1/segments?after=0")" = 404
 second=$("$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" 2>&1)
 check "a second remit up on the same data directory is refused" grep -q "already using" <<<"$second"

@@ -1,0 +1,69 @@
+import RemitCore
+import RemitMetrics
+import RemitPostgres
+import RemitReplication
+import RemitStorage
+
+/// A node's own figures for `/metrics`, read when scraped: the region's role, epoch, head and
+/// lease (one query of the region row), how far the views trail the log, replication (from the
+/// status the puller and the segment service keep), and the database pool.
+enum NodeMetrics {
+    static func register(in metrics: MetricsRegistry, node: RegionNode, replication: NodeReplication) {
+        let up = metrics.gauge("remit_database_up", "1 when the scrape could read the region's database, else 0.")
+        let head = metrics.gauge("remit_ledger_head_position", "The position of the last event in this region's log.")
+        let epoch = metrics.gauge("remit_ledger_epoch", "The region's writer epoch.")
+        let roles = RegionRole.allCases.map { role in
+            (role, metrics.gauge("remit_region_role", "1 for the role the region has now, 0 for the others.", labels: [("role", role.rawValue)]))
+        }
+        let lease = metrics.gauge("remit_write_lease_remaining_seconds", "Seconds left on the writer's lease (0 at a reader, or once lapsed).")
+        let projectionLag = metrics.gauge("remit_projection_lag_events", "Events in the log the views do not include yet.")
+        let lagEvents = metrics.gauge("remit_replication_lag_events", "Events the writer holds that this reader has not applied.")
+        let lagSeconds = metrics.gauge("remit_replication_lag_seconds", "Age of the oldest event this reader has not applied.")
+        let applied = (
+            segments: MirroredCounter(metrics.counter("remit_replication_segments_applied_total", "Segments applied from the writer.")),
+            events: MirroredCounter(metrics.counter("remit_replication_events_applied_total", "Events applied from the writer.")),
+            bytes: MirroredCounter(metrics.counter("remit_replication_applied_bytes_total", "Compressed segment bytes applied from the writer."))
+        )
+        let served = (
+            segments: MirroredCounter(metrics.counter("remit_replication_segments_served_total", "Segments served to readers.")),
+            bytes: MirroredCounter(metrics.counter("remit_replication_served_bytes_total", "Compressed segment bytes served to readers."))
+        )
+        let rejections = SegmentRejection.kinds.map { kind in
+            (kind, MirroredCounter(metrics.counter(
+                "remit_replication_segments_rejected_total", "Segments this reader refused, by reason.", labels: [("reason", kind)]
+            )))
+        }
+        let poolOpen = metrics.gauge("remit_db_pool_connections", "Database connections open (in use or idle).")
+        let poolInUse = metrics.gauge("remit_db_pool_connections_in_use", "Database connections lent out now.")
+        let poolWaiting = metrics.gauge("remit_db_pool_waiting", "Callers waiting for a database connection now.")
+        let poolMax = metrics.gauge("remit_db_pool_connections_max", "The most database connections the pool opens.")
+        metrics.onScrape {
+            let statistics = node.pool.statistics
+            poolOpen.set(to: Double(statistics.open))
+            poolInUse.set(to: Double(statistics.lent))
+            poolWaiting.set(to: Double(statistics.waiting))
+            poolMax.set(to: Double(node.pool.connectionsMax))
+            let figures = replication.status.current
+            lagEvents.set(to: Double(figures.lagEvents))
+            lagSeconds.set(to: Double(figures.lagMilliseconds) / 1_000)
+            applied.segments.follow(figures.segmentsApplied)
+            applied.events.follow(figures.eventsApplied)
+            applied.bytes.follow(figures.bytesCompressed)
+            served.segments.follow(figures.segmentsServed)
+            served.bytes.follow(figures.bytesServed)
+            for (kind, counter) in rejections { counter.follow(figures.segmentsRejected[kind] ?? 0) }
+            guard let state = try? await RegionStore(pool: node.pool).current(),
+                let projected = try? await LedgerReader(pool: node.pool).projectedPosition()
+            else {
+                up.set(to: 0)
+                return
+            }
+            up.set(to: 1)
+            head.set(to: Double(state.headPosition))
+            epoch.set(to: Double(state.epoch))
+            for (role, gauge) in roles { gauge.set(to: role == state.role ? 1 : 0) }
+            lease.set(to: Double(max(0, state.leaseMillisecondsLeft ?? 0)) / 1_000)
+            projectionLag.set(to: Double(max(0, state.headPosition - projected)))
+        }
+    }
+}
