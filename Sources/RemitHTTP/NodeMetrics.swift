@@ -46,12 +46,12 @@ enum NodeMetrics {
             let figures = replication.status.current
             lagEvents.set(to: Double(figures.lagEvents))
             lagSeconds.set(to: Double(figures.lagMilliseconds) / 1_000)
-            applied.segments.follow(figures.segmentsApplied)
-            applied.events.follow(figures.eventsApplied)
-            applied.bytes.follow(figures.bytesCompressed)
-            served.segments.follow(figures.segmentsServed)
-            served.bytes.follow(figures.bytesServed)
-            for (kind, counter) in rejections { counter.follow(figures.segmentsRejected[kind] ?? 0) }
+            applied.segments.follow(Double(figures.segmentsApplied))
+            applied.events.follow(Double(figures.eventsApplied))
+            applied.bytes.follow(Double(figures.bytesCompressed))
+            served.segments.follow(Double(figures.segmentsServed))
+            served.bytes.follow(Double(figures.bytesServed))
+            for (kind, counter) in rejections { counter.follow(Double(figures.segmentsRejected[kind] ?? 0)) }
             guard let state = try? await RegionStore(pool: node.pool).current(),
                 let projected = try? await LedgerReader(pool: node.pool).projectedPosition()
             else {

@@ -58,14 +58,14 @@ public final class MetricsRegistry: Sendable {
 /// restarted its count) is taken as a new start.
 public final class MirroredCounter: Sendable {
     private let counter: Counter
-    private let last = Mutex<Int64>(0)
+    private let last = Mutex<Double>(0)
 
     public init(_ counter: Counter) {
         self.counter = counter
     }
 
-    public func follow(_ total: Int64) {
-        let grown = last.withLock { last -> Int64 in
+    public func follow(_ total: Double) {
+        let grown = last.withLock { last -> Double in
             defer { last = total }
             return total >= last ? total - last : total
         }

@@ -8,7 +8,7 @@ import Foundation
 enum ProcessMetrics {
     static func register(in registry: MetricsRegistry) {
         let resident = registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes.")
-        let cpu = registry.gauge("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.")
+        let cpu = MirroredCounter(registry.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds."))
         let files = registry.gauge("process_open_fds", "Number of open file descriptors.")
         let maxFiles = registry.gauge("process_max_fds", "Maximum number of open file descriptors.")
         let started = registry.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.")
@@ -21,7 +21,7 @@ enum ProcessMetrics {
                 resident.set(to: pages * pageBytes)
             }
             if let fields = statFields() , fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) {
-                cpu.set(to: (user + system) / ticks)
+                cpu.follow((user + system) / ticks)
             }
             files.set(to: Double((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0))
             var limit = rlimit()

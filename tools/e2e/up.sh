@@ -62,6 +62,8 @@ check "and no process's command line shows it" eval '! pgrep -af remit | grep -q
 for target in "$router" "$east" "$west"; do
   check "an anonymous scrape of $target/metrics is refused (401)" test "$(curl -s -o /dev/null -w '%{http_code}' "$target/metrics")" = 401
   check "a scrape with the token gets Prometheus's text" eval 'curl -sf -H "$metrics_auth" "$target/metrics" | grep "^remit_http_requests_total{" >/dev/null'
+  curl -sf -H "$metrics_auth" "$target/metrics" >"$data/scrape.txt"
+  check "and promtool finds nothing to lint in it" promtool check metrics <"$data/scrape.txt"
 done
 check "east's scrape says it is the writer" eval \
   'curl -sf -H "$metrics_auth" "$east/metrics" | grep -x "remit_region_role{role=\"writer\"} 1.0" >/dev/null'
