@@ -20,7 +20,7 @@ check() {
 }
 
 start_up() {
-  "$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" \
+  "$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" "$@" \
     >>"$out" 2>&1 &
   up_pid=$!
 }

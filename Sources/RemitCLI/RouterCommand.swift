@@ -33,13 +33,18 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(help: .hidden)
     var parentPid: Int32?
 
+    @Option(help: "Log lines as text or json (one object per line: time, level, message, node, request_id, …).")
+    var logFormat: LogFormat = .text
+
     func validate() throws {
         _ = try parsedRegions()
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
     }
 
     func run() async throws {
-        let logger = Logger(label: "remit.router")
+        logFormat.bootstrap()
+        var logger = Logger(label: "remit.router")
+        logger[metadataKey: "node"] = "router \(host):\(port)"
         var configuration = RouterConfiguration(
             host: host, port: port, regions: try parsedRegions(),
             requestsPerSecondPerAddress: rateLimit, burstPerAddress: rateBurst

@@ -76,6 +76,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: .hidden)
     var parentPid: Int32?
 
+    @Option(help: "Log lines as text or json (one object per line: time, level, message, region, node, request_id, …).")
+    var logFormat: LogFormat = .text
+
     func validate() throws {
         guard amountMax > 0 else { throw ValidationError("--amount-max must be positive") }
         guard principalRateLimit > 0, principalRateBurst >= 1 else {
@@ -140,7 +143,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = Logger(label: "remit.node.\(region)")
+        logFormat.bootstrap()
+        var logger = Logger(label: "remit.node.\(region)")
+        logger[metadataKey: "region"] = "\(region)"
+        logger[metadataKey: "node"] = "\(host):\(port)"
         let url = try resolveDatabaseURL(databaseURL)
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate(explicit: migrationsDir))
         let pool = PostgresPool(url: url, applicationName: "remit serve \(region)")

@@ -21,12 +21,16 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Folder of the migrations. Default: the source tree's Migrations/, or $REMIT_MIGRATIONS_DIR.")
     var migrationsDir: String?
 
+    @Option(help: "Log lines of remit up, its nodes and its router as text or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
+        logFormat.bootstrap()
         let logger = Logger(label: "remit.up")
         let names = try stack.regionNames()
         let dataDirectory = stack.absoluteDataDirectory
         let lock = try DataDirectoryLock(dataDirectory: dataDirectory)
-        let configuration = StackConfiguration(
+        var configuration = StackConfiguration(
             dataDirectory: dataDirectory,
             regions: names.enumerated().map { index, name in
                 .init(name: name, postgresPort: stack.postgresPort + index, nodePort: nodePort + index)
@@ -36,6 +40,7 @@ struct Up: AsyncParsableCommand {
             executable: currentExecutable(),
             migrationsDirectory: try MigrationsDirectory.locate(explicit: migrationsDir)
         )
+        configuration.logFormat = logFormat.rawValue
         let service = UpService(stack: try EmbeddedStack(configuration: configuration, logger: logger), logger: logger)
         try await ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -52,6 +52,7 @@ public func buildNodeRouter(
     let router = Router(context: NodeRequestContext.self)
     // Outermost of all: the figures count the answer the client got, problems and all.
     router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+    router.middlewares.add(RequestLogMiddleware())
     // Outermost, so that problems made by the next ones carry the headers too.
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(RegionHeaderMiddleware(region: node.region.rawValue))

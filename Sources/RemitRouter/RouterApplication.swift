@@ -29,6 +29,7 @@ public func buildRouterRouter(
     let router = Router(context: RouterRequestContext.self)
     // Outermost of all: the figures count the answer the client got, refusals included.
     router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+    router.middlewares.add(RequestLogMiddleware())
     let figures = RouterMetrics(metrics: metrics, checker: checker)
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(HeaderLimitsMiddleware())

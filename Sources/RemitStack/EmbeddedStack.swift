@@ -120,6 +120,7 @@ public final class EmbeddedStack: Sendable {
                     "serve", "--region", region.name.rawValue, "--port", String(region.nodePort),
                     "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
                     "--parent-pid", String(parentProcessID), "--router-url", configuration.routerURL,
+                    "--log-format", configuration.logFormat,
                 ]
                 for other in others {
                     // Each region accepts the others' tokens, may pull their logs, and shows them.
@@ -142,7 +143,7 @@ public final class EmbeddedStack: Sendable {
             children.append(try ChildProcess(
                 name: "router",
                 executable: configuration.executable,
-                arguments: ["router", "--port", String(configuration.routerPort), "--parent-pid", String(parentProcessID)]
+                arguments: ["router", "--port", String(configuration.routerPort), "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat]
                     + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
                 // The router signs lease renewals with the deployment key.
                 environment: ["REMIT_REPLICATION_KEY": replicationKey, "REMIT_METRICS_TOKEN": metricsToken],

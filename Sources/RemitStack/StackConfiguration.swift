@@ -23,6 +23,8 @@ public struct StackConfiguration: Sendable {
     /// The `remit` executable the children run.
     public var executable: String
     public var migrationsDirectory: String
+    /// The nodes' and the router's `--log-format`.
+    public var logFormat = "text"
 
     public init(
         dataDirectory: String, regions: [Region], initialWriter: RegionName, routerPort: Int,

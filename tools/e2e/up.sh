@@ -82,10 +82,15 @@ check "no PostgreSQL server of ours is left" no_servers_left
 check "no node or router is left" no_children_left "$first_pid"
 check "no postmaster.pid is left behind" test ! -e "$data/regions/east/pgdata/postmaster.pid" -a ! -e "$data/regions/west/pgdata/postmaster.pid"
 
-start_up
+start_up --log-format json
 check "remit up starts again on the same data directory" wait_ready
 check "it reused the clusters and their data" test "$(claimed_at)" = "$first_claim"
 check "the acknowledged create is still there (and the token still works)" test "$(curl -sf -H "$auth" "$router/api/v1/remittances/$created_id" | json_field "['id']")" = "$created_id"
+# --log-format json reaches every process: their lines since this start are JSON objects.
+json_log() { tail -1 "$data/logs/$1.log" | python3 -c "import json,sys; o=json.load(sys.stdin); sys.exit(0 if $2 else 1)"; }
+check "with --log-format json, east's node logs JSON lines naming its region and node" \
+  json_log node-east "o['region'] == 'east' and o['node'] and o['level'] and o['time'].endswith('Z')"
+check "and so does the router" json_log router "o['logger'] == 'remit.router' and o['message']"
 
 killed_pid=$up_pid
 kill -KILL "$killed_pid"
