@@ -36,6 +36,9 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(help: "Log lines as text or json (one object per line: time, level, message, node, request_id, …).")
     var logFormat: LogFormat = .text
 
+    @Flag(help: "Log one line per request answered: method, route, status, milliseconds, request and trace ids.")
+    var accessLog = false
+
     func validate() throws {
         _ = try parsedRegions()
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
@@ -51,6 +54,7 @@ struct RouterCommand: AsyncParsableCommand {
         )
         configuration.tls = tls.tls
         configuration.metricsToken = try MetricsToken.fromEnvironment()
+        configuration.accessLog = accessLog
         // From the environment only (argv is visible in ps); without it no write lease is renewed.
         if let hex = ProcessInfo.processInfo.environment["REMIT_REPLICATION_KEY"] {
             guard let key = ReplicationKey(hex: hex) else { throw ValidationError("REMIT_REPLICATION_KEY must be 64 hex digits") }

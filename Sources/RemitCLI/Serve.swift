@@ -79,6 +79,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log lines as text or json (one object per line: time, level, message, region, node, request_id, …).")
     var logFormat: LogFormat = .text
 
+    @Flag(help: "Log one line per request answered: method, route, status, milliseconds, request and trace ids.")
+    var accessLog = false
+
     func validate() throws {
         guard amountMax > 0 else { throw ValidationError("--amount-max must be positive") }
         guard principalRateLimit > 0, principalRateBurst >= 1 else {
@@ -154,6 +157,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = NodeConfiguration(host: host, port: port, amountMax: amountMax, auth: auth, tls: tls.tls, replication: try replication())
         configuration.control = try control()
         configuration.metricsToken = try MetricsToken.fromEnvironment()
+        configuration.accessLog = accessLog
         let app = try buildNodeApplication(node: node, configuration: configuration, logger: logger)
         logger.info("serving", metadata: ["region": "\(region)", "address": "\(host):\(port)"])
         do {

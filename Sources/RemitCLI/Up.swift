@@ -24,6 +24,9 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Log lines of remit up, its nodes and its router as text or json (one object per line).")
     var logFormat: LogFormat = .text
 
+    @Flag(help: "Have the nodes and the router log one line per request answered.")
+    var accessLog = false
+
     func run() async throws {
         logFormat.bootstrap()
         let logger = Logger(label: "remit.up")
@@ -41,6 +44,7 @@ struct Up: AsyncParsableCommand {
             migrationsDirectory: try MigrationsDirectory.locate(explicit: migrationsDir)
         )
         configuration.logFormat = logFormat.rawValue
+        configuration.accessLog = accessLog
         let service = UpService(stack: try EmbeddedStack(configuration: configuration, logger: logger), logger: logger)
         try await ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -115,12 +115,16 @@ public struct EventMetadata: Codable, Sendable, Equatable {
     public var idempotencyKey: String?
     /// SHA-256 (hex) of the create request, to tell a retry from a different request with a reused key.
     public var requestHash: String?
+    /// The W3C trace id of the request (32 hex digits), to follow it from the router's log to
+    /// the node's log to the ledger.
+    public var traceID: String?
 
-    public init(actor: String, requestID: String? = nil, idempotencyKey: String? = nil, requestHash: String? = nil) {
+    public init(actor: String, requestID: String? = nil, idempotencyKey: String? = nil, requestHash: String? = nil, traceID: String? = nil) {
         self.actor = actor
         self.requestID = requestID
         self.idempotencyKey = idempotencyKey
         self.requestHash = requestHash
+        self.traceID = traceID
     }
 
     /// The idempotency key inside stored metadata bytes, read without a full JSON decode (a
@@ -151,6 +155,7 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         writer.field("idempotencyKey", idempotencyKey)
         writer.field("requestHash", requestHash)
         writer.field("requestID", requestID)
+        writer.field("traceID", traceID)
         return writer.finished()
     }
 }

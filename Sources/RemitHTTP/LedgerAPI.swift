@@ -116,7 +116,8 @@ enum RequestParsing {
     ) -> EventMetadata {
         EventMetadata(
             actor: context.actor, requestID: RequestID.sanitize(request.headers[RequestID.header]),
-            idempotencyKey: idempotencyKey, requestHash: requestHash
+            idempotencyKey: idempotencyKey, requestHash: requestHash,
+            traceID: request.headers[TraceParent.header].flatMap(TraceParent.init)?.traceID
         )
     }
 

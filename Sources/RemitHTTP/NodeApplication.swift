@@ -27,6 +27,8 @@ public struct NodeConfiguration: Sendable {
     public var control = ControlConfiguration()
     /// The bearer token a Prometheus scrape of `/metrics` presents; `/metrics` is off without one.
     public var metricsToken: String?
+    /// One log line per request answered (method, route, status, milliseconds).
+    public var accessLog = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8081, amountMax: Int64 = Limits.amountMinorUnitsMax,
@@ -47,12 +49,12 @@ public struct NodeConfiguration: Sendable {
 public func buildNodeRouter(
     node: RegionNode, api: LedgerAPI, identity: NodeIdentity, replication: NodeReplication, tls: Bool = false,
     control: ControlConfiguration = ControlConfiguration(), failoverPools: [RegionName: PostgresPool] = [:],
-    recorder: RouteRecorder? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil
+    recorder: RouteRecorder? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false
 ) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
     // Outermost of all: the figures count the answer the client got, problems and all.
     router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
-    router.middlewares.add(RequestLogMiddleware())
+    router.middlewares.add(RequestLogMiddleware(accessLog: accessLog))
     // Outermost, so that problems made by the next ones carry the headers too.
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(RegionHeaderMiddleware(region: node.region.rawValue))
@@ -127,7 +129,7 @@ public func buildNodeApplication(
             failoverPools: configuration.control.failoverDatabaseURLs.mapValues {
                 PostgresPool(url: $0, connectionsMax: 2, applicationName: "remit failover \(node.region)")
             },
-            metricsToken: configuration.metricsToken
+            metricsToken: configuration.metricsToken, accessLog: configuration.accessLog
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: configuration.idleTimeoutSeconds),
         configuration: .init(

@@ -24,12 +24,12 @@ public struct RouterRequestContext: RequestContext {
 /// proxied to the active region.
 public func buildRouterRouter(
     checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter, tls: Bool = false,
-    metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil
+    metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false
 ) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
     // Outermost of all: the figures count the answer the client got, refusals included.
     router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
-    router.middlewares.add(RequestLogMiddleware())
+    router.middlewares.add(RequestLogMiddleware(accessLog: accessLog))
     let figures = RouterMetrics(metrics: metrics, checker: checker)
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(HeaderLimitsMiddleware())
@@ -127,7 +127,8 @@ public func buildRouterApplication(
         router: buildRouterRouter(
             checker: checker, client: client,
             limiter: KeyedRateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress),
-            tls: configuration.tls != nil, metricsToken: configuration.metricsToken
+            tls: configuration.tls != nil, metricsToken: configuration.metricsToken,
+            accessLog: configuration.accessLog
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: Limits.httpIdleTimeoutSeconds),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),

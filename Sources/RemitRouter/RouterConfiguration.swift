@@ -32,6 +32,8 @@ public struct RouterConfiguration: Sendable {
     public var leaseRenewIntervalMilliseconds: Int64 = Limits.leaseRenewIntervalMilliseconds
     /// The bearer token a Prometheus scrape of `/metrics` presents; `/metrics` is off without one.
     public var metricsToken: String?
+    /// One log line per request answered (method, route, status, milliseconds).
+    public var accessLog = false
 
     public init(
         host: String = "127.0.0.1",

@@ -121,7 +121,7 @@ public final class EmbeddedStack: Sendable {
                     "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
                     "--parent-pid", String(parentProcessID), "--router-url", configuration.routerURL,
                     "--log-format", configuration.logFormat,
-                ]
+                ] + (configuration.accessLog ? ["--access-log"] : [])
                 for other in others {
                     // Each region accepts the others' tokens, may pull their logs, and shows them.
                     arguments += ["--peer-jwks", configuration.nodeURL(other) + "/.well-known/jwks.json", "--replication-region", other.name.rawValue]
@@ -144,6 +144,7 @@ public final class EmbeddedStack: Sendable {
                 name: "router",
                 executable: configuration.executable,
                 arguments: ["router", "--port", String(configuration.routerPort), "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat]
+                    + (configuration.accessLog ? ["--access-log"] : [])
                     + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
                 // The router signs lease renewals with the deployment key.
                 environment: ["REMIT_REPLICATION_KEY": replicationKey, "REMIT_METRICS_TOKEN": metricsToken],

@@ -25,6 +25,8 @@ public struct StackConfiguration: Sendable {
     public var migrationsDirectory: String
     /// The nodes' and the router's `--log-format`.
     public var logFormat = "text"
+    /// Whether the nodes and the router log every request (`--access-log`).
+    public var accessLog = false
 
     public init(
         dataDirectory: String, regions: [Region], initialWriter: RegionName, routerPort: Int,

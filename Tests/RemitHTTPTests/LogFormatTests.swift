@@ -60,4 +60,41 @@ struct LogFormatTests {
             #expect(handled.map { $0["request_id"] } == ["abc-123", id])
         }
     }
+
+    @Test("traceparent: version 00 read strictly, later versions by their first fields, anything else refused; a child keeps the trace")
+    func traceParents() throws {
+        let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        let parent = try #require(TraceParent(valid))
+        #expect(parent.traceID == "4bf92f3577b34da6a3ce929d0e0e4736" && parent.parentID == "00f067aa0ba902b7" && parent.text == valid)
+        #expect(TraceParent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-more") != nil, "a later version may add fields")
+        for bad in [
+            "", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+        ] {
+            #expect(TraceParent(bad) == nil, "\(bad)")
+        }
+        let child = parent.child()
+        #expect(child.traceID == parent.traceID && child.parentID != parent.parentID && TraceParent(child.text) == child)
+        let started = TraceParent.start()
+        #expect(TraceParent(started.text) == started && started.flags == "01")
+    }
+
+    @Test("a request's trace: a valid traceparent is continued (same trace, this process as parent), else one is started; trace_id on its lines")
+    func traces() async throws {
+        let lines = Lines()
+        let router = Router()
+        router.middlewares.add(RequestLogMiddleware(accessLog: true))
+        router.get("/x") { request, _ -> String in request.headers[TraceParent.header] ?? "none" }
+        let sent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        try await Application(router: router, logger: lines.logger("test")).test(.router) { client in
+            let continued = try #require(TraceParent(String(buffer: try await client.execute(uri: "/x", method: .get, headers: [TraceParent.header: sent]).body)))
+            #expect(continued.traceID == "4bf92f3577b34da6a3ce929d0e0e4736" && continued.parentID != "00f067aa0ba902b7")
+            let started = try #require(TraceParent(String(buffer: try await client.execute(uri: "/x", method: .get, headers: [TraceParent.header: "junk"]).body)))
+            #expect(started.traceID != continued.traceID)
+            let answered = try lines.objects().filter { $0["message"] == "answered" }
+            #expect(answered.map { $0["trace_id"] } == [continued.traceID, started.traceID])
+            #expect(answered.allSatisfy { $0["route"] == "/x" && $0["status"] == "200" && $0["method"] == "GET" && Double($0["duration_ms"] ?? "") != nil })
+        }
+    }
 }

@@ -82,7 +82,7 @@ check "no PostgreSQL server of ours is left" no_servers_left
 check "no node or router is left" no_children_left "$first_pid"
 check "no postmaster.pid is left behind" test ! -e "$data/regions/east/pgdata/postmaster.pid" -a ! -e "$data/regions/west/pgdata/postmaster.pid"
 
-start_up --log-format json
+start_up --log-format json --access-log
 check "remit up starts again on the same data directory" wait_ready
 check "it reused the clusters and their data" test "$(claimed_at)" = "$first_claim"
 check "the acknowledged create is still there (and the token still works)" test "$(curl -sf -H "$auth" "$router/api/v1/remittances/$created_id" | json_field "['id']")" = "$created_id"
@@ -91,6 +91,17 @@ json_log() { tail -1 "$data/logs/$1.log" | python3 -c "import json,sys; o=json.l
 check "with --log-format json, east's node logs JSON lines naming its region and node" \
   json_log node-east "o['region'] == 'east' and o['node'] and o['level'] and o['time'].endswith('Z')"
 check "and so does the router" json_log router "o['logger'] == 'remit.router' and o['message']"
+# One transfer followed by its W3C trace id: the router's log, the node's log, the event.
+trace_id=4bf92f3577b34da6a3ce929d0e0e4736
+traced_status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$router/api/v1/remittances" -H "$auth" -H 'Content-Type: application/json' \
+  -H "traceparent: 00-$trace_id-00f067aa0ba902b7-01" \
+  -d '{"senderName":"Tracy","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":777,"currency":"EUR"}')
+check "a create sent with a traceparent is acknowledged" test "$traced_status" = 201
+traced_in() { grep "\"trace_id\":\"$trace_id\"" "$data/logs/$1.log" | grep -q '"message":"answered"'; }
+check "its trace id is on the router's access line" eventually traced_in router
+check "and on east's node's" eventually traced_in node-east
+check "and in the metadata of the event it wrote" test "$(psql "$database_url" -Atc \
+  "SELECT count(*) FROM events WHERE position('\"traceID\":\"$trace_id\"' in convert_from(metadata, 'UTF8')) > 0")" = 1
 
 killed_pid=$up_pid
 kill -KILL "$killed_pid"
