@@ -78,7 +78,7 @@ public func buildNodeRouter(
     addAdminRoutes(to: routes, identity: identity)
     addOperatorRoutes(to: routes, node: node, control: control, failoverPools: failoverPools)
     MetricsEndpoint.add(to: router, metrics: metrics, token: metricsToken)
-    NodeMetrics.register(in: metrics, node: node, replication: replication)
+    NodeMetrics.register(in: metrics, node: node, replication: replication, appender: api.appender)
     routes.add(.get, "/healthz", .anyone) { _, _ in
         try jsonResponse(Liveness())
     }
@@ -100,7 +100,8 @@ public func buildNodeApplication(
 ) throws -> some ApplicationProtocol {
     let projector = Projector(pool: node.pool, logger: logger)
     let replication = NodeReplication(configuration: configuration.replication, pool: node.pool)
-    let appender = Appender(pool: node.pool, amountMax: configuration.amountMax, logger: logger) { _ in
+    let metrics = MetricsRegistry()
+    let appender = Appender(pool: node.pool, amountMax: configuration.amountMax, logger: logger, onBatch: NodeMetrics.appendObserver(metrics)) { _ in
         projector.notify()
         replication.commits.signal()
     }
@@ -129,7 +130,7 @@ public func buildNodeApplication(
             failoverPools: configuration.control.failoverDatabaseURLs.mapValues {
                 PostgresPool(url: $0, connectionsMax: 2, applicationName: "remit failover \(node.region)")
             },
-            metricsToken: configuration.metricsToken, accessLog: configuration.accessLog
+            metrics: metrics, metricsToken: configuration.metricsToken, accessLog: configuration.accessLog
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: configuration.idleTimeoutSeconds),
         configuration: .init(

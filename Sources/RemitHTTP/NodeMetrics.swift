@@ -8,7 +8,29 @@ import RemitStorage
 /// lease (one query of the region row), how far the views trail the log, replication (from the
 /// status the puller and the segment service keep), and the database pool.
 enum NodeMetrics {
-    static func register(in metrics: MetricsRegistry, node: RegionNode, replication: NodeReplication) {
+    /// What the appender reports after each batch: batches by outcome, commands, events
+    /// appended, the batch's size and its transaction's duration.
+    static func appendObserver(_ metrics: MetricsRegistry) -> @Sendable (Appender.Batch) -> Void {
+        let batches = Dictionary(uniqueKeysWithValues: Appender.Batch.Outcome.allCases.map { outcome in
+            (outcome, metrics.counter("remit_append_batches_total", "Append transactions (group commits), by how they ended.", labels: [("outcome", outcome.rawValue)]))
+        })
+        let commands = metrics.counter("remit_append_commands_total", "Commands taken into append batches.")
+        let events = metrics.counter("remit_append_events_total", "Events appended to the log by this node.")
+        let sizes = metrics.values(
+            "remit_append_batch_commands", "Commands per append batch.", buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1_024]
+        )
+        let durations = metrics.durations("remit_append_commit_duration_seconds", "Time of an append transaction, from its first statement to its commit.")
+        return { batch in
+            batches[batch.outcome]?.increment()
+            commands.increment(by: Int64(batch.commands))
+            events.increment(by: Int64(batch.appended))
+            sizes.record(Double(batch.commands))
+            durations.record(batch.elapsed)
+        }
+    }
+
+    static func register(in metrics: MetricsRegistry, node: RegionNode, replication: NodeReplication, appender: Appender) {
+        let queueDepth = metrics.gauge("remit_append_queue_depth", "Commands waiting for the next append batch.")
         let up = metrics.gauge("remit_database_up", "1 when the scrape could read the region's database, else 0.")
         let head = metrics.gauge("remit_ledger_head_position", "The position of the last event in this region's log.")
         let epoch = metrics.gauge("remit_ledger_epoch", "The region's writer epoch.")
@@ -38,6 +60,7 @@ enum NodeMetrics {
         let poolWaiting = metrics.gauge("remit_db_pool_waiting", "Callers waiting for a database connection now.")
         let poolMax = metrics.gauge("remit_db_pool_connections_max", "The most database connections the pool opens.")
         metrics.onScrape {
+            queueDepth.set(to: Double(appender.statistics.queued))
             let statistics = node.pool.statistics
             poolOpen.set(to: Double(statistics.open))
             poolInUse.set(to: Double(statistics.lent))

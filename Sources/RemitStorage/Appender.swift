@@ -26,6 +26,19 @@ public final class Appender: Service, Sendable {
         let continuation: CheckedContinuation<Result<LedgerOutcome, DomainError>, any Error>
     }
 
+    /// One batch as it ended, for figures: how many commands, how many were appended (the
+    /// others refused by the domain), how long the transaction took, and how it ended.
+    public struct Batch: Sendable {
+        public enum Outcome: String, Sendable, CaseIterable {
+            case committed, notWriter = "not-writer", failed
+        }
+
+        public var commands: Int
+        public var appended: Int
+        public var elapsed: Duration
+        public var outcome: Outcome
+    }
+
     public struct Statistics: Sendable, Equatable {
         public var batches: Int = 0
         public var commands: Int = 0
@@ -42,8 +55,16 @@ public final class Appender: Service, Sendable {
     private let ring: AsyncStream<Void>.Continuation
     /// Told the last position after each commit (the projector listens).
     private let onCommit: @Sendable (Int64) -> Void
+    private let onBatch: @Sendable (Batch) -> Void
 
-    public init(pool: PostgresPool, amountMax: Int64, logger: Logger, onCommit: @escaping @Sendable (Int64) -> Void = { _ in }) {
+    /// - Parameters:
+    ///   - onCommit: called with the last position of each batch that committed.
+    ///   - onBatch: called once per batch, however it ended.
+    public init(
+        pool: PostgresPool, amountMax: Int64, logger: Logger, onBatch: @escaping @Sendable (Batch) -> Void = { _ in },
+        onCommit: @escaping @Sendable (Int64) -> Void = { _ in }
+    ) {
+        self.onBatch = onBatch
         self.pool = pool
         self.amountMax = amountMax
         self.logger = logger
@@ -116,16 +137,24 @@ public final class Appender: Service, Sendable {
     private func commit(_ batch: [Pending]) async {
         let commands = batch.map(\.command)
         let amountMax = self.amountMax
+        let started = ContinuousClock.now
+        func ended(_ outcome: Batch.Outcome, appended: Int = 0) {
+            onBatch(Batch(commands: batch.count, appended: appended, elapsed: ContinuousClock.now - started, outcome: outcome))
+        }
         do {
             let outcomes = try await pool.withConnection { connection in
                 try LedgerWriter.append(commands, amountMax: amountMax, on: connection)
             }
             precondition(outcomes.count == batch.count, "one outcome per command")
-            if let last = outcomes.compactMap({ (try? $0.get())?.position }).max() { onCommit(last) }
+            let positions = outcomes.compactMap { (try? $0.get())?.position }
+            ended(.committed, appended: positions.count)
+            if let last = positions.max() { onCommit(last) }
             for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
         } catch let error as NotWriterError {
+            ended(.notWriter)
             for pending in batch { pending.continuation.resume(throwing: Failure.notWriter(error)) }
         } catch {
+            ended(.failed)
             logger.error("append batch failed; nothing of it was written", metadata: ["commands": "\(batch.count)", "error": "\(error)"])
             for pending in batch { pending.continuation.resume(throwing: Failure.storage("\(error)")) }
         }

@@ -82,6 +82,10 @@ struct MetricsTests {
             #expect(metrics.value("remit_http_requests_total", ["route": "/api/v1/remittances/{id}", "method": "GET", "status": "404"]) == 3)
             #expect(metrics.value("remit_http_requests_total", ["route": "/api/v1/remittances", "method": "POST", "status": "201"]) == 1)
             #expect(metrics.value("remit_http_request_duration_seconds_count", ["route": "/api/v1/remittances", "method": "GET", "status": "200"]) == 7)
+            #expect(metrics.value("remit_append_events_total") == 1 && metrics.value("remit_append_commands_total") == 1)
+            #expect(metrics.value("remit_append_batches_total", ["outcome": "committed"]) == 1)
+            #expect(metrics.value("remit_append_batch_commands_count") == 1 && metrics.value("remit_append_commit_duration_seconds_count") == 1)
+            #expect(metrics.value("remit_append_queue_depth") == 0)
             // The node's own figures agree with its database.
             let head = try #require(try await RegionStore(pool: pool).current())
             #expect(metrics.value("remit_ledger_head_position") == Double(head.headPosition))

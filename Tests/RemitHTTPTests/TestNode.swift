@@ -7,6 +7,7 @@ import NIOCore
 import RemitReplication
 import RemitAuth
 import RemitCore
+import RemitMetrics
 import RemitPostgres
 import RemitStorage
 @testable import RemitHTTP
@@ -25,6 +26,7 @@ struct TestNode {
     let replication: NodeReplication
     let logger: Logger
     let recorder = RouteRecorder()
+    let metrics = MetricsRegistry()
 
     init(
         pool: PostgresPool, region: RegionName = TestNode.east, role: RegionRole = .writer, amountMax: Int64 = 1_000_000_00,
@@ -38,7 +40,9 @@ struct TestNode {
         self.logger = logger
         self.node = RegionNode(region: region, initialRole: role, pool: pool, migrations: migrations)
         self.api = LedgerAPI(
-            appender: Appender(pool: pool, amountMax: amountMax, logger: logger) { _ in projector.notify() },
+            appender: Appender(pool: pool, amountMax: amountMax, logger: logger, onBatch: NodeMetrics.appendObserver(metrics)) { _ in
+                projector.notify()
+            },
             reader: LedgerReader(pool: pool), regionStore: RegionStore(pool: pool), amountMax: amountMax
         )
         self.identity = NodeIdentity(
@@ -68,7 +72,7 @@ struct TestNode {
         let keysLoaded = (try? await identity.reloadSigningKeys()) != nil
         let token = keysLoaded && authenticated ? try await self.token(Set(Role.allCases)) : nil
         let app = Application(router: buildNodeRouter(
-            node: node, api: api, identity: identity, replication: replication, recorder: recorder, metricsToken: metricsToken
+            node: node, api: api, identity: identity, replication: replication, recorder: recorder, metrics: metrics, metricsToken: metricsToken
         ), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await api.appender.run() }
