@@ -155,6 +155,7 @@ let package = Package(
             dependencies: [
                 "RemitCore", "RemitDomain", "RemitWire", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication", "RemitFailover",
                 "RemitConsole", "RemitMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

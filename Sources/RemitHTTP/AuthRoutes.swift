@@ -3,7 +3,9 @@ import Hummingbird
 import RemitWire
 import RemitAuth
 import RemitCore
+import RemitMetrics
 import RemitStorage
+import Prometheus
 
 /// What a successful sign-in or refresh answers.
 struct TokenBody: Codable {
@@ -18,16 +20,31 @@ struct TokenBody: Codable {
 
 /// Sign-in, refresh, logout and the published keys. Anyone may call these; they are guarded
 /// by the sign-in throttle instead (per address, and per user name with a lock-out).
-func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
+func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity, metrics: MetricsRegistry) {
+    func signIns(_ outcome: String) -> Counter {
+        metrics.counter("remit_signin_total", "Sign-ins with a password, by outcome: signed-in, refused (a wrong name or password, a disabled user), throttled.", labels: [("outcome", outcome)])
+    }
+    let (signedIn, refused, throttled) = (signIns("signed-in"), signIns("refused"), signIns("throttled"))
+    let lockOuts = metrics.counter("remit_signin_lockouts_total", "User names locked after too many failed sign-ins.")
     routes.add(.post, "/api/v1/auth/token", .anyone) { request, context in
-        try admit(identity.throttle.admitAddress(context.clientAddress), "too many sign-in attempts from this address")
+        do {
+            try admit(identity.throttle.admitAddress(context.clientAddress), "too many sign-in attempts from this address")
+        } catch {
+            throttled.increment()
+            throw error
+        }
         let (body, _) = try await RequestParsing.json(request, bytesMax: Limits.authBodyBytesMax)
         var reader = FieldReader(body, allowed: ["username", "password"])
         let username = reader.string("username") ?? "", password = reader.string("password") ?? ""
         try reader.check()
         // The throttle's key for any text sent, real name or not, bounded so junk can not grow it.
         let throttleKey = String(username.lowercased().prefix(UserName.lengthMax))
-        try admit(identity.throttle.admitName(throttleKey), "too many failed sign-ins for this user name", slug: "sign-in-locked")
+        do {
+            try admit(identity.throttle.admitName(throttleKey), "too many failed sign-ins for this user name", slug: "sign-in-locked")
+        } catch {
+            throttled.increment()
+            throw error
+        }
 
         let name = UserName(rawValue: username)
         let credentials = try await name.asyncMap { try await identity.store.credentials($0) } ?? nil
@@ -35,7 +52,10 @@ func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
         let stored = credentials.flatMap { identity.seal.open($0.passwordSeal) }
         let matches = try await identity.hasher.verify(password, hash: stored ?? Passwords.decoyHash) && stored != nil
         guard matches, let user = credentials?.user, !user.disabled else {
-            if identity.throttle.recordFailure(throttleKey), let name {
+            refused.increment()
+            let locked = identity.throttle.recordFailure(throttleKey)
+            if locked { lockOuts.increment() }
+            if locked, let name {
                 try? await identity.store.audit(
                     "signin.lock", target: name.rawValue, context: AuditContext(actor: "anonymous", source: context.clientAddress),
                     outcome: .refused, detail: "\(identity.throttle.failuresMax) failed sign-ins; locked for \(identity.throttle.lockSeconds) s"
@@ -46,6 +66,7 @@ func addAuthRoutes(to routes: NodeRoutes, identity: NodeIdentity) {
             throw Problem.unauthorized("the user name or password is wrong", slug: "invalid-credentials")
         }
         identity.throttle.recordSuccess(throttleKey)
+        signedIn.increment()
         context.logger.info("signed in", metadata: ["user": .string(user.name.rawValue)])
         // Nothing is written: the refresh token is signed, and its family enters the log
         // when it is first redeemed. Sign-in works in every region, from its copy of the users.

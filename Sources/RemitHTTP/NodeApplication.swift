@@ -74,7 +74,7 @@ public func buildNodeRouter(
     }
     addRemittanceRoutes(to: routes, api: api)
     addLedgerRoutes(to: routes, api: api)
-    addAuthRoutes(to: routes, identity: identity)
+    addAuthRoutes(to: routes, identity: identity, metrics: metrics)
     addAdminRoutes(to: routes, identity: identity)
     addOperatorRoutes(to: routes, node: node, control: control, failoverPools: failoverPools)
     MetricsEndpoint.add(to: router, metrics: metrics, token: metricsToken)

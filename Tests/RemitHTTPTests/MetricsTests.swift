@@ -64,7 +64,9 @@ struct MetricsTests {
         try await withFreshPool { pool, _ in
             try await Migrator(pool: pool).apply(migrations)
             _ = try await RegionStore(pool: pool).claim(TestNode.east, initialRole: .writer)
-            try await TestNode(pool: pool).test(metricsToken: metricsToken) { client in try await body(client, pool) }
+            let node = try TestNode(pool: pool)
+            try await node.addUsers()
+            try await node.test(metricsToken: metricsToken) { client in try await body(client, pool) }
         }
     }
 
@@ -86,6 +88,14 @@ struct MetricsTests {
             #expect(metrics.value("remit_append_batches_total", ["outcome": "committed"]) == 1)
             #expect(metrics.value("remit_append_batch_commands_count") == 1 && metrics.value("remit_append_commit_duration_seconds_count") == 1)
             #expect(metrics.value("remit_append_queue_depth") == 0)
+            // Sign-ins by outcome.
+            for password in ["wrong-password-1", TestNode.password] {
+                let body = #"{"username":"tester","password":"\#(password)"}"#
+                _ = try await client.execute(uri: "/api/v1/auth/token", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+            }
+            let signIns = try await scrape(client)
+            #expect(signIns.value("remit_signin_total", ["outcome": "refused"]) == 1 && signIns.value("remit_signin_total", ["outcome": "signed-in"]) == 1)
+            #expect(signIns.value("remit_signin_lockouts_total") == 0)
             // The node's own figures agree with its database.
             let head = try #require(try await RegionStore(pool: pool).current())
             #expect(metrics.value("remit_ledger_head_position") == Double(head.headPosition))
