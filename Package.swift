@@ -176,6 +176,7 @@ let package = Package(
             name: "RemitRouter",
             dependencies: [
                 "RemitCore", "RemitWire", "RemitConsole", "RemitMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import Prometheus
 import RemitCore
 import RemitMetrics
 
@@ -6,9 +7,13 @@ import RemitMetrics
 /// writer (a failover, a lapsed lease). Regions are the configured ones, so labels stay bounded.
 struct RouterMetrics: Sendable {
     let metrics: MetricsRegistry
+    private let holds: Counter
+    private let holdDurations: DurationHistogram
 
     init(metrics: MetricsRegistry, checker: HealthChecker) {
         self.metrics = metrics
+        holds = metrics.counter("remit_router_holds_total", "Requests held until a writer was seen (a failover, a lapsed lease).")
+        holdDurations = metrics.durations("remit_router_hold_duration_seconds", "How long held requests waited for a writer.")
         let regions = checker.regions.map(\.region)
         let up = regions.map { region in
             (region, metrics.gauge("remit_router_region_ready", "1 when the region's node answered its last readiness check, else 0.", labels: [("region", region.rawValue)]))
@@ -38,7 +43,7 @@ struct RouterMetrics: Sendable {
 
     /// A request waited `elapsed` for a region to take it.
     func held(_ elapsed: Duration) {
-        metrics.counter("remit_router_holds_total", "Requests held until a writer was seen (a failover, a lapsed lease).").increment()
-        metrics.durations("remit_router_hold_duration_seconds", "How long held requests waited for a writer.").record(elapsed)
+        holds.increment()
+        holdDurations.record(elapsed)
     }
 }

@@ -62,9 +62,19 @@ check "and no process's command line shows it" eval '! pgrep -af remit | grep -q
 for target in "$router" "$east" "$west"; do
   check "an anonymous scrape of $target/metrics is refused (401)" test "$(curl -s -o /dev/null -w '%{http_code}' "$target/metrics")" = 401
   check "a scrape with the token gets Prometheus's text" eval 'curl -sf -H "$metrics_auth" "$target/metrics" | grep "^remit_http_requests_total{" >/dev/null'
-  curl -sf -H "$metrics_auth" "$target/metrics" >"$data/scrape.txt"
-  check "and promtool finds nothing to lint in it" promtool check metrics <"$data/scrape.txt"
+  scrape="$data/scrape-${target##*:}.txt"
+  curl -sf -H "$metrics_auth" "$target/metrics" >"$scrape"
+  check "and promtool finds nothing to lint in it" promtool check metrics <"$scrape"
 done
+# tools/observability: the Grafana dashboard names only metrics these scrapes hold; the
+# scrape config (pointed at this stack's token) and the alert rules pass promtool.
+check "every metric the Grafana dashboard draws is in these real scrapes" \
+  python3 tools/observability/check-dashboard.py tools/observability/grafana-dashboard.json "$data"/scrape-*.txt
+sed "s|credentials_file: .*|credentials_file: $data/metrics-token|" tools/observability/prometheus.yml >"$data/prometheus.yml"
+cp tools/observability/alerts.yml "$data/alerts.yml"
+check "promtool check config accepts the Prometheus scrape config" promtool check config "$data/prometheus.yml"
+check "promtool check rules accepts the alert rules" promtool check rules tools/observability/alerts.yml
+check "and promtool test rules passes their tests" promtool test rules tools/observability/alerts.test.yml
 check "east's scrape says it is the writer" eval \
   'curl -sf -H "$metrics_auth" "$east/metrics" | grep -x "remit_region_role{role=\"writer\"} 1.0" >/dev/null'
 check "the router's scrape counts the create it sent to east" eval \
