@@ -216,6 +216,10 @@ public enum Limits {
     public static let healthCheckIntervalMilliseconds: Int64 = 1_000
     /// How long one health check may take before the region counts as unreachable.
     public static let healthCheckTimeoutMilliseconds: Int64 = 2_000
+    /// How often the router takes a sample of both regions' key figures for the console's charts.
+    public static let figureSampleMilliseconds: Int64 = 5_000
+    /// How far back those charts go; with the interval, the samples kept (360: a few hundred KB at most).
+    public static let figureHistorySeconds: Int64 = 30 * 60
 
     // MARK: Embedded stack
 

@@ -24,12 +24,14 @@ public struct RouterRequestContext: RequestContext {
 /// proxied to the active region.
 public func buildRouterRouter(
     checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter, tls: Bool = false,
-    metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false
+    metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false,
+    history: FigureHistory = FigureHistory(checker: nil)
 ) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
     // Outermost of all: the figures count the answer the client got, refusals included.
     router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
     router.middlewares.add(RequestLogMiddleware(accessLog: accessLog))
+    router.middlewares.add(FigureHistoryMiddleware(history: history))
     let figures = RouterMetrics(metrics: metrics, checker: checker)
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(HeaderLimitsMiddleware())
@@ -42,6 +44,8 @@ public func buildRouterRouter(
         guard let active = checker.active else { throw noActiveRegion(checker.regions) }
         return try jsonResponse(RouterReadiness(active: active.region, routing: RegionSelection.record(checker.regions), regions: checker.regions))
     }
+    // The console's charts: coarse figures, the same any client of the router sees in its answers.
+    router.get("/router/history") { _, _ in try jsonResponse(history.history) }
     router.get("/router/regions") { _, _ in
         try jsonResponse(RouterReadiness(active: checker.active?.region, routing: RegionSelection.record(checker.regions), regions: checker.regions))
     }
@@ -116,7 +120,8 @@ public func buildRouterApplication(
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let checker = HealthChecker(configuration: configuration, client: client, logger: logger)
-    var services: [any Service] = [checker]
+    let history = FigureHistory(checker: checker)
+    var services: [any Service] = [checker, history]
     if let key = configuration.deploymentKey {
         services.append(LeaseRenewer(
             checker: checker, client: client, key: key, leaseMilliseconds: configuration.leaseMilliseconds,
@@ -128,7 +133,7 @@ public func buildRouterApplication(
             checker: checker, client: client,
             limiter: KeyedRateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress),
             tls: configuration.tls != nil, metricsToken: configuration.metricsToken,
-            accessLog: configuration.accessLog
+            accessLog: configuration.accessLog, history: history
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: Limits.httpIdleTimeoutSeconds),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),
