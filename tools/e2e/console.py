@@ -245,6 +245,10 @@ try:
           and driver.execute_script("return document.getElementById('chart-status').width") > 0)
     check("and the amounts by currency (the cancelled EUR one not counted)",
           waits(lambda d: "11.55 USD" in text_of("#dashboard-currencies")) and "EUR" not in text_of("#dashboard-currencies"))
+    check("and the router's last 30 minutes: requests, latency, events per second",
+          waits(lambda d: "one every 5" in text_of("#history-note"), 30)
+          and driver.execute_script("return ['chart-live-requests', 'chart-live-latency', 'chart-live-events']"
+                                    ".every((id) => document.getElementById(id).width > 0)"))
     shot("dashboard")
     audit_labels("dashboard")
     check("a clerk is not offered the Regions page", not driver.find_element(By.CSS_SELECTOR, '[data-nav="regions"]').is_displayed())
@@ -286,6 +290,10 @@ try:
     check("the Regions page has a reconcile list (empty: no forced failover yet)",
           waits(EC.visibility_of_element_located((By.ID, "quarantine-empty"))))
     check("the Regions page shows east as the writer", waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="east"]').text == "writer"))
+    check("the Regions page charts each region's lag, the lease and readiness over the last 30 minutes",
+          waits(lambda d: "one every 5" in text_of("#history-note"))
+          and driver.execute_script("return ['chart-live-lag', 'chart-live-lease', 'chart-live-ready']"
+                                    ".every((id) => document.getElementById(id).width > 0)"))
     shot("regions")
     audit_labels("regions")
     press("failover-west")

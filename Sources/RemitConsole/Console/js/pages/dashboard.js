@@ -1,14 +1,19 @@
-import { Chart, registerables } from '/vendor/chart.js/chart.mjs';
 import { request } from '../api.js';
+import { chart } from '../charts.js';
+import { liveCharts } from '../history.js';
 import { h, show, breadcrumbs, formatAmount } from '../ui.js';
 
-Chart.register(...registerables);
-
-function chart(id, label, config) {
-  const canvas = h('canvas', { id, role: 'img', 'aria-label': label });
-  const figure = h('figure', { class: 'col-md-6' }, h('figcaption', { class: 'h6' }, label), canvas);
-  // Drawn once the canvas is in the page.
-  return { figure, draw: () => new Chart(canvas, { ...config, options: { animation: false, responsive: true, ...config.options } }) };
+// The service as the router saw it: requests, errors, latency, appends.
+function serviceCharts() {
+  const perSecond = (history, count) => history.samples.map((s) => count(s) / history.intervalSeconds);
+  return liveCharts('The last 30 minutes (the router\'s samples)', [
+    { id: 'chart-live-requests', label: 'API requests per second, and 5xx',
+      series: (history) => [{ label: 'requests', values: perSecond(history, (s) => s.requests) }, { label: '5xx', values: perSecond(history, (s) => s.serverErrors) }] },
+    { id: 'chart-live-latency', label: 'p99 API latency (ms)',
+      series: (history) => [{ label: 'p99', values: history.samples.map((s) => s.p99Milliseconds ?? null) }] },
+    { id: 'chart-live-events', label: 'Events appended per second (the writer)',
+      series: (history) => [{ label: 'events/s', values: history.samples.map((s) => s.eventsPerSecond ?? null) }] },
+  ]);
 }
 
 export async function dashboardPage() {
@@ -28,9 +33,11 @@ export async function dashboardPage() {
     },
     options: { plugins: { legend: { display: false } } },
   });
+  const live = serviceCharts();
   show('Dashboard',
     h('h1', { class: 'h3' }, 'Dashboard'),
     h('div', { class: 'row' }, byStatus.figure, perMinute.figure),
+    live.section,
     h('div', { class: 'row' },
       h('div', { class: 'col-md-6' }, h('h2', { class: 'h6' }, 'Amounts by currency (cancelled ones not counted)'),
         h('table', { class: 'table table-sm', id: 'dashboard-currencies' },
@@ -43,4 +50,6 @@ export async function dashboardPage() {
             h('td', {}, formatAmount(c.amount, c.currency)))))))));
   byStatus.draw();
   perMinute.draw();
+  await live.update();
+  const timer = setInterval(async () => { if (!(await live.update())) clearInterval(timer); }, 5000);
 }

@@ -1,4 +1,5 @@
 import { request, hasRole } from '../api.js';
+import { liveCharts, perRegion } from '../history.js';
 import { h, show, breadcrumbs, notify, formatTime } from '../ui.js';
 
 // The operator's page: every region at a glance, failover and failback with their steps as they
@@ -157,15 +158,22 @@ export async function regionsPage() {
     }
   }
 
+  const live = liveCharts('The last 30 minutes (the router\'s samples)', [
+    { id: 'chart-live-lag', label: 'Replication lag (events behind the writer)', series: (history) => perRegion(history, (r) => r.lagEvents ?? null) },
+    { id: 'chart-live-lease', label: 'Write lease left (s)', series: (history) => perRegion(history, (r) => (r.leaseMillisecondsLeft ?? null) === null ? null : r.leaseMillisecondsLeft / 1000) },
+    { id: 'chart-live-ready', label: 'Answers its readiness check (1) or not (0)', series: (history) => perRegion(history, (r) => (r.ready ? 1 : 0)) },
+  ]);
   show('Regions',
     h('h1', { class: 'h3' }, 'Regions'), routing,
     operator ? null : h('p', { class: 'text-body-secondary small' }, 'Failing over needs the operator role.'),
     h('table', { class: 'table table-sm', id: 'regions-table' },
       h('thead', {}, h('tr', {}, ['Region', 'Answers', 'Role', 'Epoch', 'Head', 'Lag (events)', 'Lease left', ''].map((label) => h('th', { scope: 'col' }, label)))),
       body),
-    confirmArea, running,
+    confirmArea, running, live.section,
     h('h2', { class: 'h5 mt-4' }, 'Reconcile'), quarantine,
     h('h2', { class: 'h5 mt-4' }, 'Runbook executions'), executions);
   await refresh();
+  await live.update();
   const timer = setInterval(async () => { if (!(await refresh())) clearInterval(timer); }, 2000);
+  const charts = setInterval(async () => { if (!(await live.update())) clearInterval(charts); }, 5000);
 }
