@@ -39,6 +39,9 @@ struct RouterCommand: AsyncParsableCommand {
     @Flag(help: "Log one line per request answered: method, route, status, milliseconds, request and trace ids.")
     var accessLog = false
 
+    @Option(help: "A JSON file of alarm thresholds to change (the others keep their defaults): writerUnreachableSeconds, replicationLagEventsMax, replicationLagSeconds, serverErrorShareMax, errorWindowSeconds, errorWindowRequestsMin, latencyP99MillisecondsMax, latencySeconds, leaseMillisecondsMin, leaseSeconds.")
+    var alarmsFile: String?
+
     func validate() throws {
         _ = try parsedRegions()
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
@@ -55,6 +58,7 @@ struct RouterCommand: AsyncParsableCommand {
         configuration.tls = tls.tls
         configuration.metricsToken = try MetricsToken.fromEnvironment()
         configuration.accessLog = accessLog
+        if let alarmsFile { configuration.alarmThresholds = try AlarmFile.read(alarmsFile) }
         // From the environment only (argv is visible in ps); without it no write lease is renewed.
         if let hex = ProcessInfo.processInfo.environment["REMIT_REPLICATION_KEY"] {
             guard let key = ReplicationKey(hex: hex) else { throw ValidationError("REMIT_REPLICATION_KEY must be 64 hex digits") }

@@ -42,6 +42,13 @@ struct RegionsBody: Codable, Sendable {
     /// The newest routing record any region that answered holds: the one the router follows.
     var routing: RoutingRecord?
     var regions: [RegionView]
+    /// The router's advice: true when the writer's alarm fires and another region answers.
+    /// Absent when this node knows no router or the router did not answer.
+    var failoverAdvised: Bool?
+    /// Why failover is advised (empty when it is not).
+    var advice: [String]?
+    /// The router's alarms that are pending or firing.
+    var alarms: [ReadinessProbe.RouterAlarms.Alarm]?
 }
 
 struct FailoverBody: Codable, Sendable {
@@ -103,7 +110,7 @@ struct ResubmissionBody: Codable {
 /// The operator's routes: every region at a glance, failover, and runbook executions.
 func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: ControlConfiguration, failoverPools: [RegionName: PostgresPool]) {
     routes.add(.get, "/api/v1/regions", .only(.operator, .auditor, .admin)) { _, _ in
-        try jsonResponse(await regionsView(node: node, peers: control.peers))
+        try jsonResponse(await regionsView(node: node, peers: control.peers, routerURL: control.routerURL))
     }
 
     routes.add(.post, "/api/v1/admin/failover", .only(.operator)) { request, context in
@@ -186,7 +193,8 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
 }
 
 /// This region from its database, the others from their `/readyz`, with each one's lag behind the writer.
-private func regionsView(node: RegionNode, peers: [RegionName: String]) async -> RegionsBody {
+private func regionsView(node: RegionNode, peers: [RegionName: String], routerURL: String?) async -> RegionsBody {
+    async let routerAlarms = routerURL.asyncMap { try? await ReadinessProbe.routerAlarms($0) } ?? nil
     var views: [RegionView] = []
     switch await node.readiness() {
     case .success(let state): views.append(RegionView(state))
@@ -213,7 +221,11 @@ private func regionsView(node: RegionNode, peers: [RegionName: String]) async ->
     for index in views.indices {
         if let head = views[index].headPosition, let writerHead { views[index].lagEvents = max(0, writerHead - head) }
     }
-    return RegionsBody(routing: RoutingRecord.newest(views.map(\.routing)), regions: views)
+    let alarms = await routerAlarms
+    return RegionsBody(
+        routing: RoutingRecord.newest(views.map(\.routing)), regions: views, failoverAdvised: alarms?.failoverAdvised,
+        advice: alarms?.reasons, alarms: alarms?.alarms.filter { $0.state != "ok" }
+    )
 }
 
 extension RegionView {

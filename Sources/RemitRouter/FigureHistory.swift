@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
+import Logging
 import RemitCore
 import RemitWire
 import ServiceLifecycle
 import Synchronization
 
-/// The last `Limits.figureHistorySeconds` of the service's key figures, one sample every
+/// The router's alarms (`AlarmBoard`), evaluated after every health-check round, and the last
+/// `Limits.figureHistorySeconds` of the service's key figures, one sample every
 /// `Limits.figureSampleMilliseconds`, for the console's charts (`GET /router/history`): the API
 /// requests the router answered, their 5xx and p99 latency, events appended per second at the
 /// writer, and each region's readiness, role, head, lag and lease. Memory is bounded: a fixed
@@ -19,6 +21,17 @@ public final class FigureHistory: Service, Sendable {
         /// Events the writer holds that this region does not (0 at the writer).
         public var lagEvents: Int64?
         public var leaseMillisecondsLeft: Int64?
+
+        public init(
+            region: RegionName, ready: Bool, role: RegionRole?, headPosition: Int64?, lagEvents: Int64?, leaseMillisecondsLeft: Int64?
+        ) {
+            self.region = region
+            self.ready = ready
+            self.role = role
+            self.headPosition = headPosition
+            self.lagEvents = lagEvents
+            self.leaseMillisecondsLeft = leaseMillisecondsLeft
+        }
     }
 
     public struct Sample: Codable, Sendable, Equatable {
@@ -31,6 +44,17 @@ public final class FigureHistory: Service, Sendable {
         /// Events the writer appended per second since the sample before (nil when unknown).
         public var eventsPerSecond: Double?
         public var regions: [RegionFigures]
+
+        public init(
+            at: Date, requests: Int64, serverErrors: Int64, p99Milliseconds: Double?, eventsPerSecond: Double?, regions: [RegionFigures]
+        ) {
+            self.at = at
+            self.requests = requests
+            self.serverErrors = serverErrors
+            self.p99Milliseconds = p99Milliseconds
+            self.eventsPerSecond = eventsPerSecond
+            self.regions = regions
+        }
     }
 
     public struct History: Codable, Sendable, Equatable {
@@ -48,12 +72,33 @@ public final class FigureHistory: Service, Sendable {
         var buckets = [Int64](repeating: 0, count: FigureHistory.bucketBoundsMilliseconds.count)
     }
 
+    /// The alarms as of the newest sample, whether failover is advised, and the latest changes.
+    public struct AlarmReport: Codable, Sendable, Equatable {
+        public var alarms: [AlarmBoard.Alarm]
+        public var failoverAdvised: Bool
+        public var reasons: [String]
+        /// Newest first, `changesKept` at most.
+        public var changes: [AlarmBoard.Change]
+    }
+
+    static let changesKept = 50
+
     private let checker: HealthChecker?
-    private let state = Mutex<(samples: [Sample], tally: Tally, writerHead: (position: Int64, at: Date)?)>(([], Tally(), nil))
+    private let logger: Logger
+    private let state: Mutex<(samples: [Sample], tally: Tally, writerHead: (position: Int64, at: Date)?, board: AlarmBoard, changes: [AlarmBoard.Change])>
 
     /// - Parameter checker: where `run` reads the regions from (nil: samples are taken by `sample`).
-    public init(checker: HealthChecker?) {
+    public init(checker: HealthChecker?, thresholds: AlarmThresholds = AlarmThresholds(), logger: Logger = Logger(label: "remit.router.alarms")) {
         self.checker = checker
+        self.logger = logger
+        state = Mutex(([], Tally(), nil, AlarmBoard(thresholds: thresholds), []))
+    }
+
+    public var alarms: AlarmReport {
+        state.withLock { current in
+            let advice = current.board.failoverAdvice
+            return AlarmReport(alarms: current.board.alarms, failoverAdvised: advice.advised, reasons: advice.reasons, changes: current.changes)
+        }
     }
 
     /// One API request answered.
@@ -69,6 +114,17 @@ public final class FigureHistory: Service, Sendable {
 
     /// Closes the current interval: its requests, and the regions as last seen.
     public func sample(at now: Date, regions: [RegionHealth]) {
+        look(at: now, regions: regions, keep: true)
+    }
+
+    /// Evaluates the alarms between two samples: the samples kept and, as the newest, one of
+    /// the interval so far (not kept: the next sample counts its requests), so that an alarm
+    /// fires within a health check of its time, not of the sample interval.
+    public func evaluateAlarms(at now: Date, regions: [RegionHealth]) {
+        look(at: now, regions: regions, keep: false)
+    }
+
+    private func look(at now: Date, regions: [RegionHealth], keep: Bool) {
         let writerHead = regions.compactMap(\.readiness).filter { $0.role == .writer }.map(\.headPosition).max()
         let figures = regions.map { health in
             let readiness = health.readiness
@@ -80,18 +136,32 @@ public final class FigureHistory: Service, Sendable {
                 leaseMillisecondsLeft: readiness?.role == .writer ? readiness?.leaseMillisecondsLeft : nil
             )
         }
-        state.withLock { current in
+        let changes = state.withLock { current in
             var eventsPerSecond: Double?
             if let writerHead, let before = current.writerHead, now > before.at, writerHead >= before.position {
                 eventsPerSecond = Double(writerHead - before.position) / now.timeIntervalSince(before.at)
             }
-            if let writerHead { current.writerHead = (writerHead, now) }
-            current.samples.append(Sample(
+            let sample = Sample(
                 at: now, requests: current.tally.requests, serverErrors: current.tally.serverErrors,
                 p99Milliseconds: Self.percentile(0.99, current.tally.buckets), eventsPerSecond: eventsPerSecond, regions: figures
-            ))
-            if current.samples.count > Self.samplesMax { current.samples.removeFirst(current.samples.count - Self.samplesMax) }
-            current.tally = Tally()
+            )
+            let changes: [AlarmBoard.Change]
+            if keep {
+                if let writerHead { current.writerHead = (writerHead, now) }
+                current.samples.append(sample)
+                if current.samples.count > Self.samplesMax { current.samples.removeFirst(current.samples.count - Self.samplesMax) }
+                current.tally = Tally()
+                changes = current.board.evaluate(current.samples)
+            } else {
+                changes = current.board.evaluate(current.samples + [sample])
+            }
+            current.changes = Array((changes.reversed() + current.changes).prefix(Self.changesKept))
+            return changes
+        }
+        for change in changes {
+            logger.warning(change.state == .firing ? "alarm firing" : "alarm resolved", metadata: [
+                "alarm": .string(change.name.rawValue), "detail": .string(change.detail ?? ""),
+            ])
         }
     }
 
@@ -115,9 +185,16 @@ public final class FigureHistory: Service, Sendable {
     public func run() async throws {
         guard let checker else { return }
         await cancelWhenGracefulShutdown {
+            var sinceSample: Int64 = 0
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Limits.figureSampleMilliseconds))
-                self.sample(at: Date(), regions: checker.regions)
+                try? await Task.sleep(for: .milliseconds(Limits.healthCheckIntervalMilliseconds))
+                sinceSample += Limits.healthCheckIntervalMilliseconds
+                if sinceSample >= Limits.figureSampleMilliseconds {
+                    sinceSample = 0
+                    self.sample(at: Date(), regions: checker.regions)
+                } else {
+                    self.evaluateAlarms(at: Date(), regions: checker.regions)
+                }
             }
         }
     }

@@ -46,6 +46,7 @@ public func buildRouterRouter(
     }
     // The console's charts: coarse figures, the same any client of the router sees in its answers.
     router.get("/router/history") { _, _ in try jsonResponse(history.history) }
+    router.get("/router/alarms") { _, _ in try jsonResponse(history.alarms) }
     router.get("/router/regions") { _, _ in
         try jsonResponse(RouterReadiness(active: checker.active?.region, routing: RegionSelection.record(checker.regions), regions: checker.regions))
     }
@@ -120,7 +121,7 @@ public func buildRouterApplication(
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let checker = HealthChecker(configuration: configuration, client: client, logger: logger)
-    let history = FigureHistory(checker: checker)
+    let history = FigureHistory(checker: checker, thresholds: configuration.alarmThresholds, logger: logger)
     var services: [any Service] = [checker, history]
     if let key = configuration.deploymentKey {
         services.append(LeaseRenewer(

@@ -34,6 +34,8 @@ public struct RouterConfiguration: Sendable {
     public var metricsToken: String?
     /// One log line per request answered (method, route, status, milliseconds).
     public var accessLog = false
+    /// When the alarms fire (`--alarms-file`).
+    public var alarmThresholds = AlarmThresholds()
 
     public init(
         host: String = "127.0.0.1",

@@ -32,7 +32,7 @@ public final class EmbeddedStack: Sendable {
         let migrations = try Migration.load(directory: configuration.migrationsDirectory)
         do {
             for cluster in clusters {
-                try cluster.initializeIfNeeded()
+                try cluster.initializeIfNeeded(cacheMegabytes: LocalCluster.stackCacheMegabytes)
                 try cluster.start()
                 try cluster.createDatabaseIfNeeded()
                 let pool = PostgresPool(url: try cluster.databaseURL(), connectionsMax: 1, applicationName: "remit up")

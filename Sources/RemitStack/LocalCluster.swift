@@ -15,8 +15,11 @@ public struct LocalCluster: Sendable {
     public static let databaseName = "remit"
     public static let superuserName = "remit"
 
-    /// 1 GB, or an eighth of the machine's memory when that is less (PostgreSQL's default is 128 MB).
-    static var sharedBuffersMegabytes: UInt64 {
+    /// What `remit up` gives each region's PostgreSQL as its own cache (`shared_buffers`): 1 GB,
+    /// or an eighth of the machine's memory when that is less. The remittance table of a million
+    /// rows and its sort and trigram indexes (~1 GB, `remit bench table`) then stay in it,
+    /// instead of being copied in from the kernel's page cache on every page the console asks for.
+    public static var stackCacheMegabytes: UInt64 {
         max(128, min(1_024, ProcessInfo.processInfo.physicalMemory / 8 / 1_048_576))
     }
 
@@ -52,7 +55,10 @@ public struct LocalCluster: Sendable {
     }
 
     /// Creates the cluster the first time; later calls find it and change nothing.
-    public func initializeIfNeeded() throws(StackError) {
+    /// - Parameter cacheMegabytes: `shared_buffers`; PostgreSQL's default (128 MB) when nil, as
+    ///   for the clusters of `tools/test`, whose tests create and drop a database each: two runs
+    ///   with 1 GB each saw a test's connection stall for 30 s, which earlier runs never did.
+    public func initializeIfNeeded(cacheMegabytes: UInt64? = nil) throws(StackError) {
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: clusterDirectory + "/PG_VERSION") { return }
         try createDirectory(directory, mode: 0o755)
@@ -87,12 +93,7 @@ public struct LocalCluster: Sendable {
             # Two regions' nodes, the router's checks, operators' commands and (under tools/test)
             # many tests at once, each with a bounded pool: more than the default 100.
             max_connections = 400
-            # PostgreSQL's own cache: the remittance table of a million rows and its sort and
-            # trigram indexes (~1 GB, remit bench table) stay in it, instead of being copied in
-            # from the kernel's page cache on every page the console asks for. An eighth of the
-            # machine's memory at most: two regions' clusters may share it.
-            shared_buffers = \(Self.sharedBuffersMegabytes)MB
-            """
+            """ + (cacheMegabytes.map { "\nshared_buffers = \($0)MB\n" } ?? "")
         guard let handle = FileHandle(forWritingAtPath: clusterDirectory + "/postgresql.conf") else {
             throw StackError("can not open postgresql.conf of region \(region)")
         }

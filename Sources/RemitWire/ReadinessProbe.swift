@@ -36,6 +36,28 @@ public enum ReadinessProbe {
         return try RemitJSON.decoder().decode(RouterView.self, from: Data(buffer: body)).routing
     }
 
+    /// The router's alarms as its `/router/alarms` tells them: whether failover is advised,
+    /// why, and each alarm's state.
+    public struct RouterAlarms: Codable, Sendable, Equatable {
+        public struct Alarm: Codable, Sendable, Equatable {
+            public var name: String
+            public var state: String
+            public var detail: String?
+        }
+
+        public var failoverAdvised: Bool
+        public var reasons: [String]
+        public var alarms: [Alarm]
+    }
+
+    public static func routerAlarms(_ routerURL: String, client: HTTPClient = .shared) async throws -> RouterAlarms {
+        let response = try await client.execute(
+            HTTPClientRequest(url: routerURL + "/router/alarms"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
+        )
+        let body = try await response.body.collect(upTo: answerBytesMax)
+        return try RemitJSON.decoder().decode(RouterAlarms.self, from: Data(buffer: body))
+    }
+
     public struct NotReady: Error, Sendable, Equatable {
         public let reason: String
     }

@@ -48,6 +48,21 @@ struct FigureHistoryTests {
         #expect(history.history.samples.last?.requests == 0, "each interval counts afresh")
     }
 
+    @Test("between samples the alarms are evaluated on the interval so far, which is not kept; the alarm report says failover is advised")
+    func alarmsBetweenSamples() throws {
+        let history = FigureHistory(checker: nil)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        history.sample(at: start, regions: regions(writerHead: 10, readerHead: 10))
+        var gone = regions(writerHead: 10, readerHead: 10)
+        gone[0].readiness = nil
+        for second in 1...4 { history.evaluateAlarms(at: start.addingTimeInterval(Double(second)), regions: gone) }
+        #expect(history.history.samples.count == 1, "evaluations between samples keep none")
+        let report = history.alarms
+        #expect(report.failoverAdvised && report.reasons.count == 1)
+        #expect(report.alarms.first { $0.name == .writerUnreachable }?.state == .firing)
+        #expect(report.changes.map(\.name) == [.writerUnreachable])
+    }
+
     @Test("memory is bounded: thirty minutes of samples, the oldest dropped")
     func bounded() {
         let history = FigureHistory(checker: nil)

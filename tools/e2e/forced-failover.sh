@@ -63,6 +63,19 @@ wait "$holder" 2>/dev/null
 check "every create before the kill was acknowledged" test "$(grep -c ' 201$' "$codes")" = 40
 check "west is behind east's last acknowledged create" test "$(sql 1 west "SELECT count(*) FROM events WHERE idempotency_key = 'forced-a-40'")" = 0
 
+# The router's alarms: the writer's death raises the writer alarm and "failover advised".
+advised() { curl -s "$router/router/alarms" | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['failoverAdvised'] else 1)"; }
+advised_at=
+for _ in $(seq 1 150); do
+  if advised; then advised_at=$(date +%s.%N); break; fi
+  sleep 0.1
+done
+check "the router advises failover once east is gone" test -n "$advised_at"
+[[ -n $advised_at ]] && echo "     writer death to failover advised: $(python3 -c "print(round($advised_at - $killed_at, 1))") s"
+check "and says why: no region answers as the writer" eval \
+  'curl -s "$router/router/alarms" | grep -q "no region answers as the writer"'
+check "GET /api/v1/regions at west says failover advised too" test "$(curl -s -H "$auth" "$west/api/v1/regions" | json_field "['failoverAdvised']")" = True
+
 # 3. Forced failover to west.
 refused=$(cli failover --to west --force 2>&1)
 check "--force without --accept-data-loss is refused with a reason" test $? -ne 0 -a -n "$(grep 'accept-data-loss' <<<"$refused")"
@@ -79,6 +92,9 @@ done
 check "creates resume at west through the router" test -n "$first_ok"
 [[ -n $first_ok ]] && echo "     writer death to first write in west: $(python3 -c "print(round($first_ok - $killed_at, 1))") s"
 check "west is the writer at epoch 2" test "$(sql 1 west 'SELECT role, epoch FROM region_state')" = "writer|2"
+check "with a writer again, the alarm clears and failover is no longer advised" eventually eval '! advised'
+check "the alarm's firing and clearing are in the router's list of changes" eval \
+  'curl -s "$router/router/alarms" | python3 -c "import json,sys; c=[(x[\"name\"],x[\"state\"]) for x in json.load(sys.stdin)[\"changes\"]]; sys.exit(0 if (\"writer-unreachable\",\"firing\") in c and (\"writer-unreachable\",\"ok\") in c else 1)"'
 
 # 4. East comes back and rejoins as a reader; its tail goes to quarantine.
 "$remit" clusters start --data-dir "$data" --regions east --postgres-port "$postgres_port" >/dev/null 2>&1

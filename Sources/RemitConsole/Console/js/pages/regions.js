@@ -32,6 +32,7 @@ export async function regionsPage() {
   breadcrumbs(['Home', '#/'], ['Regions']);
   const operator = hasRole('operator');
   const routing = h('p', { id: 'routing-record' });
+  const advice = h('div', { id: 'advice', 'aria-live': 'polite' });
   const body = h('tbody', {});
   const confirmArea = h('div', { id: 'confirm-area' });
   const running = h('div', { id: 'running-execution', 'aria-live': 'polite' });
@@ -50,6 +51,7 @@ export async function regionsPage() {
         ? `Routing record: ${record.activeRegion} ${record.state} at epoch ${record.epoch} (revision ${record.revision}).`
         : 'No region holds a routing record.';
       body.replaceChildren(...views.map((view) => regionRow(view, writer, operator && !busy, confirm)));
+      drawAdvice(regions);
       const { body: list } = await request('GET', '/api/v1/admin/runbooks?limit=5');
       executions.replaceChildren(...list.items.map((execution) => h('details', { class: 'mb-2', open: execution.state === 'running' },
         h('summary', {}, `${formatTime(execution.startedAt)} — ${execution.kind} ${execution.sourceRegion} → ${execution.targetRegion}: `,
@@ -61,6 +63,23 @@ export async function regionsPage() {
       routing.textContent = failure.message;
     }
     return true;
+  }
+
+  // The router's alarms: "failover advised" when the writer is gone and another region
+  // answers, else the alarms that are pending or firing.
+  function drawAdvice(regions) {
+    const alarms = regions.alarms ?? [];
+    const list = alarms.length ? h('ul', { class: 'mb-0' }, alarms.map((a) => h('li', { 'data-alarm': a.name },
+      h('strong', {}, a.name), ` ${a.state}`, a.detail ? `: ${a.detail}` : ''))) : null;
+    if (regions.failoverAdvised) {
+      advice.replaceChildren(h('div', { class: 'alert alert-danger', role: 'alert', id: 'failover-advised' },
+        h('strong', {}, 'Failover advised. '), (regions.advice ?? []).join('; '), list));
+    } else if (alarms.length) {
+      advice.replaceChildren(h('div', { class: 'alert alert-warning', role: 'status', id: 'alarms' }, h('strong', {}, 'Alarms'), list));
+    } else {
+      advice.replaceChildren(h('p', { class: 'text-body-secondary small', id: 'no-alarms' },
+        regions.failoverAdvised === undefined || regions.failoverAdvised === null ? 'The router\'s alarms are not known here.' : 'No alarm.'));
+    }
   }
 
   // What forced failovers cut off: each item once resubmitted (appended again at the writer)
@@ -164,7 +183,7 @@ export async function regionsPage() {
     { id: 'chart-live-ready', label: 'Answers its readiness check (1) or not (0)', series: (history) => perRegion(history, (r) => (r.ready ? 1 : 0)) },
   ]);
   show('Regions',
-    h('h1', { class: 'h3' }, 'Regions'), routing,
+    h('h1', { class: 'h3' }, 'Regions'), routing, advice,
     operator ? null : h('p', { class: 'text-body-secondary small' }, 'Failing over needs the operator role.'),
     h('table', { class: 'table table-sm', id: 'regions-table' },
       h('thead', {}, h('tr', {}, ['Region', 'Answers', 'Role', 'Epoch', 'Head', 'Lag (events)', 'Lease left', ''].map((label) => h('th', { scope: 'col' }, label)))),
