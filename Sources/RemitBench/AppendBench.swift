@@ -53,16 +53,32 @@ public struct AppendBench: Sendable {
             // What checking tokens costs: nodes in this process on the same database, with
             // access checks off and on, measured alternately (off, on, on, off) so that the
             // log growing during the run favours neither.
-                        var unchecked: [AppendLoad.Result] = [], checked: [AppendLoad.Result] = []
+            var unchecked: [AppendLoad.Result] = [], checked: [AppendLoad.Result] = []
             for accessChecks in [false, true, true, false] {
                 let result = try await BenchNode.with(region: region, databaseURL: database, accessChecks: accessChecks) { base in
                     try await measure(pool: pool, client: client, url: base, token: accessChecks ? try await signIn(base) : nil, useWrk: useWrk).result
                 }
                 if accessChecks { checked.append(result) } else { unchecked.append(result) }
             }
+            // What keeping figures costs (the request metrics, the append observer): the same,
+            // with access checks on, metrics off and on, alternately.
+            var bare: [AppendLoad.Result] = [], measured: [AppendLoad.Result] = []
+            for metrics in [false, true, true, false] {
+                let result = try await BenchNode.with(region: region, databaseURL: database, accessChecks: true, metrics: metrics) { base in
+                    try await measure(pool: pool, client: client, url: base, token: try await signIn(base), useWrk: useWrk).result
+                }
+                if metrics { measured.append(result) } else { bare.append(result) }
+            }
             let baseline = try await InsertBaseline(pool: pool, clients: min(clients, 64), seconds: seconds).run()
             api.result.generator = useWrk ? "wrk" : "swift"
             report(api: api.result, batch: batch, baseline: baseline, refusedCeiling: refusedCeiling, unchecked: unchecked, checked: checked)
+            let bareRate = bare.map(\.perSecond).reduce(0, +) / Double(bare.count)
+            let measuredRate = measured.map(\.perSecond).reduce(0, +) / Double(measured.count)
+            let each = { (results: [AppendLoad.Result]) in results.map { String(format: "%.0f", $0.perSecond) }.joined(separator: " and ") }
+            print(String(
+                format: "metrics: %.0f creates/s with metrics (%@) vs %.0f without (%@), in-process nodes on the same database: %.2fx",
+                measuredRate, each(measured), bareRate, each(bare), bareRate > 0 ? measuredRate / bareRate : 0
+            ))
         } catch {
             await pool.close()
             try? await client.shutdown()

@@ -32,10 +32,11 @@ enum BenchSignIn {
 }
 
 /// A region node inside the benchmark's process, on a free loopback port and the writer's
-/// database, so the same run can measure creates with and without access checks.
+/// database, so the same run can measure creates with and without access checks, and with
+/// and without metrics.
 enum BenchNode {
     static func with<T: Sendable>(
-        region: RegionName, databaseURL: String, accessChecks: Bool, _ body: @Sendable (String) async throws -> T
+        region: RegionName, databaseURL: String, accessChecks: Bool, metrics: Bool = true, _ body: @Sendable (String) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "remit.bench.node")
         logger.logLevel = .warning
@@ -45,9 +46,11 @@ enum BenchNode {
         )
         var auth = AuthConfiguration()
         auth.accessChecks = accessChecks
+        var configuration = NodeConfiguration(host: "127.0.0.1", port: 0, auth: auth)
+        configuration.metrics = metrics
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = try buildNodeApplication(
-            node: node, configuration: .init(host: "127.0.0.1", port: 0, auth: auth), logger: logger,
+            node: node, configuration: configuration, logger: logger,
             onServerRunning: { portContinuation.yield($0) }
         )
         let group = ServiceGroup(services: [app], logger: logger)

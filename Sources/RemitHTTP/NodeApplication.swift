@@ -27,6 +27,8 @@ public struct NodeConfiguration: Sendable {
     public var control = ControlConfiguration()
     /// The bearer token a Prometheus scrape of `/metrics` presents; `/metrics` is off without one.
     public var metricsToken: String?
+    /// Whether the node keeps figures at all (`remit bench append` measures what they cost).
+    public var metrics = true
     /// One log line per request answered (method, route, status, milliseconds).
     public var accessLog = false
 
@@ -49,11 +51,12 @@ public struct NodeConfiguration: Sendable {
 public func buildNodeRouter(
     node: RegionNode, api: LedgerAPI, identity: NodeIdentity, replication: NodeReplication, tls: Bool = false,
     control: ControlConfiguration = ControlConfiguration(), failoverPools: [RegionName: PostgresPool] = [:],
-    recorder: RouteRecorder? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false
+    recorder: RouteRecorder? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false,
+    metricsEnabled: Bool = true
 ) -> Router<NodeRequestContext> {
     let router = Router(context: NodeRequestContext.self)
     // Outermost of all: the figures count the answer the client got, problems and all.
-    router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+    if metricsEnabled { router.middlewares.add(RequestMetricsMiddleware(metrics: metrics)) }
     router.middlewares.add(RequestLogMiddleware(accessLog: accessLog))
     // Outermost, so that problems made by the next ones carry the headers too.
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
@@ -77,8 +80,10 @@ public func buildNodeRouter(
     addAuthRoutes(to: routes, identity: identity, metrics: metrics)
     addAdminRoutes(to: routes, identity: identity)
     addOperatorRoutes(to: routes, node: node, control: control, failoverPools: failoverPools)
-    MetricsEndpoint.add(to: router, metrics: metrics, token: metricsToken)
-    NodeMetrics.register(in: metrics, node: node, replication: replication, appender: api.appender)
+    if metricsEnabled {
+        MetricsEndpoint.add(to: router, metrics: metrics, token: metricsToken)
+        NodeMetrics.register(in: metrics, node: node, replication: replication, appender: api.appender)
+    }
     routes.add(.get, "/healthz", .anyone) { _, _ in
         try jsonResponse(Liveness())
     }
@@ -101,7 +106,9 @@ public func buildNodeApplication(
     let projector = Projector(pool: node.pool, logger: logger)
     let replication = NodeReplication(configuration: configuration.replication, pool: node.pool)
     let metrics = MetricsRegistry()
-    let appender = Appender(pool: node.pool, amountMax: configuration.amountMax, logger: logger, onBatch: NodeMetrics.appendObserver(metrics)) { _ in
+    var onBatch: @Sendable (Appender.Batch) -> Void = { _ in }
+    if configuration.metrics { onBatch = NodeMetrics.appendObserver(metrics) }
+    let appender = Appender(pool: node.pool, amountMax: configuration.amountMax, logger: logger, onBatch: onBatch) { _ in
         projector.notify()
         replication.commits.signal()
     }
@@ -130,7 +137,7 @@ public func buildNodeApplication(
             failoverPools: configuration.control.failoverDatabaseURLs.mapValues {
                 PostgresPool(url: $0, connectionsMax: 2, applicationName: "remit failover \(node.region)")
             },
-            metrics: metrics, metricsToken: configuration.metricsToken, accessLog: configuration.accessLog
+            metrics: metrics, metricsToken: configuration.metricsToken, accessLog: configuration.accessLog, metricsEnabled: configuration.metrics
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: configuration.idleTimeoutSeconds),
         configuration: .init(
