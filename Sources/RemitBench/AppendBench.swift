@@ -4,6 +4,7 @@ import NIOCore
 import RemitCore
 import RemitPostgres
 import RemitStorage
+import RemitWire
 
 /// `remit bench append`: durable creates per second through a region's HTTP API (what the log
 /// gained, whatever the load generator counted), against PostgreSQL's single-row INSERT ceiling
@@ -21,10 +22,14 @@ public struct AppendBench: Sendable {
     public var generator: String?
     public var username: String
     public var password: String
+    /// The deployment key: the in-process nodes open the users' sealed passwords with it.
+    public var key: ReplicationKey?
 
     public init(
-        url: String, clients: Int, seconds: Int, databaseURL: String, region: RegionName, generator: String?, username: String, password: String
+        url: String, clients: Int, seconds: Int, databaseURL: String, region: RegionName, generator: String?, username: String, password: String,
+        key: ReplicationKey?
     ) {
+        self.key = key
         self.url = url
         self.clients = clients
         self.seconds = seconds
@@ -55,7 +60,7 @@ public struct AppendBench: Sendable {
             // log growing during the run favours neither.
             var unchecked: [AppendLoad.Result] = [], checked: [AppendLoad.Result] = []
             for accessChecks in [false, true, true, false] {
-                let result = try await BenchNode.with(region: region, databaseURL: database, accessChecks: accessChecks) { base in
+                let result = try await BenchNode.with(region: region, databaseURL: database, key: key, accessChecks: accessChecks) { base in
                     try await measure(pool: pool, client: client, url: base, token: accessChecks ? try await signIn(base) : nil, useWrk: useWrk).result
                 }
                 if accessChecks { checked.append(result) } else { unchecked.append(result) }
@@ -64,7 +69,7 @@ public struct AppendBench: Sendable {
             // with access checks on, metrics off and on, alternately.
             var bare: [AppendLoad.Result] = [], measured: [AppendLoad.Result] = []
             for metrics in [false, true, true, false] {
-                let result = try await BenchNode.with(region: region, databaseURL: database, accessChecks: true, metrics: metrics) { base in
+                let result = try await BenchNode.with(region: region, databaseURL: database, key: key, accessChecks: true, metrics: metrics) { base in
                     try await measure(pool: pool, client: client, url: base, token: try await signIn(base), useWrk: useWrk).result
                 }
                 if metrics { measured.append(result) } else { bare.append(result) }

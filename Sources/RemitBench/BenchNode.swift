@@ -6,6 +6,8 @@ import RemitCore
 import RemitHTTP
 import RemitPostgres
 import RemitStorage
+import RemitWire
+import RemitReplication
 import ServiceLifecycle
 
 /// Signs the benchmark's load in, as any client would.
@@ -36,7 +38,8 @@ enum BenchSignIn {
 /// and without metrics.
 enum BenchNode {
     static func with<T: Sendable>(
-        region: RegionName, databaseURL: String, accessChecks: Bool, metrics: Bool = true, _ body: @Sendable (String) async throws -> T
+        region: RegionName, databaseURL: String, key: ReplicationKey?, accessChecks: Bool, metrics: Bool = true,
+        _ body: @Sendable (String) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "remit.bench.node")
         logger.logLevel = .warning
@@ -48,6 +51,8 @@ enum BenchNode {
         auth.accessChecks = accessChecks
         var configuration = NodeConfiguration(host: "127.0.0.1", port: 0, auth: auth)
         configuration.metrics = metrics
+        // Passwords are sealed with a key derived from the deployment key: without it no one signs in.
+        configuration.replication = ReplicationConfiguration(key: key)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = try buildNodeApplication(
             node: node, configuration: configuration, logger: logger,

@@ -45,7 +45,7 @@ public struct TableBench: Sendable {
                 format: "table: %d remittances, %.0f MB of rows, %.0f MB of indexes", rows,
                 Double(sizes.table) / 1_048_576, Double(sizes.indexes) / 1_048_576
             ))
-            let (measured, plain, slowest) = try await BenchNode.with(region: region, databaseURL: scratch.url, accessChecks: false) { base in
+            let (measured, plain, slowest) = try await BenchNode.with(region: region, databaseURL: scratch.url, key: nil, accessChecks: false) { base in
                 var warmUp = TableQueryMix(seed: 7)
                 for _ in 0..<Self.warmUpQueries { _ = try await ask(client, base, warmUp.next().parameters) }
                 var plain: [Double] = []
@@ -173,7 +173,7 @@ public struct TableBench: Sendable {
         try await pool.withConnection { connection in
             for name in definitions.keys { try connection.query("DROP INDEX \(try connection.quoteIdentifier(name))") }
         }
-        let samples = try await BenchNode.with(region: region, databaseURL: scratch.url, accessChecks: false) { base in
+        let samples = try await BenchNode.with(region: region, databaseURL: scratch.url, key: nil, accessChecks: false) { base in
             var mix = TableQueryMix()
             var samples: [Double] = []
             for _ in 0..<Self.unindexedQueries { samples.append(try await ask(client, base, mix.next().parameters).milliseconds) }

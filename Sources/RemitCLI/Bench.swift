@@ -54,7 +54,9 @@ struct Bench: AsyncParsableCommand {
             let region = try stack.regionNames()[0]
             try await AppendBench(
                 url: url, clients: clients, seconds: seconds, databaseURL: try databaseURL ?? stack.databaseURL(region), region: region,
-                generator: generator, username: username, password: try stack.adminPassword(from: passwordFile)
+                generator: generator, username: username, password: try stack.adminPassword(from: passwordFile),
+                key: (try? String(contentsOfFile: EmbeddedStack.replicationKeyFile(dataDirectory: stack.absoluteDataDirectory), encoding: .utf8))
+                    .flatMap { ReplicationKey(hex: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             ).run()
         }
     }
