@@ -127,10 +127,11 @@ public struct LedgerReader: Sendable {
     /// (or, when no index serves, by reading the table) and sorted, which takes as long as there are matches, never
     /// longer. Inside the caller's transaction; the savepoint undoes the settings either way.
     static func tableQuery(
-        _ sql: String, orWithoutIndexScans fallback: String, _ parameters: [any PostgresEncodable], _ connection: PostgresConnection
+        _ sql: String, orWithoutIndexScans fallback: String, _ parameters: [any PostgresEncodable], _ connection: PostgresConnection,
+        boundMilliseconds: Int = Limits.tableQueryPlannedMillisecondsMax
     ) throws -> PostgresRows {
         try connection.query("SAVEPOINT table_query")
-        try connection.query("SET LOCAL statement_timeout = \(Limits.tableQueryPlannedMillisecondsMax)")
+        try connection.query("SET LOCAL statement_timeout = \(boundMilliseconds)")
         let rows: PostgresRows
         do {
             rows = try connection.query(sql, parameters)

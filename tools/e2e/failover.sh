@@ -46,9 +46,14 @@ check "remit failover --to west succeeds" test $? -eq 0
 check "it prints every step as it happens" test "$(grep -cE '^  (preflight|fence|drain|promote|route|reverse) +succeeded' <<<"$steps")" = 6
 check "the router follows west" eventually active_is west
 check "creates go on at west (the token from east still works)" creates_ok b 10
-status=$(cli status --router-url "$router")
-check "remit status shows west the writer, east a reader, and the failover just run" \
-  eval 'grep -qE "^west +writer +2 " <<<"$status" && grep -qE "^east +reader +2 " <<<"$status" && grep -q "last failover  planned-failover east → west: succeeded" <<<"$status"'
+# East learns epoch 2 when it applies west's EpochStarted: a moment after the runbook ends.
+status_after_failover() {
+  local status
+  status=$(cli status --router-url "$router")
+  grep -qE "^west +writer +2 " <<<"$status" && grep -qE "^east +reader +2 " <<<"$status" \
+    && grep -q "last failover  planned-failover east → west: succeeded" <<<"$status"
+}
+check "remit status shows west the writer, east a reader, and the failover just run" eventually status_after_failover
 check "and says so in JSON too" test "$(cli status --router-url "$router" --json | json_field "['regions'][1]['role']")" = writer
 refused=$(cli failover --to west 2>&1)
 check "a failover to the writer itself is refused with a reason" test $? -ne 0 -a -n "$(grep 'writer already' <<<"$refused")"
