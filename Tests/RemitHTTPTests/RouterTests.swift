@@ -101,12 +101,12 @@ struct RouterTests {
         #expect(RequestID.sanitize(String(repeating: "x", count: 129)).count == 36)
     }
 
-    @Test("a client over its rate gets 429 with Retry-After, health checks never do, and it recovers")
+    @Test("a client over its rate gets 429 with Retry-After, health checks never do (the refill is TokenBucketTests')")
     func rateLimit() async throws {
         let configuration = RouterConfiguration(regions: [.init(name: Self.east, url: "http://127.0.0.1:1")])
         let checker = HealthChecker(configuration: configuration, client: HTTPClient.shared, logger: Logger(label: "test"))
-        // Slow enough that a busy machine does not refill the bucket between requests.
-        let limiter = KeyedRateLimiter(requestsPerSecond: 0.5, burst: 2)
+        // One token an hour: however long a busy machine stalls, the bucket does not refill during the test.
+        let limiter = KeyedRateLimiter(requestsPerSecond: 1.0 / 3_600, burst: 2)
         let router = Application(router: buildRouterRouter(checker: checker, client: HTTPClient.shared, limiter: limiter))
         try await router.test(.router) { client in
             for _ in 0..<2 {
@@ -118,8 +118,6 @@ struct RouterTests {
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
             #expect(try RemitJSON.decoder().decode(Problem.self, from: Data(buffer: limited.body)).type == "urn:remit:problem:rate-limited")
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
-            try await Task.sleep(for: .milliseconds(2_100))
-            #expect(try await client.execute(uri: "/router/regions", method: .get).status == .ok)
         }
     }
 
