@@ -17,9 +17,12 @@ struct Clusters: AsyncParsableCommand {
         )
         @OptionGroup var stack: StackOptions
 
+        @Flag(help: "Clusters for tests, thrown away after: no fsync (set when a cluster is first made).")
+        var throwaway = false
+
         func run() async throws {
             for cluster in try clusters(stack) {
-                try cluster.initializeIfNeeded()
+                try cluster.initializeIfNeeded(throwaway: throwaway)
                 try cluster.start()
                 try cluster.createDatabaseIfNeeded()
                 print("\(cluster.region) \(try cluster.databaseURL())")

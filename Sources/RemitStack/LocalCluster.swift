@@ -56,9 +56,13 @@ public struct LocalCluster: Sendable {
 
     /// Creates the cluster the first time; later calls find it and change nothing.
     /// - Parameter cacheMegabytes: `shared_buffers`; PostgreSQL's default (128 MB) when nil, as
-    ///   for the clusters of `tools/test`, whose tests create and drop a database each: two runs
-    ///   with 1 GB each saw a test's connection stall for 30 s, which earlier runs never did.
-    public func initializeIfNeeded(cacheMegabytes: UInt64? = nil) throws(StackError) {
+    ///   for the clusters of `tools/test`, whose tests create and drop a database each.
+    /// - Parameter throwaway: clusters of `tools/test`, deleted after the run: `fsync = off`. Each
+    ///   test makes a database, and a checkpoint that had to sync the files of all of them (12,168
+    ///   in one run) took 25 s, stalling every test that waited for one (each `DROP DATABASE` does).
+    ///   A crash of the machine would lose their data, which is thrown away anyway; a killed
+    ///   PostgreSQL loses nothing (the kernel still has the writes).
+    public func initializeIfNeeded(cacheMegabytes: UInt64? = nil, throwaway: Bool = false) throws(StackError) {
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: clusterDirectory + "/PG_VERSION") { return }
         try createDirectory(directory, mode: 0o755)
@@ -93,7 +97,7 @@ public struct LocalCluster: Sendable {
             # Two regions' nodes, the router's checks, operators' commands and (under tools/test)
             # many tests at once, each with a bounded pool: more than the default 100.
             max_connections = 400
-            """ + (cacheMegabytes.map { "\nshared_buffers = \($0)MB\n" } ?? "")
+            """ + (cacheMegabytes.map { "\nshared_buffers = \($0)MB\n" } ?? "") + (throwaway ? "\nfsync = off\n" : "")
         guard let handle = FileHandle(forWritingAtPath: clusterDirectory + "/postgresql.conf") else {
             throw StackError("can not open postgresql.conf of region \(region)")
         }
