@@ -39,7 +39,7 @@ struct RouterCommand: AsyncParsableCommand {
     @Flag(help: "Log one line per request answered: method, route, status, milliseconds, request and trace ids.")
     var accessLog = false
 
-    @Option(help: "A JSON file of alarm thresholds to change (the others keep their defaults): writerUnreachableSeconds, replicationLagEventsMax, replicationLagSeconds, serverErrorShareMax, errorWindowSeconds, errorWindowRequestsMin, latencyP99MillisecondsMax, latencySeconds, leaseMillisecondsMin, leaseSeconds.")
+    @Option(help: ArgumentHelp("A JSON file of alarm thresholds to change (the others keep their defaults): " + AlarmThresholds.names.joined(separator: ", ") + "."))
     var alarmsFile: String?
 
     func validate() throws {

@@ -89,7 +89,12 @@ public func buildNodeRouter(
     }
     routes.add(.get, "/readyz", .anyone) { _, _ in
         switch await node.readiness() {
-        case .success(let state): return try jsonResponse(Readiness(state))
+        case .success(let state):
+            let pool = node.pool.statistics
+            return try jsonResponse(Readiness(
+                state, pool: .init(connectionsInUse: pool.lent, connectionsMax: node.pool.connectionsMax, waiting: pool.waiting),
+                segmentsRejected: replication.status.current.segmentsRejected
+            ))
         case .failure(let problem): return problem.makeResponse()
         }
     }
@@ -162,11 +167,11 @@ private func puller(_ node: RegionNode, _ replication: NodeReplication, projecto
 }
 
 extension Readiness {
-    /// A ready node's answer: its region's row as its database holds it.
-    init(_ state: RegionState) {
+    /// A ready node's answer: its region's row as its database holds it, and the node's own figures.
+    init(_ state: RegionState, pool: PoolFigures? = nil, segmentsRejected: [String: Int64]? = nil) {
         self.init(
             region: state.region, role: state.role, epoch: state.epoch, headPosition: state.headPosition,
-            leaseMillisecondsLeft: state.leaseMillisecondsLeft, routing: state.routing
+            leaseMillisecondsLeft: state.leaseMillisecondsLeft, routing: state.routing, pool: pool, segmentsRejected: segmentsRejected
         )
     }
 }

@@ -59,6 +59,18 @@ enum NodeMetrics {
         let poolInUse = metrics.gauge("remit_db_pool_connections_in_use", "Database connections lent out now.")
         let poolWaiting = metrics.gauge("remit_db_pool_waiting", "Callers waiting for a database connection now.")
         let poolMax = metrics.gauge("remit_db_pool_connections_max", "The most database connections the pool opens.")
+        let poolWaits = MirroredCounter(metrics.counter("remit_db_pool_acquire_waits_total", "Callers that had to wait for a database connection."))
+        let poolWaitSeconds = MirroredCounter(metrics.counter(
+            "remit_db_pool_acquire_wait_seconds_total", "Time callers spent waiting for a database connection, in all."
+        ))
+        let poolTimeouts = MirroredCounter(metrics.counter(
+            "remit_db_pool_acquire_timeouts_total", "Callers that gave up waiting for a database connection."
+        ))
+        let queryErrors = PostgresError.Code.all.map { code in
+            (code.description, MirroredCounter(metrics.counter(
+                "remit_db_errors_total", "Errors the database or its connection gave this node, by kind.", labels: [("kind", code.description)]
+            )))
+        }
         metrics.onScrape {
             queueDepth.set(to: Double(appender.statistics.queued))
             let statistics = node.pool.statistics
@@ -66,6 +78,10 @@ enum NodeMetrics {
             poolInUse.set(to: Double(statistics.lent))
             poolWaiting.set(to: Double(statistics.waiting))
             poolMax.set(to: Double(node.pool.connectionsMax))
+            poolWaits.follow(Double(statistics.waitsTotal))
+            poolWaitSeconds.follow(statistics.waitSecondsTotal)
+            poolTimeouts.follow(Double(statistics.acquireTimeoutsTotal))
+            for (kind, counter) in queryErrors { counter.follow(Double(statistics.errorsTotal[kind] ?? 0)) }
             let figures = replication.status.current
             lagEvents.set(to: Double(figures.lagEvents))
             lagSeconds.set(to: Double(figures.lagMilliseconds) / 1_000)

@@ -34,6 +34,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let poolClosed = Code(base: .poolClosed)
 
         public var description: String { base.rawValue }
+
+        /// Every code, for figures that count errors by code.
+        public static let all: [Code] = [
+            .connectionFailed, .connectionLost, .server, .unexpectedResult, .decoding, .poolTimeout, .poolExhausted, .poolClosed,
+        ]
     }
 
     public let code: Code

@@ -17,6 +17,13 @@ public final class PostgresPool: Sendable {
         public var waiting: Int
         /// The most connections ever lent out at once.
         public var lentHighWater: Int
+        /// Since the pool was made: callers that had to wait for a connection, how long they
+        /// waited in all, and how many gave up at the acquire timeout.
+        public var waitsTotal: Int64 = 0
+        public var waitSecondsTotal: Double = 0
+        public var acquireTimeoutsTotal: Int64 = 0
+        /// Errors PostgreSQL or libpq gave the pool's callers, by `PostgresError.Code`.
+        public var errorsTotal: [String: Int64] = [:]
     }
 
     public let connectionsMax: Int
@@ -25,6 +32,8 @@ public final class PostgresPool: Sendable {
     private let acquireTimeoutMilliseconds: Int64
     private let threads: NIOThreadPool
     private let state: Mutex<PoolState>
+    /// What `statistics` counts beyond the pool's state: waits, timeouts, errors.
+    private let tallies = Mutex(Statistics(open: 0, lent: 0, waiting: 0, lentHighWater: 0))
 
     public init(
         url: String,
@@ -48,15 +57,25 @@ public final class PostgresPool: Sendable {
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
-        let connection = try await acquire()
+        let connection: PostgresConnection
+        do {
+            connection = try await acquire()
+        } catch {
+            throw counted(error)
+        }
         do {
             let value = try await threads.runIfActive { try body(connection) }
             release(connection)
             return value
         } catch {
             release(connection)
-            throw error
+            throw counted(error)
         }
+    }
+
+    private func counted(_ error: any Error) -> any Error {
+        if let failure = error as? PostgresError { tallies.withLock { $0.errorsTotal[failure.code.description, default: 0] += 1 } }
+        return error
     }
 
     /// Runs `body` in a transaction on a pooled connection.
@@ -79,7 +98,13 @@ public final class PostgresPool: Sendable {
     }
 
     public var statistics: Statistics {
-        state.withLock { $0.statistics }
+        var statistics = state.withLock { $0.statistics }
+        let tallies = tallies.withLock { $0 }
+        statistics.waitsTotal = tallies.waitsTotal
+        statistics.waitSecondsTotal = tallies.waitSecondsTotal
+        statistics.acquireTimeoutsTotal = tallies.acquireTimeoutsTotal
+        statistics.errorsTotal = tallies.errorsTotal
+        return statistics
     }
 
     /// Fails every waiter, closes idle connections and stops the threads once borrowed
@@ -105,6 +130,14 @@ public final class PostgresPool: Sendable {
     }
 
     private func wait(_ id: Int) async throws -> PostgresConnection {
+        let started = ContinuousClock.now
+        defer {
+            let waited = (ContinuousClock.now - started).milliseconds / 1_000
+            tallies.withLock {
+                $0.waitsTotal += 1
+                $0.waitSecondsTotal += waited
+            }
+        }
         let grant: PoolState.Grant = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 if let refusal = state.withLock({ $0.enqueue(id, continuation) }) {
@@ -113,7 +146,9 @@ public final class PostgresPool: Sendable {
                 let timeoutMilliseconds = acquireTimeoutMilliseconds
                 Task { [weak self] in
                     try? await Task.sleep(for: .milliseconds(timeoutMilliseconds))
-                    self?.state.withLock { $0.removeWaiter(id) }?.resume(
+                    guard let self, let waiter = self.state.withLock({ $0.removeWaiter(id) }) else { return }
+                    self.tallies.withLock { $0.acquireTimeoutsTotal += 1 }
+                    waiter.resume(
                         throwing: PostgresError(
                             code: .poolTimeout,
                             message: "no database connection became free within \(timeoutMilliseconds) ms"

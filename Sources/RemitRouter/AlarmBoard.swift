@@ -8,7 +8,7 @@ import RemitCore
 public struct AlarmBoard: Sendable, Equatable {
     public enum Name: String, Codable, CaseIterable, Sendable {
         case writerUnreachable = "writer-unreachable", replicationLag = "replication-lag", serverErrors = "server-errors"
-        case latency, leaseAtRisk = "lease-at-risk"
+        case latency, leaseAtRisk = "lease-at-risk", databasePool = "database-pool", segmentsRejected = "segments-rejected"
     }
 
     public enum State: String, Codable, Sendable {
@@ -90,6 +90,8 @@ public struct AlarmBoard: Sendable, Equatable {
         case .serverErrors: 0  // its condition is already over a window
         case .latency: thresholds.latencySeconds
         case .leaseAtRisk: thresholds.leaseSeconds
+        case .databasePool: thresholds.poolExhaustedSeconds
+        case .segmentsRejected: 0  // its condition is already over a window
         }
     }
 
@@ -114,7 +116,21 @@ public struct AlarmBoard: Sendable, Equatable {
             return (p99 > thresholds.latencyP99MillisecondsMax, String(format: "p99 API latency %.0f ms (over %.0f ms)", p99, thresholds.latencyP99MillisecondsMax))
         case .leaseAtRisk:
             guard let writer, let left = writer.leaseMillisecondsLeft else { return (false, nil) }
-            return (left < thresholds.leaseMillisecondsMin, "\(writer.region)'s write lease has \(left) ms left")
+            return (left < thresholds.leaseMillisecondsLeftMin, "\(writer.region)'s write lease has \(left) ms left")
+        case .databasePool:
+            let exhausted = last.regions.compactMap { region in region.pool.map { (region.region, $0) } }.filter { $0.1.isExhausted }
+            return (!exhausted.isEmpty, exhausted.map { region, pool in
+                "\(region)'s database pool has all \(pool.connectionsMax) connections in use and \(pool.waiting) callers waiting"
+            }.joined(separator: "; "))
+        case .segmentsRejected:
+            let window = samples.filter { last.at.timeIntervalSince($0.at) <= thresholds.segmentRejectionWindowSeconds }
+            let refusing = last.regions.map(\.region).compactMap { region -> String? in
+                let totals = window.compactMap { sample in sample.regions.first { $0.region == region }?.segmentsRejected }
+                // What the count grew by from sample to sample (it starts again when the node restarts).
+                let refused = zip(totals, totals.dropFirst()).map { max(0, $1 - $0) }.reduce(0, +)
+                return refused > 0 ? "\(region) refused \(refused) segment\(refused == 1 ? "" : "s") in the last \(Int(thresholds.segmentRejectionWindowSeconds)) s" : nil
+            }
+            return (!refusing.isEmpty, refusing.joined(separator: "; "))
         }
     }
 }

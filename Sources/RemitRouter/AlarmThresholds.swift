@@ -20,48 +20,80 @@ public struct AlarmThresholds: Codable, Sendable, Equatable {
     /// …for this long.
     public var latencySeconds: Double = 60
     /// The writer's lease has less left than this…
-    public var leaseMillisecondsMin: Int64 = 2_000
+    public var leaseMillisecondsLeftMin: Int64 = 2_000
     /// …for this long: no router renews it.
     public var leaseSeconds: Double = 5
+    /// Every connection of a node's database pool lent out with callers queueing, for this long.
+    public var poolExhaustedSeconds: Double = 10
+    /// A reader refused a segment within this many seconds (the alarm fires at once and stays
+    /// until the reader has refused none for this long).
+    public var segmentRejectionWindowSeconds: Double = 60
 
     public init() {}
 
+    /// Each threshold by its name in the file, with the range it must be in.
+    private static var fields: [String: Field] {
+        [
+            "writerUnreachableSeconds": .seconds(\.writerUnreachableSeconds),
+            "replicationLagEventsMax": .count(\.replicationLagEventsMax, minimum: 0),
+            "replicationLagSeconds": .seconds(\.replicationLagSeconds),
+            "serverErrorShareMax": .share(\.serverErrorShareMax),
+            "errorWindowSeconds": .seconds(\.errorWindowSeconds),
+            "errorWindowRequestsMin": .count(\.errorWindowRequestsMin, minimum: 1),
+            "latencyP99MillisecondsMax": .milliseconds(\.latencyP99MillisecondsMax),
+            "latencySeconds": .seconds(\.latencySeconds),
+            "leaseMillisecondsLeftMin": .count(\.leaseMillisecondsLeftMin, minimum: 0),
+            "leaseSeconds": .seconds(\.leaseSeconds),
+            "poolExhaustedSeconds": .seconds(\.poolExhaustedSeconds),
+            "segmentRejectionWindowSeconds": .seconds(\.segmentRejectionWindowSeconds),
+        ]
+    }
+
+    private enum Field {
+        /// 0 to an hour.
+        case seconds(WritableKeyPath<AlarmThresholds, Double>)
+        /// Above 0, at most an hour.
+        case milliseconds(WritableKeyPath<AlarmThresholds, Double>)
+        /// 0 to 1.
+        case share(WritableKeyPath<AlarmThresholds, Double>)
+        /// A whole number, at least `minimum`.
+        case count(WritableKeyPath<AlarmThresholds, Int64>, minimum: Int64)
+
+        func set(_ value: Double, in thresholds: inout AlarmThresholds, name: String) throws {
+            func refuse(_ range: String) -> DecodingError {
+                .dataCorrupted(.init(codingPath: [], debugDescription: "\(name) must be \(range)"))
+            }
+            switch self {
+            case .seconds(let path):
+                guard (0...3_600).contains(value) else { throw refuse("0 to 3600 seconds") }
+                thresholds[keyPath: path] = value
+            case .milliseconds(let path):
+                guard value > 0, value <= 3_600_000 else { throw refuse("above 0 and at most 3600000 milliseconds") }
+                thresholds[keyPath: path] = value
+            case .share(let path):
+                guard (0...1).contains(value) else { throw refuse("a share from 0 to 1") }
+                thresholds[keyPath: path] = value
+            case .count(let path, let minimum):
+                guard value.rounded() == value, value >= Double(minimum), value <= 1e15 else { throw refuse("a whole number, at least \(minimum)") }
+                thresholds[keyPath: path] = Int64(value)
+            }
+        }
+    }
+
+    /// Every name must be one of ours (a misspelt threshold must not silently keep its
+    /// default) and every value in its range.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let defaults = AlarmThresholds()
-        writerUnreachableSeconds = try container.decodeIfPresent(Double.self, forKey: .writerUnreachableSeconds) ?? defaults.writerUnreachableSeconds
-        replicationLagEventsMax = try container.decodeIfPresent(Int64.self, forKey: .replicationLagEventsMax) ?? defaults.replicationLagEventsMax
-        replicationLagSeconds = try container.decodeIfPresent(Double.self, forKey: .replicationLagSeconds) ?? defaults.replicationLagSeconds
-        serverErrorShareMax = try container.decodeIfPresent(Double.self, forKey: .serverErrorShareMax) ?? defaults.serverErrorShareMax
-        errorWindowSeconds = try container.decodeIfPresent(Double.self, forKey: .errorWindowSeconds) ?? defaults.errorWindowSeconds
-        errorWindowRequestsMin = try container.decodeIfPresent(Int64.self, forKey: .errorWindowRequestsMin) ?? defaults.errorWindowRequestsMin
-        latencyP99MillisecondsMax = try container.decodeIfPresent(Double.self, forKey: .latencyP99MillisecondsMax) ?? defaults.latencyP99MillisecondsMax
-        latencySeconds = try container.decodeIfPresent(Double.self, forKey: .latencySeconds) ?? defaults.latencySeconds
-        leaseMillisecondsMin = try container.decodeIfPresent(Int64.self, forKey: .leaseMillisecondsMin) ?? defaults.leaseMillisecondsMin
-        leaseSeconds = try container.decodeIfPresent(Double.self, forKey: .leaseSeconds) ?? defaults.leaseSeconds
-        // Every name must be one of ours: a misspelt threshold must not silently keep its default.
-        let known = Set(CodingKeys.allCases.map(\.stringValue))
-        let given = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
-        if let unknown = given.first(where: { !known.contains($0) }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(unknown) is not a threshold: " + known.sorted().joined(separator: ", ")))
-        }
-        let durations = [writerUnreachableSeconds, replicationLagSeconds, errorWindowSeconds, latencySeconds, leaseSeconds]
-        guard durations.allSatisfy({ $0 >= 0 && $0 <= 3_600 }), (0...1).contains(serverErrorShareMax), replicationLagEventsMax >= 0,
-            errorWindowRequestsMin >= 1, latencyP99MillisecondsMax > 0, leaseMillisecondsMin >= 0
-        else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a threshold is out of range: times 0 to 3600 s, shares 0 to 1, counts positive"))
+        let given = try decoder.singleValueContainer().decode([String: Double].self)
+        let fields = Self.fields
+        self.init()
+        for (name, value) in given.sorted(by: { $0.key < $1.key }) {
+            guard let field = fields[name] else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(name) is not a threshold: " + fields.keys.sorted().joined(separator: ", ")))
+            }
+            try field.set(value, in: &self, name: name)
         }
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case writerUnreachableSeconds, replicationLagEventsMax, replicationLagSeconds, serverErrorShareMax, errorWindowSeconds
-        case errorWindowRequestsMin, latencyP99MillisecondsMax, latencySeconds, leaseMillisecondsMin, leaseSeconds
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
+    /// Every threshold's name, as a file names it.
+    public static var names: [String] { fields.keys.sorted() }
 }

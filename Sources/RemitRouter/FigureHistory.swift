@@ -21,10 +21,16 @@ public final class FigureHistory: Service, Sendable {
         /// Events the writer holds that this region does not (0 at the writer).
         public var lagEvents: Int64?
         public var leaseMillisecondsLeft: Int64?
+        /// The region's node's database pool, and the segments it refused since it started.
+        public var pool: Readiness.PoolFigures?
+        public var segmentsRejected: Int64?
 
         public init(
-            region: RegionName, ready: Bool, role: RegionRole?, headPosition: Int64?, lagEvents: Int64?, leaseMillisecondsLeft: Int64?
+            region: RegionName, ready: Bool, role: RegionRole?, headPosition: Int64?, lagEvents: Int64?, leaseMillisecondsLeft: Int64?,
+            pool: Readiness.PoolFigures? = nil, segmentsRejected: Int64? = nil
         ) {
+            self.pool = pool
+            self.segmentsRejected = segmentsRejected
             self.region = region
             self.ready = ready
             self.role = role
@@ -133,7 +139,8 @@ public final class FigureHistory: Service, Sendable {
             return RegionFigures(
                 region: health.region, ready: readiness != nil, role: readiness?.role, headPosition: readiness?.headPosition,
                 lagEvents: lag,
-                leaseMillisecondsLeft: readiness?.role == .writer ? readiness?.leaseMillisecondsLeft : nil
+                leaseMillisecondsLeft: readiness?.role == .writer ? readiness?.leaseMillisecondsLeft : nil,
+                pool: readiness?.pool, segmentsRejected: readiness?.segmentsRejected.map { $0.values.reduce(0, +) }
             )
         }
         let changes = state.withLock { current in

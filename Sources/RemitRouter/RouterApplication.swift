@@ -36,7 +36,9 @@ public func buildRouterRouter(
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(HeaderLimitsMiddleware())
     router.middlewares.add(ProblemMiddleware())
-    router.middlewares.add(RateLimitMiddleware(limiter: limiter))
+    router.middlewares.add(RateLimitMiddleware(
+        limiter: limiter, refused: metrics.counter("remit_router_rate_limited_total", "Requests refused because their address sent too many.")
+    ))
     ConsoleFiles.add(to: router)
     MetricsEndpoint.add(to: router, metrics: metrics, token: metricsToken)
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }

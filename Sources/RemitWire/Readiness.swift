@@ -11,10 +11,35 @@ public struct Readiness: Codable, Sendable, Equatable {
     public var leaseMillisecondsLeft: Int64?
     /// This region's copy of the routing record.
     public var routing: RoutingRecord?
+    /// The answering node's database pool now (the router's pool alarm reads it).
+    public var pool: PoolFigures?
+    /// Segments the answering node refused since it started, by reason (the router's
+    /// rejection alarm reads it); empty when it refused none.
+    public var segmentsRejected: [String: Int64]?
+
+    /// A node's database pool at one instant.
+    public struct PoolFigures: Codable, Sendable, Equatable {
+        public var connectionsInUse: Int
+        public var connectionsMax: Int
+        /// Callers waiting for a connection.
+        public var waiting: Int
+
+        public init(connectionsInUse: Int, connectionsMax: Int, waiting: Int) {
+            self.connectionsInUse = connectionsInUse
+            self.connectionsMax = connectionsMax
+            self.waiting = waiting
+        }
+
+        /// Every connection is lent out and callers queue for one.
+        public var isExhausted: Bool { connectionsInUse >= connectionsMax && waiting > 0 }
+    }
 
     public init(
-        region: RegionName, role: RegionRole, epoch: Int64, headPosition: Int64, leaseMillisecondsLeft: Int64?, routing: RoutingRecord?
+        region: RegionName, role: RegionRole, epoch: Int64, headPosition: Int64, leaseMillisecondsLeft: Int64?, routing: RoutingRecord?,
+        pool: PoolFigures? = nil, segmentsRejected: [String: Int64]? = nil
     ) {
+        self.pool = pool
+        self.segmentsRejected = segmentsRejected
         self.status = "ready"
         self.region = region
         self.role = role

@@ -1,6 +1,7 @@
 import Foundation
 import RemitCore
 import RemitRouter
+import RemitWire
 import Testing
 
 @Suite("the router's alarms")
@@ -11,15 +12,15 @@ struct AlarmBoardTests {
     /// A sample `seconds` after the start: east the writer (or gone), west a reader.
     func sample(
         _ seconds: Double, writer: Bool = true, reader: Bool = true, lag: Int64 = 0, lease: Int64? = 4_000,
-        requests: Int64 = 0, errors: Int64 = 0, p99: Double? = nil
+        requests: Int64 = 0, errors: Int64 = 0, p99: Double? = nil, pool: Readiness.PoolFigures? = nil, rejected: Int64 = 0
     ) -> FigureHistory.Sample {
         FigureHistory.Sample(
             at: Self.start.addingTimeInterval(seconds), requests: requests, serverErrors: errors, p99Milliseconds: p99, eventsPerSecond: nil,
             regions: [
                 .init(region: Self.east, ready: writer, role: writer ? .writer : nil, headPosition: writer ? 100 : nil, lagEvents: writer ? 0 : nil,
-                      leaseMillisecondsLeft: writer ? lease : nil),
+                      leaseMillisecondsLeft: writer ? lease : nil, pool: writer ? pool : nil),
                 .init(region: Self.west, ready: reader, role: reader ? .reader : nil, headPosition: reader ? 100 - lag : nil,
-                      lagEvents: reader ? lag : nil, leaseMillisecondsLeft: nil),
+                      lagEvents: reader ? lag : nil, leaseMillisecondsLeft: nil, segmentsRejected: reader ? rejected : nil),
             ]
         )
     }
@@ -83,6 +84,32 @@ struct AlarmBoardTests {
         #expect(state(unleased, .leaseAtRisk) == .ok, "a stack without leases is not at risk")
     }
 
+    @Test("a database pool with every connection lent and callers queueing fires after its time; a busy pool with no queue does not")
+    func pool() {
+        let exhausted = Readiness.PoolFigures(connectionsInUse: 10, connectionsMax: 10, waiting: 7)
+        let busy = Readiness.PoolFigures(connectionsInUse: 10, connectionsMax: 10, waiting: 0)
+        var board = AlarmBoard()
+        _ = run(&board, [sample(0, pool: busy), sample(5, pool: exhausted), sample(14, pool: exhausted)])
+        #expect(state(board, .databasePool) == .pending)
+        let fired = board.evaluate([sample(15, pool: exhausted)])
+        #expect(fired.map(\.name) == [.databasePool] && fired.first?.detail == "east's database pool has all 10 connections in use and 7 callers waiting")
+        #expect(board.evaluate([sample(16, pool: busy)]).map(\.state) == [.ok])
+    }
+
+    @Test("a reader refusing a segment fires at once and stays until it has refused none for the window; a restart's count is not a refusal")
+    func segmentsRejected() {
+        var board = AlarmBoard()
+        let changes = run(&board, [sample(0, rejected: 2), sample(5, rejected: 2), sample(10, rejected: 3)])
+        #expect(changes[1].isEmpty, "refusals before the router's first sample are not counted twice")
+        #expect(changes[2].map(\.name) == [.segmentsRejected] && changes[2].first?.detail == "west refused 1 segment in the last 60 s")
+        let window = [sample(0, rejected: 2), sample(5, rejected: 2), sample(10, rejected: 3), sample(60, rejected: 3)]
+        #expect(board.evaluate(window).isEmpty && state(board, .segmentsRejected) == .firing, "within 60 s of the refusal")
+        #expect(board.evaluate(window + [sample(71, rejected: 3)]).map(\.state) == [.ok])
+        var restarted = AlarmBoard()
+        _ = run(&restarted, [sample(0, rejected: 5), sample(5, rejected: 0)])
+        #expect(state(restarted, .segmentsRejected) == .ok)
+    }
+
     @Test("a thresholds file changes only what it names; an unknown name or a value out of range is refused")
     func thresholdsFile() throws {
         let some = try JSONDecoder().decode(AlarmThresholds.self, from: Data(#"{"replicationLagEventsMax": 500, "latencySeconds": 10}"#.utf8))
@@ -92,5 +119,9 @@ struct AlarmBoardTests {
         #expect(some == expected)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(AlarmThresholds.self, from: Data(#"{"replicationLagEventMax": 500}"#.utf8)) }
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(AlarmThresholds.self, from: Data(#"{"serverErrorShareMax": 5}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(AlarmThresholds.self, from: Data(#"{"replicationLagEventsMax": 1.5}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(AlarmThresholds.self, from: Data(#"{"poolExhaustedSeconds": -1}"#.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(AlarmThresholds.self, from: Data(#"{"latencySeconds": "10"}"#.utf8)) }
+        #expect(AlarmThresholds.names.count == 12)
     }
 }

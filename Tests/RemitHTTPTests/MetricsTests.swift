@@ -112,6 +112,8 @@ struct MetricsTests {
                 "remit_replication_events_applied_total", "remit_replication_applied_bytes_total", "remit_replication_segments_served_total",
                 "remit_replication_served_bytes_total", "remit_replication_segments_rejected_total", "remit_db_pool_connections",
                 "remit_db_pool_connections_in_use", "remit_db_pool_waiting", "remit_db_pool_connections_max",
+                "remit_db_pool_acquire_waits_total", "remit_db_pool_acquire_wait_seconds_total", "remit_db_pool_acquire_timeouts_total",
+                "remit_db_errors_total",
                 "process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds", "process_max_fds", "process_start_time_seconds",
             ]
             #expect(families.subtracting(metrics.families).isEmpty, "missing: \(families.subtracting(metrics.families).sorted())")
@@ -166,6 +168,7 @@ struct MetricsTests {
             #expect(metrics.value("remit_http_requests_total", ["route": "/router/regions", "method": "GET", "status": "200"]) == 4)
             #expect(metrics.value("remit_router_region_ready", ["region": "east"]) == 0, "east was never reachable")
             #expect(metrics.value("remit_router_region_active", ["region": "east"]) == 0)
+            #expect(metrics.value("remit_router_rate_limited_total") == 0)
         }
     }
 

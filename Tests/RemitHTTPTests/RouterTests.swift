@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOHTTP1
 import RemitFailover
+import RemitMetrics
 import RemitReplication
 import RemitWire
 import RemitAuth
@@ -107,7 +108,8 @@ struct RouterTests {
         let checker = HealthChecker(configuration: configuration, client: HTTPClient.shared, logger: Logger(label: "test"))
         // One token an hour: however long a busy machine stalls, the bucket does not refill during the test.
         let limiter = KeyedRateLimiter(requestsPerSecond: 1.0 / 3_600, burst: 2)
-        let router = Application(router: buildRouterRouter(checker: checker, client: HTTPClient.shared, limiter: limiter))
+        let metrics = MetricsRegistry()
+        let router = Application(router: buildRouterRouter(checker: checker, client: HTTPClient.shared, limiter: limiter, metrics: metrics))
         try await router.test(.router) { client in
             for _ in 0..<2 {
                 let response = try await client.execute(uri: "/router/regions", method: .get)
@@ -118,6 +120,7 @@ struct RouterTests {
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
             #expect(try RemitJSON.decoder().decode(Problem.self, from: Data(buffer: limited.body)).type == "urn:remit:problem:rate-limited")
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(Scrape(text: String(decoding: await metrics.scrape(), as: UTF8.self)).value("remit_router_rate_limited_total") == 1)
         }
     }
 

@@ -42,6 +42,8 @@ struct PoolTests {
             #expect(statistics.open <= 4)
             #expect(statistics.lent == 0)
             #expect(statistics.waiting == 0)
+            #expect(statistics.waitsTotal > 0 && statistics.waitSecondsTotal > 0, "users beyond the 4 connections waited")
+            #expect(statistics.acquireTimeoutsTotal == 0 && statistics.errorsTotal.isEmpty)
             #expect(sessionsSeen <= 4)
         }
     }
@@ -55,6 +57,7 @@ struct PoolTests {
             }
             let newPID = try await pool.withConnection { $0.backendProcessID }
             #expect(newPID != pid)
+            #expect(pool.statistics.errorsTotal.values.reduce(0, +) == 1, "the broken query is counted as one error")
             #expect(try await pool.withConnection { try $0.query("SELECT 1")[0].decode(0, as: Int32.self) } == 1)
         }
     }
@@ -69,6 +72,9 @@ struct PoolTests {
                 try await pool.withConnection { _ in }
             }
             #expect(error.code == .poolTimeout)
+            let statistics = pool.statistics
+            #expect(statistics.waitsTotal == 1 && statistics.acquireTimeoutsTotal == 1)
+            #expect(statistics.errorsTotal == ["poolTimeout": 1])
             try await holder
             await pool.close()
         }
