@@ -220,6 +220,12 @@ public enum Limits {
     public static let figureSampleMilliseconds: Int64 = 5_000
     /// How far back those charts go; with the interval, the samples kept (360: a few hundred KB at most).
     public static let figureHistorySeconds: Int64 = 30 * 60
+    /// Alarm changes the router keeps while no region can record them in its audit trail
+    /// (beyond it the oldest are dropped, and the router's log says so).
+    public static let alarmChangesPendingMax = 1_000
+    /// Alarm changes sent to a region in one request, and that request's body.
+    public static let alarmChangesPerRequestMax = 50
+    public static let alarmChangesBodyBytesMax = 256 * 1024
 
     // MARK: Embedded stack
 

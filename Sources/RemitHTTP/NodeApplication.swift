@@ -71,7 +71,7 @@ public func buildNodeRouter(
     ConsoleFiles.add(to: router)
     let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder)
     addReplicationRoutes(to: router, configuration: replication.configuration, service: replication.service, identity: identity.store)
-    addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool))
+    addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool), identity: identity.store)
     routes.add(.get, "/api/v1/replication", .only(.operator, .auditor)) { _, _ in
         try jsonResponse(replication.status.current)
     }

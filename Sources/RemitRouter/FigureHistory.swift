@@ -91,12 +91,18 @@ public final class FigureHistory: Service, Sendable {
 
     private let checker: HealthChecker?
     private let logger: Logger
+    /// Told every alarm change (the router records them in the audit trail).
+    private let onAlarmChanges: @Sendable ([AlarmBoard.Change]) -> Void
     private let state: Mutex<(samples: [Sample], tally: Tally, writerHead: (position: Int64, at: Date)?, board: AlarmBoard, changes: [AlarmBoard.Change])>
 
     /// - Parameter checker: where `run` reads the regions from (nil: samples are taken by `sample`).
-    public init(checker: HealthChecker?, thresholds: AlarmThresholds = AlarmThresholds(), logger: Logger = Logger(label: "remit.router.alarms")) {
+    public init(
+        checker: HealthChecker?, thresholds: AlarmThresholds = AlarmThresholds(), logger: Logger = Logger(label: "remit.router.alarms"),
+        onAlarmChanges: @escaping @Sendable ([AlarmBoard.Change]) -> Void = { _ in }
+    ) {
         self.checker = checker
         self.logger = logger
+        self.onAlarmChanges = onAlarmChanges
         state = Mutex(([], Tally(), nil, AlarmBoard(thresholds: thresholds), []))
     }
 
@@ -165,6 +171,7 @@ public final class FigureHistory: Service, Sendable {
             current.changes = Array((changes.reversed() + current.changes).prefix(Self.changesKept))
             return changes
         }
+        onAlarmChanges(changes)
         for change in changes {
             logger.warning(change.state == .firing ? "alarm firing" : "alarm resolved", metadata: [
                 "alarm": .string(change.name.rawValue), "detail": .string(change.detail ?? ""),

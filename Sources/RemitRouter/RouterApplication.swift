@@ -123,8 +123,10 @@ public func buildRouterApplication(
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let checker = HealthChecker(configuration: configuration, client: client, logger: logger)
-    let history = FigureHistory(checker: checker, thresholds: configuration.alarmThresholds, logger: logger)
-    var services: [any Service] = [checker, history]
+    // Alarm changes go to the audit trail of a region, whose nodes take only signed requests.
+    let auditor = configuration.deploymentKey.map { AlarmAuditor(checker: checker, client: client, key: $0, logger: logger) }
+    let history = FigureHistory(checker: checker, thresholds: configuration.alarmThresholds, logger: logger) { auditor?.enqueue($0) }
+    var services: [any Service] = [checker, history] + (auditor.map { [$0] } ?? [])
     if let key = configuration.deploymentKey {
         services.append(LeaseRenewer(
             checker: checker, client: client, key: key, leaseMilliseconds: configuration.leaseMilliseconds,

@@ -52,10 +52,11 @@ public enum AuditLog {
     static func insertOutbox(_ entry: AuditEntry, _ connection: PostgresConnection) throws {
         try connection.query(
             """
-            INSERT INTO audit_outbox (entry_id, region, actor, source, action, target, outcome, detail)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            INSERT INTO audit_outbox (entry_id, region, actor, source, action, target, outcome, detail, recorded_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(to_timestamp($9::int8 / 1000000.0), now()))
+            ON CONFLICT (entry_id) DO NOTHING
             """,
-            [entry.entryID, entry.region, entry.actor, entry.source, entry.action, entry.target, entry.outcome, entry.detail]
+            [entry.entryID, entry.region, entry.actor, entry.source, entry.action, entry.target, entry.outcome, entry.detail, entry.atMicroseconds]
         )
     }
 

@@ -215,6 +215,18 @@ public struct IdentityStore: Sendable {
         }
     }
 
+    /// Records entries made elsewhere under their own ids (the router's alarm changes): in the
+    /// log at the writer, else in this region's outbox; an entry sent twice is recorded once.
+    public func record(_ entries: [AuditEntry]) async throws {
+        do {
+            _ = try await logEntries(entries)
+        } catch is NotWriterError {
+            try await pool.withTransaction { connection in
+                for entry in entries { try AuditLog.insertOutbox(entry, connection) }
+            }
+        }
+    }
+
     /// Entries recorded in this region that the log does not hold yet.
     public func outbox(limit: Int) async throws -> [AuditEntry] {
         try await pool.withConnection { try AuditLog.outbox($0, limit: limit) }
