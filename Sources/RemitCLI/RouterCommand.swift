@@ -42,6 +42,8 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A JSON file of alarm thresholds to change (the others keep their defaults): " + AlarmThresholds.names.joined(separator: ", ") + "."))
     var alarmsFile: String?
 
+    @OptionGroup var autoFailover: AutoFailoverOptions
+
     func validate() throws {
         _ = try parsedRegions()
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
@@ -59,11 +61,15 @@ struct RouterCommand: AsyncParsableCommand {
         configuration.metricsToken = try MetricsToken.fromEnvironment()
         configuration.accessLog = accessLog
         if let alarmsFile { configuration.alarmThresholds = try AlarmFile.read(alarmsFile) }
+        configuration.autoFailover = autoFailover.policy
         // From the environment only (argv is visible in ps); without it no write lease is renewed.
         if let hex = ProcessInfo.processInfo.environment["REMIT_REPLICATION_KEY"] {
             guard let key = ReplicationKey(hex: hex) else { throw ValidationError("REMIT_REPLICATION_KEY must be 64 hex digits") }
             configuration.deploymentKey = key
         } else {
+            guard configuration.autoFailover == nil else {
+                throw ValidationError("--auto-failover-after-seconds needs REMIT_REPLICATION_KEY: the target's node takes only a signed request")
+            }
             logger.warning("no REMIT_REPLICATION_KEY: write leases are not renewed, so a forced failover can not be fenced by them")
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)

@@ -27,6 +27,8 @@ struct Up: AsyncParsableCommand {
     @Flag(help: "Have the nodes and the router log one line per request answered.")
     var accessLog = false
 
+    @OptionGroup var autoFailover: AutoFailoverOptions
+
     func run() async throws {
         logFormat.bootstrap()
         let logger = Logger(label: "remit.up")
@@ -45,6 +47,8 @@ struct Up: AsyncParsableCommand {
         )
         configuration.logFormat = logFormat.rawValue
         configuration.accessLog = accessLog
+        configuration.autoFailoverAfterSeconds = autoFailover.autoFailoverAfterSeconds
+        configuration.autoFailoverLagEventsMax = autoFailover.autoFailoverLagEventsMax
         let service = UpService(stack: try EmbeddedStack(configuration: configuration, logger: logger), logger: logger)
         try await ServiceGroup(configuration: .init(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -220,6 +220,13 @@ public enum Limits {
     public static let figureSampleMilliseconds: Int64 = 5_000
     /// How far back those charts go; with the interval, the samples kept (360: a few hundred KB at most).
     public static let figureHistorySeconds: Int64 = 30 * 60
+    /// An automatic forced failover (opt-in) goes to a reader at most this many events behind
+    /// the old writer's last head unless the operator sets another bound: what it may cut off.
+    public static let autoFailoverLagEventsMaxDefault: Int64 = 1_000
+    /// After an automatic failover, a writer serves this long before another can fire.
+    public static let autoFailoverRearmSeconds: Int64 = 300
+    /// How long the router waits for the target's node to run the forced failover it asked for.
+    public static let autoFailoverRequestMilliseconds: Int64 = 120_000
     /// Alarm changes the router keeps while no region can record them in its audit trail
     /// (beyond it the oldest are dropped, and the router's log says so).
     public static let alarmChangesPendingMax = 1_000

@@ -1,4 +1,5 @@
 import Hummingbird
+import RemitPostgres
 import RemitWire
 import RemitCore
 import RemitDomain
@@ -40,5 +41,39 @@ func addControlRoutes(
             )
         })
         return Response(status: .noContent)
+    }
+}
+
+/// The router's automatic forced failover (`AutomaticFailoverRequest`), towards this node's
+/// region: refused when this region trails the writer's last head it heard of by more than the
+/// router's bound, or when this node can not reach every region's database.
+func addAutomaticFailoverRoute(
+    to router: Router<NodeRequestContext>, configuration: ReplicationConfiguration, region: RegionName, status: ReplicationStatus,
+    failoverPools: [RegionName: PostgresPool], routerURL: String?
+) {
+    router.on("/control/v1/failover", method: .post) { request, _ in
+        guard let key = configuration.key else { throw Problem.notFound("this node has no deployment key") }
+        try key.authenticate(request, known: [LeaseRenewal.routerPrincipal])
+        guard let lagEventsMax = try RequestParsing.integer(request, "lagEventsMax", default: nil, range: 0...Int64.max) else {
+            throw Problem.badRequest("lagEventsMax is required")
+        }
+        let figures = status.current
+        guard figures.millisecondsSinceContact != nil else {
+            throw Problem(slug: "too-far-behind", title: "Too far behind", status: .conflict,
+                          detail: "\(region) has not heard from the writer since this node started: what it would cut off is unknown")
+        }
+        let lag = max(0, figures.writerHeadPosition - figures.readerHeadPosition)
+        guard lag <= lagEventsMax else {
+            throw Problem(slug: "too-far-behind", title: "Too far behind", status: .conflict,
+                          detail: "\(region) trails the writer's last head it heard of by \(lag) events, more than \(lagEventsMax)")
+        }
+        guard failoverPools[region] != nil else {
+            throw Problem(slug: "failover-unavailable", title: "Failover unavailable", status: .serviceUnavailable,
+                          detail: "this node has no access to every region's database")
+        }
+        return try await runFailover(
+            pools: failoverPools, target: region, kind: .forced,
+            context: AuditContext(actor: LeaseRenewal.routerPrincipal, source: "automatic failover"), routerURL: routerURL
+        )
     }
 }

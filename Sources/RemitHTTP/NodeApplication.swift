@@ -72,6 +72,10 @@ public func buildNodeRouter(
     let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder)
     addReplicationRoutes(to: router, configuration: replication.configuration, service: replication.service, identity: identity.store)
     addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool), identity: identity.store)
+    addAutomaticFailoverRoute(
+        to: router, configuration: replication.configuration, region: node.region, status: replication.status,
+        failoverPools: failoverPools, routerURL: control.routerURL
+    )
     routes.add(.get, "/api/v1/replication", .only(.operator, .auditor)) { _, _ in
         try jsonResponse(replication.status.current)
     }

@@ -131,29 +131,7 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
             throw Problem(slug: "failover-unavailable", title: "Failover unavailable", status: .serviceUnavailable,
                           detail: "this node has no access to every region's database; run `remit failover` instead")
         }
-        let routerURL = control.routerURL
-        let execution = FailoverExecution(
-            pools: failoverPools, target: target, kind: force ? .forced : .planned, context: auditContext(context),
-            routerRecord: {
-                guard let routerURL else { throw Problem.notFound("no router configured") }
-                return try await ReadinessProbe.routerRoutingRecord(routerURL)
-            }
-        )
-        do {
-            let outcome = try await execution.run()
-            return try jsonResponse(FailoverBody(
-                execution: outcome.id, kind: execution.kind.rawValue, source: outcome.source, target: target, epoch: outcome.head.epoch,
-                headPosition: outcome.head.position,
-                lossWindow: outcome.lossWindow.map {
-                    LossWindowBody(headPosition: $0.headPosition, eventsOfEpoch: $0.eventsOfEpoch,
-                                   millisecondsSinceLastApplied: $0.millisecondsSinceLastApplied, lastEventRecordedAt: $0.lastEventRecordedAt)
-                }
-            ))
-        } catch let busy as RunbookBusy {
-            throw Problem(slug: "runbook-running", title: "A runbook is running", status: .conflict, detail: busy.description)
-        } catch let failure as FailoverError {
-            throw Problem(slug: "failover-failed", title: "Failover failed", status: .conflict, detail: failure.description)
-        }
+        return try await runFailover(pools: failoverPools, target: target, kind: force ? .forced : .planned, context: auditContext(context), routerURL: control.routerURL)
     }
 
     // Reconcile what forced failovers cut off: the quarantine of every region this node reaches.
@@ -189,6 +167,34 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
             throw Problem.notFound("no runbook execution \(text.lowercased()) in region \(node.region)")
         }
         return try jsonResponse(execution)
+    }
+}
+
+/// Runs a failover for the operator API or the router's automatic one, and answers its outcome.
+func runFailover(
+    pools: [RegionName: PostgresPool], target: RegionName, kind: FailoverExecution.Kind, context: AuditContext, routerURL: String?
+) async throws -> Response {
+    let execution = FailoverExecution(
+        pools: pools, target: target, kind: kind, context: context,
+        routerRecord: {
+            guard let routerURL else { throw Problem.notFound("no router configured") }
+            return try await ReadinessProbe.routerRoutingRecord(routerURL)
+        }
+    )
+    do {
+        let outcome = try await execution.run()
+        return try jsonResponse(FailoverBody(
+            execution: outcome.id, kind: execution.kind.rawValue, source: outcome.source, target: target, epoch: outcome.head.epoch,
+            headPosition: outcome.head.position,
+            lossWindow: outcome.lossWindow.map {
+                LossWindowBody(headPosition: $0.headPosition, eventsOfEpoch: $0.eventsOfEpoch,
+                               millisecondsSinceLastApplied: $0.millisecondsSinceLastApplied, lastEventRecordedAt: $0.lastEventRecordedAt)
+            }
+        ))
+    } catch let busy as RunbookBusy {
+        throw Problem(slug: "runbook-running", title: "A runbook is running", status: .conflict, detail: busy.description)
+    } catch let failure as FailoverError {
+        throw Problem(slug: "failover-failed", title: "Failover failed", status: .conflict, detail: failure.description)
     }
 }
 

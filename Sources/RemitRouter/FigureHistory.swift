@@ -85,6 +85,8 @@ public final class FigureHistory: Service, Sendable {
         public var reasons: [String]
         /// Newest first, `changesKept` at most.
         public var changes: [AlarmBoard.Change]
+        /// The automatic forced failover's state; absent when it is off.
+        public var autoFailover: AutoFailover.Status?
     }
 
     static let changesKept = 50

@@ -25,7 +25,7 @@ public struct RouterRequestContext: RequestContext {
 public func buildRouterRouter(
     checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter, tls: Bool = false,
     metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false,
-    history: FigureHistory = FigureHistory(checker: nil)
+    history: FigureHistory = FigureHistory(checker: nil), autoFailover: @escaping @Sendable () -> AutoFailover.Status? = { nil }
 ) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
     // Outermost of all: the figures count the answer the client got, refusals included.
@@ -48,7 +48,11 @@ public func buildRouterRouter(
     }
     // The console's charts: coarse figures, the same any client of the router sees in its answers.
     router.get("/router/history") { _, _ in try jsonResponse(history.history) }
-    router.get("/router/alarms") { _, _ in try jsonResponse(history.alarms) }
+    router.get("/router/alarms") { _, _ in
+        var report = history.alarms
+        report.autoFailover = autoFailover()
+        return try jsonResponse(report)
+    }
     router.get("/router/regions") { _, _ in
         try jsonResponse(RouterReadiness(active: checker.active?.region, routing: RegionSelection.record(checker.regions), regions: checker.regions))
     }
@@ -127,6 +131,10 @@ public func buildRouterApplication(
     let auditor = configuration.deploymentKey.map { AlarmAuditor(checker: checker, client: client, key: $0, logger: logger) }
     let history = FigureHistory(checker: checker, thresholds: configuration.alarmThresholds, logger: logger) { auditor?.enqueue($0) }
     var services: [any Service] = [checker, history] + (auditor.map { [$0] } ?? [])
+    let autoFailover = configuration.autoFailover.flatMap { policy in
+        configuration.deploymentKey.map { AutoFailoverService(policy: policy, checker: checker, client: client, key: $0, logger: logger) }
+    }
+    if let autoFailover { services.append(autoFailover) }
     if let key = configuration.deploymentKey {
         services.append(LeaseRenewer(
             checker: checker, client: client, key: key, leaseMilliseconds: configuration.leaseMilliseconds,
@@ -138,7 +146,7 @@ public func buildRouterApplication(
             checker: checker, client: client,
             limiter: KeyedRateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress),
             tls: configuration.tls != nil, metricsToken: configuration.metricsToken,
-            accessLog: configuration.accessLog, history: history
+            accessLog: configuration.accessLog, history: history, autoFailover: { autoFailover?.status }
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: Limits.httpIdleTimeoutSeconds),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),

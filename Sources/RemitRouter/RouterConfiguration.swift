@@ -36,6 +36,9 @@ public struct RouterConfiguration: Sendable {
     public var accessLog = false
     /// When the alarms fire (`--alarms-file`).
     public var alarmThresholds = AlarmThresholds()
+    /// Automatic forced failover (`--auto-failover-after-seconds`); off when nil. It needs the
+    /// deployment key (the target's node takes only a signed request).
+    public var autoFailover: AutoFailover.Policy?
 
     public init(
         host: String = "127.0.0.1",

@@ -145,6 +145,9 @@ public final class EmbeddedStack: Sendable {
                 executable: configuration.executable,
                 arguments: ["router", "--port", String(configuration.routerPort), "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat]
                     + (configuration.accessLog ? ["--access-log"] : [])
+                    + (configuration.autoFailoverAfterSeconds.map {
+                        ["--auto-failover-after-seconds", String($0), "--auto-failover-lag-events-max", String(configuration.autoFailoverLagEventsMax)]
+                    } ?? [])
                     + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
                 // The router signs lease renewals with the deployment key.
                 environment: ["REMIT_REPLICATION_KEY": replicationKey, "REMIT_METRICS_TOKEN": metricsToken],

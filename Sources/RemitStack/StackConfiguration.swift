@@ -27,6 +27,9 @@ public struct StackConfiguration: Sendable {
     public var logFormat = "text"
     /// Whether the nodes and the router log every request (`--access-log`).
     public var accessLog = false
+    /// The router's automatic forced failover (`--auto-failover-after-seconds`; off when nil).
+    public var autoFailoverAfterSeconds: Double?
+    public var autoFailoverLagEventsMax = Limits.autoFailoverLagEventsMaxDefault
 
     public init(
         dataDirectory: String, regions: [Region], initialWriter: RegionName, routerPort: Int,

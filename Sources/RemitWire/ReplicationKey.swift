@@ -113,3 +113,12 @@ public enum LeaseRenewal {
         "/control/v1/lease?epoch=\(epoch)&milliseconds=\(milliseconds)"
     }
 }
+
+/// The router's automatic forced failover: `POST /control/v1/failover?lagEventsMax=N` to the
+/// target region's node, signed like a lease renewal; the node takes over unless it trails the
+/// writer's last head it heard of by more than N events.
+public enum AutomaticFailoverRequest {
+    public static func pathAndQuery(lagEventsMax: Int64) -> String {
+        "/control/v1/failover?lagEventsMax=\(lagEventsMax)"
+    }
+}
