@@ -46,6 +46,8 @@ struct Status: AsyncParsableCommand {
         var routerProblem: String?
         var regions: [RegionStatus]
         var lastRunbook: RunbookExecution?
+        /// The router's alarms, whether it advises failover, and its automatic failover.
+        var alarms: FigureHistory.AlarmReport?
     }
 
     func run() async throws {
@@ -85,6 +87,7 @@ struct Status: AsyncParsableCommand {
                 report.regions[index].nodeAnswers = seen?.readiness != nil
                 report.regions[index].nodeProblem = seen?.readiness == nil ? seen?.reason : nil
             }
+            report.alarms = try await routerAsk("/router/alarms")
         } catch {
             report.routerProblem = "\(error)"
         }
@@ -96,10 +99,14 @@ struct Status: AsyncParsableCommand {
     }
 
     private func routerView() async throws -> RouterReadiness {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: routerUrl + "/router/regions"), timeout: .seconds(3))
+        try await routerAsk("/router/regions")
+    }
+
+    private func routerAsk<Answer: Decodable>(_ path: String) async throws -> Answer {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: routerUrl + path), timeout: .seconds(3))
         let body = try await response.body.collect(upTo: 1_024 * 1_024)
-        guard response.status == .ok else { throw ValidationError("the router answered \(response.status.code)") }
-        return try RemitJSON.decoder().decode(RouterReadiness.self, from: Data(buffer: body))
+        guard response.status == .ok else { throw ValidationError("the router answered \(response.status.code) to \(path)") }
+        return try RemitJSON.decoder().decode(Answer.self, from: Data(buffer: body))
     }
 
     static func text(_ report: Report) -> String {
@@ -126,6 +133,12 @@ struct Status: AsyncParsableCommand {
             )
         }
         lines.append("")
+        if let alarms = report.alarms {
+            let raised = alarms.alarms.filter { $0.state != .ok }
+            lines.append("alarms     " + (raised.isEmpty ? "none" : raised.map { "\($0.name.rawValue) \($0.state.rawValue): \($0.detail ?? "")" }.joined(separator: "\n           ")))
+            if alarms.failoverAdvised { lines.append("           FAILOVER ADVISED: " + alarms.reasons.joined(separator: "; ")) }
+            lines.append("auto       " + (alarms.autoFailover.map { "automatic failover \($0.state): \($0.detail)" } ?? "automatic failover off"))
+        }
         if let run = report.lastRunbook {
             let took = run.endedAt.map { String(format: "%.0f ms", $0.timeIntervalSince(run.startedAt) * 1_000) } ?? "running"
             lines.append("last failover  \(run.kind) \(run.sourceRegion) → \(run.targetRegion): \(run.state), \(run.startedAt.formatted(.iso8601)), \(took), by \(run.requestedBy)")

@@ -49,6 +49,8 @@ struct RegionsBody: Codable, Sendable {
     var advice: [String]?
     /// The router's alarms that are pending or firing.
     var alarms: [ReadinessProbe.RouterAlarms.Alarm]?
+    /// The router's automatic forced failover (absent when it is off or the router is not known).
+    var autoFailover: ReadinessProbe.RouterAlarms.AutoFailover?
 }
 
 struct FailoverBody: Codable, Sendable {
@@ -230,7 +232,7 @@ private func regionsView(node: RegionNode, peers: [RegionName: String], routerUR
     let alarms = await routerAlarms
     return RegionsBody(
         routing: RoutingRecord.newest(views.map(\.routing)), regions: views, failoverAdvised: alarms?.failoverAdvised,
-        advice: alarms?.reasons, alarms: alarms?.alarms.filter { $0.state != "ok" }
+        advice: alarms?.reasons, alarms: alarms?.alarms.filter { $0.state != "ok" }, autoFailover: alarms?.autoFailover
     )
 }
 

@@ -45,9 +45,16 @@ public enum ReadinessProbe {
             public var detail: String?
         }
 
+        /// The router's automatic forced failover; absent when it is off.
+        public struct AutoFailover: Codable, Sendable, Equatable {
+            public var state: String
+            public var detail: String
+        }
+
         public var failoverAdvised: Bool
         public var reasons: [String]
         public var alarms: [Alarm]
+        public var autoFailover: AutoFailover?
     }
 
     public static func routerAlarms(_ routerURL: String, client: HTTPClient = .shared) async throws -> RouterAlarms {

@@ -64,6 +64,7 @@ check "creates resume at east without an operator" test -n "$first_ok"
 [[ -n $first_ok ]] && echo "     writer death to first write after the automatic failover: $(python3 -c "print(round($first_ok - $killed_at, 1))") s"
 check "east is the writer at epoch 3" test "$(sql 0 east 'SELECT role, epoch FROM region_state')" = "writer|3"
 check "the router says it fired" auto_state fired
+check "remit status shows it" eval 'cli status --router-url "$router" | grep "automatic failover fired" >/dev/null'
 check "the runbook execution is a forced failover" test "$(forced_executions east)" = 1
 check "audited as the router's automatic failover" eventually audited 0 east '"action":"failover"' '"actor":"router"' '"source":"automatic failover"'
 check "the writer alarm's firing is in the audit trail" eventually audited 0 east '"action":"alarm.firing"' '"target":"writer-unreachable"'

@@ -291,6 +291,8 @@ try:
           waits(EC.visibility_of_element_located((By.ID, "quarantine-empty"))))
     check("the Regions page shows east as the writer", waits(lambda d: d.find_element(By.CSS_SELECTOR, '[data-role="east"]').text == "writer"))
     check("the Regions page shows the router's alarms: none", waits(lambda d: text_of("#no-alarms") == "No alarm."))
+    check("and that automatic failover is off (the stack runs without it)",
+          waits(lambda d: d.find_element(By.ID, "auto-failover").get_attribute("data-state") == "off"))
     check("the Regions page charts each region's lag, the lease and readiness over the last 30 minutes",
           waits(lambda d: "one every 5" in text_of("#history-note"))
           and driver.execute_script("return ['chart-live-lag', 'chart-live-lease', 'chart-live-ready']"

@@ -51,7 +51,8 @@ status_after_failover() {
   local status
   status=$(cli status --router-url "$router")
   grep -qE "^west +writer +2 " <<<"$status" && grep -qE "^east +reader +2 " <<<"$status" \
-    && grep -q "last failover  planned-failover east → west: succeeded" <<<"$status"
+    && grep -q "last failover  planned-failover east → west: succeeded" <<<"$status" \
+    && grep -q "^auto       automatic failover off" <<<"$status"
 }
 check "remit status shows west the writer, east a reader, and the failover just run" eventually status_after_failover
 check "and says so in JSON too" test "$(cli status --router-url "$router" --json | json_field "['regions'][1]['role']")" = writer

@@ -112,6 +112,8 @@ check "every acknowledged create is in west's log or east's quarantine, exactly 
 # An entry of the audit stream naming an action, in region $1 $2's log.
 audited() { test "$(sql "$1" "$2" "SELECT count(*) FROM events WHERE stream_id = '00000000-0000-0000-0000-000000000002' AND convert_from(payload, 'UTF8') LIKE '%\"action\":\"$3%'")" -ge 1; }
 check "the rejoin, recorded at east, reaches the writer's audit trail" eventually audited 1 west rejoin
+check "the writer alarm's firing and clearing, sent by the router, are in the writer's audit trail" eventually eval \
+  'audited 1 west alarm.firing && audited 1 west alarm.resolved'
 
 # 5. Reconcile.
 listed=$(cli reconcile list)

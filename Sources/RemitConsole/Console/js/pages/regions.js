@@ -80,6 +80,11 @@ export async function regionsPage() {
       advice.replaceChildren(h('p', { class: 'text-body-secondary small', id: 'no-alarms' },
         regions.failoverAdvised === undefined || regions.failoverAdvised === null ? 'The router\'s alarms are not known here.' : 'No alarm.'));
     }
+    const auto = regions.autoFailover;
+    if (regions.failoverAdvised !== undefined && regions.failoverAdvised !== null) {
+      advice.append(h('p', { class: 'small mb-2', id: 'auto-failover', 'data-state': auto?.state ?? 'off' },
+        h('strong', {}, 'Automatic failover: '), auto ? `${auto.state}: ${auto.detail}` : 'off (failover is the operator\'s decision).'));
+    }
   }
 
   // What forced failovers cut off: each item once resubmitted (appended again at the writer)
