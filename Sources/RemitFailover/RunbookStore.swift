@@ -113,4 +113,43 @@ public struct RunbookStore: Sendable {
             }
         }
     }
+
+    /// What `/metrics` shows of the executions this region's database records: how many of each
+    /// kind ended (or run) in each state, and each step's count, total and last time by kind.
+    public struct Figures: Sendable, Equatable {
+        public struct Executions: Sendable, Equatable {
+            public var kind: String
+            public var state: String
+            public var count: Int64
+        }
+
+        public struct Steps: Sendable, Equatable {
+            public var kind: String
+            public var step: String
+            public var count: Int64
+            public var secondsTotal: Double
+            public var lastSeconds: Double
+        }
+
+        public var executions: [Executions]
+        public var steps: [Steps]
+    }
+
+    public func figures() async throws -> Figures {
+        try await pool.withConnection { connection in
+            let executions = try connection.query("SELECT kind, state, count(*) FROM runbook_executions GROUP BY 1, 2 ORDER BY 1, 2").map { row in
+                Figures.Executions(kind: try row.decode(0), state: try row.decode(1), count: try row.decode(2))
+            }
+            let steps = try connection.query(
+                """
+                SELECT e.kind, s.name, count(*), sum(s.milliseconds) / 1000, (array_agg(s.milliseconds ORDER BY s.ended_at DESC))[1] / 1000
+                FROM runbook_steps s JOIN runbook_executions e ON e.id = s.execution_id GROUP BY 1, 2 ORDER BY 1, 2
+                """
+            ).map { row in
+                Figures.Steps(kind: try row.decode(0), step: try row.decode(1), count: try row.decode(2), secondsTotal: try row.decode(3),
+                              lastSeconds: try row.decode(4))
+            }
+            return Figures(executions: executions, steps: steps)
+        }
+    }
 }

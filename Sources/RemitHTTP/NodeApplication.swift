@@ -87,6 +87,7 @@ public func buildNodeRouter(
     if metricsEnabled {
         MetricsEndpoint.add(to: router, metrics: metrics, token: metricsToken)
         NodeMetrics.register(in: metrics, node: node, replication: replication, appender: api.appender)
+        NodeMetrics.registerRunbooks(in: metrics, pool: node.pool)
     }
     routes.add(.get, "/healthz", .anyone) { _, _ in
         try jsonResponse(Liveness())

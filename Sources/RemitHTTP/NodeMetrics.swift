@@ -1,8 +1,10 @@
 import RemitCore
+import RemitFailover
 import RemitMetrics
 import RemitPostgres
 import RemitReplication
 import RemitStorage
+import Synchronization
 
 /// A node's own figures for `/metrics`, read when scraped: the region's role, epoch, head and
 /// lease (one query of the region row), how far the views trail the log, replication (from the
@@ -103,6 +105,39 @@ enum NodeMetrics {
             for (role, gauge) in roles { gauge.set(to: role == state.role ? 1 : 0) }
             lease.set(to: Double(max(0, state.leaseMillisecondsLeft ?? 0)) / 1_000)
             projectionLag.set(to: Double(max(0, state.headPosition - projected)))
+        }
+    }
+
+    /// Runbook executions as this region's database records them (planned and forced failovers,
+    /// whether run by this node, the CLI or the router): read when scraped. Labels are the
+    /// runbooks' kinds, states and step names, a fixed set.
+    static func registerRunbooks(in metrics: MetricsRegistry, pool: PostgresPool) {
+        let store = RunbookStore(pool: pool)
+        let mirrored = Mutex<[String: MirroredCounter]>([:])
+        @Sendable func follow(_ name: String, _ help: String, _ labels: [(String, String)], _ total: Double) {
+            let key = name + labels.map { "|\($0.1)" }.joined()
+            mirrored.withLock { counters in
+                let counter = counters[key] ?? MirroredCounter(metrics.counter(name, help, labels: labels))
+                counters[key] = counter
+                return counter
+            }.follow(total)
+        }
+        metrics.onScrape {
+            guard let figures = try? await store.figures() else { return }
+            for row in figures.executions {
+                metrics.gauge(
+                    "remit_runbook_executions", "Runbook executions this region's database records, by kind and state.",
+                    labels: [("kind", row.kind), ("state", row.state)]
+                ).set(to: Double(row.count))
+            }
+            for row in figures.steps {
+                let labels = [("kind", row.kind), ("step", row.step)]
+                follow("remit_runbook_steps_total", "Runbook steps run, by kind and step.", labels, Double(row.count))
+                follow("remit_runbook_step_seconds_total", "Time runbook steps took, in all, by kind and step.", labels, row.secondsTotal)
+                metrics.gauge(
+                    "remit_runbook_step_last_duration_seconds", "How long the step took the last time it ran, by kind and step.", labels: labels
+                ).set(to: row.lastSeconds)
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import RemitCore
+import RemitFailover
 import RemitPostgres
 import RemitMetrics
 import RemitReplication
@@ -151,6 +152,24 @@ struct MetricsTests {
             #expect(series.count <= 5, "\(series.map(\.labels))")
             #expect(metrics.value("remit_http_requests_total", ["route": "unmatched", "status": "404"]) == 9_800)
             #expect(metrics.value("remit_http_requests_total", ["route": "/api/v1/remittances/{id}", "status": "404"]) == 200)
+        }
+    }
+
+    @Test("runbook executions and their steps, as the region's database records them; a second scrape adds nothing")
+    func runbooks() async throws {
+        try await withMetricsNode { client, pool in
+            let store = RunbookStore(pool: pool)
+            let id = UUID()
+            try await store.begin(id: id, kind: "planned-failover", source: "east", target: "west", requestedBy: "tester", abandonAfterSeconds: 60)
+            try await store.step(id, index: 0, name: "preflight", outcome: "succeeded", milliseconds: 12, detail: "")
+            try await store.step(id, index: 1, name: "fence", outcome: "succeeded", milliseconds: 250, detail: "")
+            try await store.finish(id, state: "succeeded", detail: "")
+            _ = try await scrape(client)
+            let metrics = try await scrape(client)
+            #expect(metrics.value("remit_runbook_executions", ["kind": "planned-failover", "state": "succeeded"]) == 1)
+            #expect(metrics.value("remit_runbook_steps_total", ["kind": "planned-failover", "step": "fence"]) == 1)
+            #expect(metrics.value("remit_runbook_step_seconds_total", ["kind": "planned-failover", "step": "fence"]) == 0.25)
+            #expect(metrics.value("remit_runbook_step_last_duration_seconds", ["kind": "planned-failover", "step": "preflight"]) == 0.012)
         }
     }
 
