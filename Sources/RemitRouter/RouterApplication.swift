@@ -32,7 +32,7 @@ public func buildRouterRouter(
     router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
     router.middlewares.add(RequestLogMiddleware(accessLog: accessLog))
     router.middlewares.add(FigureHistoryMiddleware(history: history))
-    let figures = RouterMetrics(metrics: metrics, checker: checker)
+    let figures = RouterMetrics(metrics: metrics, checker: checker, history: history)
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(HeaderLimitsMiddleware())
     router.middlewares.add(ProblemMiddleware())

@@ -10,7 +10,7 @@ struct RouterMetrics: Sendable {
     private let holds: Counter
     private let holdDurations: DurationHistogram
 
-    init(metrics: MetricsRegistry, checker: HealthChecker) {
+    init(metrics: MetricsRegistry, checker: HealthChecker, history: FigureHistory) {
         self.metrics = metrics
         holds = metrics.counter("remit_router_holds_total", "Requests held until a writer was seen (a failover, a lapsed lease).")
         holdDurations = metrics.durations("remit_router_hold_duration_seconds", "How long held requests waited for a writer.")
@@ -21,7 +21,14 @@ struct RouterMetrics: Sendable {
         let active = regions.map { region in
             (region, metrics.gauge("remit_router_region_active", "1 for the region writes go to now, 0 for the others.", labels: [("region", region.rawValue)]))
         }
+        let alarms = AlarmBoard.Name.allCases.map { name in
+            (name, metrics.gauge("remit_router_alarm_firing", "1 while the router's alarm fires, else 0.", labels: [("alarm", name.rawValue)]))
+        }
+        let advised = metrics.gauge("remit_router_failover_advised", "1 while the router advises failover (the writer is gone, another region answers).")
         metrics.onScrape {
+            let report = history.alarms
+            for (name, gauge) in alarms { gauge.set(to: report.alarms.first { $0.name == name }?.state == .firing ? 1.0 : 0.0) }
+            advised.set(to: report.failoverAdvised ? 1 : 0)
             let seen = checker.regions, current = checker.active?.region
             for (region, gauge) in up { gauge.set(to: seen.first { $0.region == region }?.readiness == nil ? 0.0 : 1.0) }
             for (region, gauge) in active { gauge.set(to: region == current ? 1.0 : 0.0) }

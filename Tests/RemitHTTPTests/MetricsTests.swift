@@ -188,6 +188,8 @@ struct MetricsTests {
             #expect(metrics.value("remit_router_region_ready", ["region": "east"]) == 0, "east was never reachable")
             #expect(metrics.value("remit_router_region_active", ["region": "east"]) == 0)
             #expect(metrics.value("remit_router_rate_limited_total") == 0)
+            #expect(metrics.value("remit_router_alarm_firing", ["alarm": "writer-unreachable"]) == 0, "no sample taken yet")
+            #expect(metrics.value("remit_router_failover_advised") == 0)
         }
     }
 
