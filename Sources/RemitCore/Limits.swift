@@ -230,6 +230,8 @@ public enum Limits {
     /// Alarm changes the router keeps while no region can record them in its audit trail
     /// (beyond it the oldest are dropped, and the router's log says so).
     public static let alarmChangesPendingMax = 1_000
+    /// The latest alarm changes `GET /api/v1/regions` (and so the Regions page) shows.
+    public static let alarmChangesShownMax = 10
     /// Alarm changes sent to a region in one request, and that request's body.
     public static let alarmChangesPerRequestMax = 50
     public static let alarmChangesBodyBytesMax = 256 * 1024

@@ -51,6 +51,8 @@ struct RegionsBody: Codable, Sendable {
     var alarms: [ReadinessProbe.RouterAlarms.Alarm]?
     /// The router's automatic forced failover (absent when it is off or the router is not known).
     var autoFailover: ReadinessProbe.RouterAlarms.AutoFailover?
+    /// The router's latest alarm changes, newest first (each is also in the audit trail).
+    var alarmChanges: [ReadinessProbe.RouterAlarms.Change]?
 }
 
 struct FailoverBody: Codable, Sendable {
@@ -232,7 +234,8 @@ private func regionsView(node: RegionNode, peers: [RegionName: String], routerUR
     let alarms = await routerAlarms
     return RegionsBody(
         routing: RoutingRecord.newest(views.map(\.routing)), regions: views, failoverAdvised: alarms?.failoverAdvised,
-        advice: alarms?.reasons, alarms: alarms?.alarms.filter { $0.state != "ok" }, autoFailover: alarms?.autoFailover
+        advice: alarms?.reasons, alarms: alarms?.alarms.filter { $0.state != "ok" }, autoFailover: alarms?.autoFailover,
+        alarmChanges: alarms?.changes.map { Array($0.prefix(Limits.alarmChangesShownMax)) }
     )
 }
 

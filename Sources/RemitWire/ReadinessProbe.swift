@@ -51,10 +51,20 @@ public enum ReadinessProbe {
             public var detail: String
         }
 
+        /// An alarm that fired or stopped firing (`state` firing or ok), at `at`.
+        public struct Change: Codable, Sendable, Equatable {
+            public var name: String
+            public var state: String
+            public var at: Date
+            public var detail: String?
+        }
+
         public var failoverAdvised: Bool
         public var reasons: [String]
         public var alarms: [Alarm]
         public var autoFailover: AutoFailover?
+        /// Newest first.
+        public var changes: [Change]?
     }
 
     public static func routerAlarms(_ routerURL: String, client: HTTPClient = .shared) async throws -> RouterAlarms {

@@ -95,6 +95,8 @@ check "west is the writer at epoch 2" test "$(sql 1 west 'SELECT role, epoch FRO
 check "with a writer again, the alarm clears and failover is no longer advised" eventually eval '! advised'
 check "the alarm's firing and clearing are in the router's list of changes" eval \
   'curl -s "$router/router/alarms" | python3 -c "import json,sys; c=[(x[\"name\"],x[\"state\"]) for x in json.load(sys.stdin)[\"changes\"]]; sys.exit(0 if (\"writer-unreachable\",\"firing\") in c and (\"writer-unreachable\",\"ok\") in c else 1)"'
+check "and GET /api/v1/regions passes them on for the Regions page" eval \
+  'curl -s -H "$auth" "$west/api/v1/regions" | python3 -c "import json,sys; c=[(x[\"name\"],x[\"state\"]) for x in json.load(sys.stdin)[\"alarmChanges\"]]; sys.exit(0 if (\"writer-unreachable\",\"firing\") in c else 1)"'
 
 # 4. East comes back and rejoins as a reader; its tail goes to quarantine.
 "$remit" clusters start --data-dir "$data" --regions east --postgres-port "$postgres_port" >/dev/null 2>&1

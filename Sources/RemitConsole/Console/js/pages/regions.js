@@ -85,6 +85,13 @@ export async function regionsPage() {
       advice.append(h('p', { class: 'small mb-2', id: 'auto-failover', 'data-state': auto?.state ?? 'off' },
         h('strong', {}, 'Automatic failover: '), auto ? `${auto.state}: ${auto.detail}` : 'off (failover is the operator\'s decision).'));
     }
+    const changes = regions.alarmChanges ?? [];
+    if (changes.length) {
+      advice.append(h('details', { class: 'small mb-2', id: 'alarm-changes' },
+        h('summary', {}, `Latest alarm changes (${changes.length}; each is in the audit trail)`),
+        h('ul', { class: 'mb-0' }, changes.map((c) => h('li', { 'data-change': `${c.name} ${c.state}` },
+          `${formatTime(c.at)} — `, h('strong', {}, c.name), c.state === 'firing' ? ' fired' : ' resolved', c.detail ? `: ${c.detail}` : '')))));
+    }
   }
 
   // What forced failovers cut off: each item once resubmitted (appended again at the writer)
