@@ -6,37 +6,36 @@ import RemitWire
 import ServiceLifecycle
 import Synchronization
 
-/// Drives `AutoFailover`: after every health check it shows the regions to the decision core
+/// Drives `AutoFailover`: after every round of health checks it shows the regions to the decision core
 /// and, when that fires, asks the target's node to run the forced failover (signed with the
 /// deployment key; the node checks its own lag again and records the runbook and its audit).
 final class AutoFailoverService: Service, Sendable {
-    private let checker: HealthChecker
     private let client: HTTPClient
     private let key: ReplicationKey
     private let logger: Logger
     private let core: Mutex<AutoFailover>
+    /// Each round's regions, newest only: a decision needs no history beyond the core's.
+    private let rounds: AsyncStream<[RegionHealth]>
 
     init(policy: AutoFailover.Policy, checker: HealthChecker, client: HTTPClient, key: ReplicationKey, logger: Logger) {
-        self.checker = checker
         self.client = client
         self.key = key
         self.logger = logger
         core = Mutex(AutoFailover(policy: policy))
+        let (rounds, continuation) = AsyncStream.makeStream(of: [RegionHealth].self, bufferingPolicy: .bufferingNewest(1))
+        self.rounds = rounds
+        checker.observeRounds { continuation.yield($0) }
     }
 
     var status: AutoFailover.Status { core.withLock { $0.status } }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Limits.healthCheckIntervalMilliseconds))
-                await self.observe()
-            }
+            for await regions in self.rounds { await self.observe(regions) }
         }
     }
 
-    func observe() async {
-        let regions = checker.regions
+    func observe(_ regions: [RegionHealth]) async {
         let decision = core.withLock { $0.observe(regions, at: Date()) }
         guard case .fire(let target, let lagEvents) = decision, let url = regions.first(where: { $0.region == target })?.url else { return }
         logger.critical("automatic forced failover", metadata: ["target": "\(target)", "lagEvents": "\(lagEvents)"])

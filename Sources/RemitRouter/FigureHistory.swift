@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import RemitCore
 import RemitWire
-import ServiceLifecycle
 import Synchronization
 
 /// The router's alarms (`AlarmBoard`), evaluated after every health-check round, and the last
@@ -12,7 +11,7 @@ import Synchronization
 /// requests the router answered, their 5xx and p99 latency, events appended per second at the
 /// writer, and each region's readiness, role, head, lag and lease. Memory is bounded: a fixed
 /// number of samples, and latencies tallied in fixed buckets, never kept one by one.
-public final class FigureHistory: Service, Sendable {
+public final class FigureHistory: Sendable {
     public struct RegionFigures: Codable, Sendable, Equatable {
         public var region: RegionName
         public var ready: Bool
@@ -91,21 +90,31 @@ public final class FigureHistory: Service, Sendable {
 
     static let changesKept = 50
 
-    private let checker: HealthChecker?
     private let logger: Logger
     /// Told every alarm change (the router records them in the audit trail).
     private let onAlarmChanges: @Sendable ([AlarmBoard.Change]) -> Void
     private let state: Mutex<(samples: [Sample], tally: Tally, writerHead: (position: Int64, at: Date)?, board: AlarmBoard, changes: [AlarmBoard.Change])>
+    private let lastSampleAt = Mutex<Date?>(nil)
 
-    /// - Parameter checker: where `run` reads the regions from (nil: samples are taken by `sample`).
+    /// - Parameter checker: whose rounds it follows (nil: samples are taken by `sample`).
     public init(
         checker: HealthChecker?, thresholds: AlarmThresholds = AlarmThresholds(), logger: Logger = Logger(label: "remit.router.alarms"),
         onAlarmChanges: @escaping @Sendable ([AlarmBoard.Change]) -> Void = { _ in }
     ) {
-        self.checker = checker
         self.logger = logger
         self.onAlarmChanges = onAlarmChanges
         state = Mutex(([], Tally(), nil, AlarmBoard(thresholds: thresholds), []))
+        checker?.observeRounds { [weak self] regions in self?.round(regions, at: Date()) }
+    }
+
+    /// After a health-check round: a sample when one is due, else the alarms alone.
+    func round(_ regions: [RegionHealth], at now: Date) {
+        let due = lastSampleAt.withLock { last in
+            guard last.map({ now.timeIntervalSince($0) * 1_000 >= Double(Limits.figureSampleMilliseconds) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { sample(at: now, regions: regions) } else { evaluateAlarms(at: now, regions: regions) }
     }
 
     public var alarms: AlarmReport {
@@ -196,23 +205,6 @@ public final class FigureHistory: Service, Sendable {
             if seen >= rank { return bucketBoundsMilliseconds[index].isFinite ? bucketBoundsMilliseconds[index] : bucketBoundsMilliseconds[index - 1] }
         }
         return nil
-    }
-
-    public func run() async throws {
-        guard let checker else { return }
-        await cancelWhenGracefulShutdown {
-            var sinceSample: Int64 = 0
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Limits.healthCheckIntervalMilliseconds))
-                sinceSample += Limits.healthCheckIntervalMilliseconds
-                if sinceSample >= Limits.figureSampleMilliseconds {
-                    sinceSample = 0
-                    self.sample(at: Date(), regions: checker.regions)
-                } else {
-                    self.evaluateAlarms(at: Date(), regions: checker.regions)
-                }
-            }
-        }
     }
 }
 

@@ -14,6 +14,7 @@ public final class HealthChecker: Service, Sendable {
     /// The latest answers and when the round that got them started.
     private let latest: Mutex<(regions: [RegionHealth], roundStartedAt: ContinuousClock.Instant?)>
     private let lastChecked = Mutex<ContinuousClock.Instant?>(nil)
+    private let roundObservers = Mutex<[@Sendable ([RegionHealth]) -> Void]>([])
 
     public init(configuration: RouterConfiguration, client: HTTPClient, logger: Logger) {
         self.configuration = configuration
@@ -27,6 +28,12 @@ public final class HealthChecker: Service, Sendable {
 
     /// The latest answers with the start of the round that got them: an answer can be no older.
     public var snapshot: (regions: [RegionHealth], roundStartedAt: ContinuousClock.Instant?) { latest.withLock { $0 } }
+
+    /// `observer` gets every region's view after each round of checks, on the checking task
+    /// (keep it short): the alarms and the automatic failover see a change within a round.
+    public func observeRounds(_ observer: @escaping @Sendable ([RegionHealth]) -> Void) {
+        roundObservers.withLock { $0.append(observer) }
+    }
 
     /// The region that gets traffic now, if any.
     public var active: RegionHealth? { RegionSelection.active(regions) }
@@ -72,6 +79,8 @@ public final class HealthChecker: Service, Sendable {
             }
             return current.regions
         }
+        let current = regions
+        for observer in roundObservers.withLock({ $0 }) { observer(current) }
         for (before, after) in zip(previous, ordered) where (before.readiness == nil) != (after.readiness == nil) {
             if after.readiness != nil {
                 logger.info("region is ready", metadata: ["region": "\(after.region)"])

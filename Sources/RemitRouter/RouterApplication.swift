@@ -130,7 +130,7 @@ public func buildRouterApplication(
     // Alarm changes go to the audit trail of a region, whose nodes take only signed requests.
     let auditor = configuration.deploymentKey.map { AlarmAuditor(checker: checker, client: client, key: $0, logger: logger) }
     let history = FigureHistory(checker: checker, thresholds: configuration.alarmThresholds, logger: logger) { auditor?.enqueue($0) }
-    var services: [any Service] = [checker, history] + (auditor.map { [$0] } ?? [])
+    var services: [any Service] = [checker] + (auditor.map { [$0] } ?? [])
     let autoFailover = configuration.autoFailover.flatMap { policy in
         configuration.deploymentKey.map { AutoFailoverService(policy: policy, checker: checker, client: client, key: $0, logger: logger) }
     }
