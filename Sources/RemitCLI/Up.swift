@@ -59,7 +59,8 @@ struct Up: AsyncParsableCommand {
     }
 }
 
-/// Starts everything, waits for SIGTERM/SIGINT (or a child that dies), then stops everything.
+/// Starts everything and keeps it running (`Supervisor`) until SIGTERM/SIGINT, or until
+/// something dies too often; then stops everything.
 struct UpService: Service {
     let stack: EmbeddedStack
     let logger: Logger
@@ -83,17 +84,17 @@ struct UpService: Service {
         }
         printSummary(configuration, children: children, adminPassword: adminPassword)
 
+        // A process or cluster that dies is started again; the rest never stop for it.
+        let supervisor = stack.supervisor(children: children)
         var failure: (any Error)?
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let dead = children.first(where: { !$0.isRunning }) {
-                failure = StackError("\(dead.name) exited with status \(dead.exited ?? -1); see \(dead.logFile)")
-                logger.error("a child process exited; stopping the stack", metadata: ["child": "\(dead.name)"])
-                break
-            }
-            try? await Task.sleep(for: .milliseconds(200))
+        do {
+            try await supervisor.run { Task.isShuttingDownGracefully || Task.isCancelled }
+        } catch {
+            failure = error
+            logger.error("stopping the stack", metadata: ["reason": "\(error)"])
         }
         print("remit: stopping")
-        for child in children.reversed() { await child.stop() }
+        for child in supervisor.children.reversed() { await child.stop() }
         stack.stopClusters()
         print("remit: stopped")
         if let failure { throw failure }

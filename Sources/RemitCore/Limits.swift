@@ -242,4 +242,14 @@ public enum Limits {
     public static let startupTimeoutMilliseconds: Int64 = 60_000
     /// How long a child process has to exit after SIGTERM before it gets SIGKILL.
     public static let childStopTimeoutMilliseconds: Int64 = 10_000
+    /// A process or cluster of `remit up` that dies is started again after a back-off that
+    /// doubles from the first to the last of these with each restart in the window…
+    public static let restartBackoffMillisecondsMin: Int64 = 250
+    public static let restartBackoffMillisecondsMax: Int64 = 8_000
+    /// …at most this many times within the window; one more, and the stack stops with the
+    /// reason (a crash loop is shown, not hidden).
+    public static let restartsPerWindowMax = 5
+    public static let restartWindowSeconds: Int64 = 300
+    /// How often `remit up` looks at its processes and clusters.
+    public static let superviseIntervalMilliseconds: Int64 = 200
 }

@@ -7,6 +7,7 @@ public final class ChildProcess: Sendable {
     public let name: String
     public let logFile: String
     private let subprocess: Subprocess
+    private let command: (executable: String, arguments: [String], environment: [String: String])
     /// Set once the child has been reaped: waitpid can only report an exit once.
     private let exitStatus = Mutex<Int32?>(nil)
 
@@ -14,7 +15,13 @@ public final class ChildProcess: Sendable {
     public init(name: String, executable: String, arguments: [String], environment: [String: String], logFile: String) throws(StackError) {
         self.name = name
         self.logFile = logFile
+        self.command = (executable, arguments, environment)
         self.subprocess = try Subprocess(executable, arguments, environment: environment, outputFile: logFile)
+    }
+
+    /// The same command started again (after this one died), logging to the same file.
+    public func again() throws(StackError) -> ChildProcess {
+        try ChildProcess(name: name, executable: command.executable, arguments: command.arguments, environment: command.environment, logFile: logFile)
     }
 
     public var processID: Int32 { subprocess.processID }

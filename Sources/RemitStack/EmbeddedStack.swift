@@ -176,6 +176,11 @@ public final class EmbeddedStack: Sendable {
         }
     }
 
+    /// What keeps the clusters and `children` running once started.
+    public func supervisor(children: [ChildProcess]) -> Supervisor {
+        Supervisor(clusters: clusters, children: children, logger: logger)
+    }
+
     public func cluster(_ region: RegionName) -> LocalCluster? {
         clusters.first { $0.region == region }
     }

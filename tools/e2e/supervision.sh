@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Supervision in `remit up` on a real stack, under a client creating throughout (each create
+# with its own Idempotency-Key, retried with the same key until acknowledged): SIGKILL of the
+# writer's node, then of the writer's PostgreSQL postmaster. Each is started again by remit up
+# while everything else keeps running; writes resume without an operator; the time without an
+# acknowledged write is printed; every acknowledged create is in both regions' logs exactly once.
+# Usage: tools/e2e/supervision.sh [path-to-remit]. Last line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tools/lib.sh
+source tools/e2e-lib.sh
+remit=${1:-.build/debug/remit}
+
+new_stack remit-e2e-supervision
+
+body='{"senderName":"Alice","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":100,"currency":"EUR"}'
+# Creates until $data/stop exists; one line per attempt: number, status, time.
+client() {
+  local i=0 code
+  while [[ ! -e "$data/stop" ]]; do
+    i=$((i + 1))
+    while [[ ! -e "$data/stop" ]]; do
+      code=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$router/api/v1/remittances" -H "$auth" \
+        -H 'Content-Type: application/json' -H "Idempotency-Key: sup-$i" -d "$body")
+      echo "$i $code $(date +%s.%N)" >>"$data/attempts"
+      [[ $code = 201 || $code = 200 ]] && break
+      sleep 0.05
+    done
+  done
+}
+acknowledged_after() { awk -v t="$1" '($2 == 201 || $2 == 200) && $3 > t' "$data/attempts" | head -1 | cut -d' ' -f3; }
+# Seconds from $1 to the first acknowledgement after it (waits up to 60 s for one).
+resumed() {
+  local at=
+  for _ in $(seq 1 600); do at=$(acknowledged_after "$1"); [[ -n $at ]] && break; sleep 0.1; done
+  [[ -n $at ]] && python3 -c "print(round($at - $1, 2))"
+}
+# The longest time between two acknowledgements from $1 to $2.
+longest_gap() {
+  awk -v t="$1" -v u="${2:-9999999999}" '($2 == 201 || $2 == 200) && $3 > t && $3 < u {print $3}' "$data/attempts" \
+    | python3 -c "import sys; t=[float(x) for x in sys.stdin]; print(round(max(b - a for a, b in zip(t, t[1:])), 2))"
+}
+pid_of() { pgrep -f -- "$1" | head -1; }
+
+start_up
+check "remit up starts" wait_ready
+token=$(admin_token)
+auth="Authorization: Bearer $token"
+router_pid=$(pid_of "router --port $router_port")
+west_pid=$(pid_of "serve --region west")
+client &
+client_pid=$!
+sleep 2
+
+# 1. The writer's node dies.
+east_pid=$(pid_of "serve --region east")
+kill -KILL "$east_pid"
+killed_at=$(date +%s.%N)
+check "remit up starts east's node again" eventually eval 'test -n "$(pid_of "serve --region east")" -a "$(pid_of "serve --region east")" != "$east_pid"'
+node_resumed=$(resumed "$killed_at")
+check "writes resume without an operator" test -n "$node_resumed"
+node_killed_at=$killed_at
+logged() { grep restarted "$out" | grep "$1" | grep 'restart=1' >/dev/null; }
+check "the restart is logged with its count" logged 'node east'
+check "the router and west's node never stopped" test "$(pid_of "router --port $router_port")" = "$router_pid" -a "$(pid_of "serve --region west")" = "$west_pid"
+check "remit up still runs" kill -0 "$up_pid"
+sleep 2
+
+# 2. The writer's PostgreSQL dies.
+east_pg=$(head -1 "$data/regions/east/pgdata/postmaster.pid")
+kill -KILL "$east_pg"
+killed_at=$(date +%s.%N)
+check "remit up starts east's PostgreSQL again" eventually eval 'test -e "$data/regions/east/pgdata/postmaster.pid" && test "$(head -1 "$data/regions/east/pgdata/postmaster.pid")" != "$east_pg"'
+pg_resumed=$(resumed "$killed_at")
+check "writes resume without an operator" test -n "$pg_resumed"
+check "the restart is logged with its count" eventually logged 'PostgreSQL east'
+pg_killed_at=$killed_at
+check "the router and both nodes kept running" test "$(pid_of "router --port $router_port")" = "$router_pid" -a "$(pid_of "serve --region west")" = "$west_pid"
+sleep 2
+touch "$data/stop"
+wait "$client_pid"
+# Orphaned backends of a killed postmaster may still answer for a moment: the figure is the
+# longest time without an acknowledgement after each kill, not the first one after it.
+echo "     writer's node killed: longest time without an acknowledged write $(longest_gap "$(python3 -c "print($node_killed_at - 1)")" "$pg_killed_at") s"
+echo "     writer's PostgreSQL killed: longest time without an acknowledged write $(longest_gap "$(python3 -c "print($pg_killed_at - 1)")") s"
+
+# Accounting: every acknowledged create, once, in both regions.
+acknowledged=$(awk '$2 == 201 || $2 == 200 {print $1}' "$data/attempts" | sort -un)
+count=$(wc -l <<<"$acknowledged")
+check "the client had $count creates acknowledged" test "$count" -gt 20
+check "both regions end with the same head and hash" eventually heads_equal
+in_log=$(sql 0 east "SELECT count(DISTINCT idempotency_key) FROM events WHERE idempotency_key LIKE 'sup-%'")
+doubled=$(sql 0 east "SELECT count(*) FROM (SELECT idempotency_key FROM events WHERE idempotency_key LIKE 'sup-%' GROUP BY 1 HAVING count(*) > 1) d")
+missing=$(for i in $acknowledged; do [[ $(sql 0 east "SELECT count(*) FROM events WHERE idempotency_key = 'sup-$i'") = 1 ]] || echo "$i"; done)
+check "every acknowledged create is in the writer's log exactly once" test -z "$missing" -a "$doubled" = 0
+check "and nothing else of the client's ($in_log keys in the log)" test "$in_log" -le "$((count + 1))"
+check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
+
+stop_up
+check "remit up stops cleanly" test $? -eq 0
+up_pid=
+finish
