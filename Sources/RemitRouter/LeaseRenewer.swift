@@ -9,6 +9,10 @@ import ServiceLifecycle
 /// on a view of every region's routing record at most `Limits.leaseRecordAgeMillisecondsMax`
 /// old, so once a forced failover writes "failing-over" where the router can read it,
 /// renewals stop within that bound and the old writer's lease runs out by itself.
+///
+/// It renews after a round of health checks: every `intervalMilliseconds`, and at once when
+/// the round shows the writer's lease short (under two intervals: the router was stalled, or
+/// the writer's database was away), so that writes held meanwhile go on as soon as possible.
 final class LeaseRenewer: Service, Sendable {
     private let checker: HealthChecker
     private let client: HTTPClient
@@ -16,6 +20,7 @@ final class LeaseRenewer: Service, Sendable {
     private let leaseMilliseconds: Int64
     private let intervalMilliseconds: Int64
     private let logger: Logger
+    private let rounds: AsyncStream<[RegionHealth]>
 
     init(checker: HealthChecker, client: HTTPClient, key: ReplicationKey, leaseMilliseconds: Int64, intervalMilliseconds: Int64, logger: Logger) {
         precondition(intervalMilliseconds < leaseMilliseconds, "a lease is renewed before it runs out")
@@ -25,13 +30,20 @@ final class LeaseRenewer: Service, Sendable {
         self.leaseMilliseconds = leaseMilliseconds
         self.intervalMilliseconds = intervalMilliseconds
         self.logger = logger
+        let (rounds, continuation) = AsyncStream.makeStream(of: [RegionHealth].self, bufferingPolicy: .bufferingNewest(1))
+        self.rounds = rounds
+        checker.observeRounds { continuation.yield($0) }
     }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+            var renewedAt: ContinuousClock.Instant?
+            for await regions in self.rounds {
+                let due = renewedAt.map { ContinuousClock.now - $0 >= .milliseconds(self.intervalMilliseconds) } ?? true
+                let short = RegionSelection.active(regions)?.readiness?.leaseMillisecondsLeft.map { $0 < 2 * self.intervalMilliseconds } ?? false
+                guard due || short else { continue }
+                renewedAt = ContinuousClock.now
                 await self.renewOnce()
-                try? await Task.sleep(for: .milliseconds(self.intervalMilliseconds))
             }
         }
     }

@@ -62,8 +62,8 @@ public func buildRouterRouter(
     let forward: @Sendable (Request, RouterRequestContext) async throws -> Response = { request, context in
         let prepared = try await proxy.prepare(request, clientAddress: context.clientAddress)
         // While a failover switches there may be no writer for a moment, or the old one may
-        // answer "not the writer" (or, its database gone, "storage unavailable"): hold the
-        // request (bounded) until the new writer is seen.
+        // answer "not the writer" (or, its database gone, "storage unavailable"; or its lease
+        // lapsed while the router was stalled): hold the request (bounded) until a writer is seen.
         let deadline = ContinuousClock.now + .milliseconds(Limits.routerHoldMillisecondsMax)
         let failingOverDeadline = ContinuousClock.now + .milliseconds(Limits.routerHoldFailingOverMillisecondsMax)
         // Reads do not wait for a writer: any region that answers has a verified prefix of the log.
@@ -75,7 +75,7 @@ public func buildRouterRouter(
             target = readable
         } else {
             target = try await held(figures) {
-                try await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: nil)
+                try await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, seenAfter: nil)
             }
         }
         while true {
@@ -90,10 +90,14 @@ public func buildRouterRouter(
                     detail: "region \(target.region) did not answer"
                 )
             }
+            // Nothing was written (or, with a key, a second try is a repeat): send it again to
+            // the writer that health checks made after this answer show, the same region once
+            // its lease is renewed, or the new writer.
             let mayGoElsewhere = answer.isNotWriter || (answer.isStorageUnavailable && prepared.hasIdempotencyKey)
+            let answeredAt = ContinuousClock.now
             guard mayGoElsewhere,
                 let next = try? await held(figures, {
-                    try await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, avoiding: target.region)
+                    try await holding.activeRegion(until: deadline, failingOverDeadline: failingOverDeadline, seenAfter: answeredAt)
                 })
             else {
                 figures.forwarded(to: target.region, outcome: RouterMetrics.outcome(status: answer.response.status.code))

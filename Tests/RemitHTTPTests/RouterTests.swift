@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -176,6 +177,43 @@ struct RouterTests {
                         #expect(response.status == .unauthorized)
                         #expect(ContinuousClock.now - started > .milliseconds(Limits.routerHoldMillisecondsMax), "held through the switch")
                     }
+                }
+            }
+        }
+    }
+
+    @Test("a write the writer refuses because its lease lapsed (the router was stalled) is held and sent again once the lease is renewed")
+    func heldThroughLapsedLease() async throws {
+        let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
+        try await withFreshPool { pool, _ in
+            try await Migrator(pool: pool).apply(migrations)
+            _ = try await IdentityStore(pool: pool, region: "east").bootstrapAdmin(name: UserName(rawValue: "tester")!, passwordSeal: TestNode.passwordHash)
+            try await withRunningNode(pool: pool, region: "east", role: .writer, replication: ReplicationConfiguration()) { eastURL in
+                let token = try await ReplicationTests.signIn(eastURL)
+                let control = RegionControl(pool: pool)
+                #expect(try await control.renewLease(epoch: 1, milliseconds: 1))
+                try await Task.sleep(for: .milliseconds(20))
+                let configuration = RouterConfiguration(regions: [.init(name: Self.east, url: eastURL)])
+                let checker = HealthChecker(configuration: configuration, client: HTTPClient.shared, logger: Logger(label: "test.router"))
+                let router = Application(router: buildRouterRouter(checker: checker, client: HTTPClient.shared, limiter: KeyedRateLimiter(requestsPerSecond: 1_000, burst: 1_000)))
+                try await router.test(.router) { client in
+                    await checker.checkAll()
+                    #expect(checker.active?.region == Self.east, "east is still the writer; only its lease lapsed")
+                    // A router renews it a moment later (here the test, as a router back from a stall would).
+                    let renewal = Task {
+                        try await Task.sleep(for: .milliseconds(1_000))
+                        return try await control.renewLease(epoch: 1, milliseconds: 60_000)
+                    }
+                    let response = try await client.execute(
+                        uri: "/api/v1/remittances", method: .post,
+                        headers: [.contentType: "application/json", .authorization: "Bearer \(token)", HTTPField.Name("Idempotency-Key")!: "lapsed-1"],
+                        body: ByteBuffer(string: createBody)
+                    )
+                    #expect(try await renewal.value)
+                    #expect(response.status == .created, "held, then sent again to east once its lease held: not the 409 east first answered")
+                    #expect(try await pool.withConnection {
+                        try $0.query("SELECT count(*) FROM events WHERE idempotency_key = 'lapsed-1'")[0].decode(0, as: Int64.self)
+                    } == 1)
                 }
             }
         }

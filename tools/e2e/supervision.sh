@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Supervision in `remit up` on a real stack, under a client creating throughout (each create
 # with its own Idempotency-Key, retried with the same key until acknowledged): SIGKILL of the
-# writer's node, then of the writer's PostgreSQL postmaster. Each is started again by remit up
-# while everything else keeps running; writes resume without an operator; the time without an
-# acknowledged write is printed; every acknowledged create is in both regions' logs exactly once.
+# writer's node, then of the writer's PostgreSQL postmaster, each started again by remit up while
+# everything else keeps running; then the router stalled (SIGSTOP) for 8 s, the writer's lease
+# lapsing meanwhile. Writes resume without an operator; the time without an acknowledged write
+# is printed; every acknowledged create is in both regions' logs exactly once.
 # Usage: tools/e2e/supervision.sh [path-to-remit]. Last line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -77,12 +78,26 @@ check "the restart is logged with its count" eventually logged 'PostgreSQL east'
 pg_killed_at=$killed_at
 check "the router and both nodes kept running" test "$(pid_of "router --port $router_port")" = "$router_pid" -a "$(pid_of "serve --region west")" = "$west_pid"
 sleep 2
+
+# 3. The router stalls (SIGSTOP) for 8 s: east's lease lapses meanwhile. After SIGCONT, the
+# writes it held or takes are sent on once it has renewed the lease: no 409 reaches the client.
+kill -STOP "$router_pid"
+stopped_at=$(date +%s.%N)
+sleep 8
+kill -CONT "$router_pid"
+continued_at=$(date +%s.%N)
+router_resumed=$(resumed "$continued_at")
+check "after the router's return, writes resume" test -n "$router_resumed"
+echo "     router stalled 8 s: SIGCONT → first acknowledged write ${router_resumed:-never} s"
+sleep 2
+conflicts=$(awk -v t="$continued_at" '$2 == 409 && $3 > t' "$data/attempts" | wc -l)
+check "and the client saw no 409 (lease lapsed, not the writer) after it" test "$conflicts" = 0
 touch "$data/stop"
 wait "$client_pid"
 # Orphaned backends of a killed postmaster may still answer for a moment: the figure is the
 # longest time without an acknowledgement after each kill, not the first one after it.
 echo "     writer's node killed: longest time without an acknowledged write $(longest_gap "$(python3 -c "print($node_killed_at - 1)")" "$pg_killed_at") s"
-echo "     writer's PostgreSQL killed: longest time without an acknowledged write $(longest_gap "$(python3 -c "print($pg_killed_at - 1)")") s"
+echo "     writer's PostgreSQL killed: longest time without an acknowledged write $(longest_gap "$(python3 -c "print($pg_killed_at - 1)")" "$stopped_at") s"
 
 # Accounting: every acknowledged create, once, in both regions.
 acknowledged=$(awk '$2 == 201 || $2 == 200 {print $1}' "$data/attempts" | sort -un)
