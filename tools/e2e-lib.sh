@@ -20,7 +20,8 @@ check() {
 }
 
 start_up() {
-  "$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" "$@" \
+  "$remit" up --data-dir "$data" --postgres-port "$postgres_port" --node-port "$node_port" --router-port "$router_port" \
+    --second-router-port "$router2_port" "$@" \
     >>"$out" 2>&1 &
   up_pid=$!
 }
@@ -61,8 +62,10 @@ new_stack() {
   chmod 755 "$data"
   postgres_port=$(free_port_pair)
   node_port=$(free_port_pair)
-  router_port=$(free_port)
+  router_port=$(free_port_pair)
+  router2_port=$((router_port + 1))
   router="http://127.0.0.1:$router_port"
+  router2="http://127.0.0.1:$router2_port"
   east="http://127.0.0.1:$node_port"
   west="http://127.0.0.1:$((node_port + 1))"
   out="$data/up.out"

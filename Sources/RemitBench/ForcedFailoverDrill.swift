@@ -46,7 +46,7 @@ struct ForcedFailoverDrill {
             let routerURL = self.routerURL
             let outcome = try await FailoverExecution(
                 pools: pools, target: target, kind: .forced, context: context,
-                routerRecord: { try await ReadinessProbe.routerRoutingRecord(routerURL) }
+                routerRecord: { try RoutersView.of(await ReadinessProbe.routingRecords([routerURL])) }
             ).run()
             let runbookMilliseconds = (ContinuousClock.now - killedAt).milliseconds
             // What the fence-or-wait step did, as the execution's record in the target keeps it.

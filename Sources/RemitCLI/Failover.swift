@@ -23,8 +23,8 @@ struct Failover: AsyncParsableCommand {
     @Flag(help: "Confirms --force: acknowledged transfers the target never received are cut off until reconciled.")
     var acceptDataLoss = false
 
-    @Option(help: "The router, asked by --force whether it has stopped renewing the old writer's lease.")
-    var router = "http://127.0.0.1:8080"
+    @Option(help: "A router, asked by --force whether it has stopped renewing the old writer's lease; repeat for each router (default: remit up's two).")
+    var router: [String] = ["http://127.0.0.1:8080", "http://127.0.0.1:8090"]
 
     @OptionGroup var stack: StackOptions
 
@@ -42,11 +42,11 @@ struct Failover: AsyncParsableCommand {
         for name in try stack.regionNames() {
             pools[name] = PostgresPool(url: try stack.databaseURL(name), connectionsMax: 2, applicationName: "remit failover")
         }
-        let routerURL = router
+        let routerURLs = router
         let execution = FailoverExecution(
             pools: pools, target: to, kind: force ? .forced : .planned, context: IdentityTarget.auditContext,
             drainTimeoutMilliseconds: drainTimeoutMilliseconds,
-            routerRecord: { try await ReadinessProbe.routerRoutingRecord(routerURL) }
+            routerRecord: { try RoutersView.of(await ReadinessProbe.routingRecords(routerURLs)) }
         )
         let outcome: FailoverExecution.Outcome
         do {

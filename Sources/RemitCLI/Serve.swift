@@ -70,8 +70,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Another region's node, as NAME=URL, shown by GET /api/v1/regions; repeat per region.")
     var peer: [String] = []
 
-    @Option(help: "The router, which a forced failover run by this node asks whether it stopped renewing leases.")
-    var routerUrl: String?
+    @Option(help: "A router, which a forced failover run by this node asks whether it stopped renewing leases; repeat for each router.")
+    var routerUrl: [String] = []
 
     @Option(help: .hidden)
     var parentPid: Int32?
@@ -115,7 +115,7 @@ struct Serve: AsyncParsableCommand {
     /// Peers from the options; every region's database, for failovers run through the API, from
     /// `REMIT_FAILOVER_DATABASES` ("NAME=URL NAME=URL"), since the URLs carry passwords.
     func control() throws -> ControlConfiguration {
-        var control = ControlConfiguration(routerURL: routerUrl)
+        var control = ControlConfiguration(routerURLs: routerUrl)
         for text in peer {
             let (name, url) = try regionAndURL(text, option: "--peer")
             control.peers[name] = url

@@ -15,8 +15,11 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Port of the first region's node; the next regions take the following ports.")
     var nodePort = 8081
 
-    @Option(help: "Port of the router, the one endpoint clients use.")
+    @Option(help: "Port of the router, the endpoint clients use.")
     var routerPort = 8080
+
+    @Option(help: "Port of the second router (clients may use either; each renews the writer's lease); 0 for none.")
+    var secondRouterPort = 8090
 
     @Option(help: "Folder of the migrations. Default: the source tree's Migrations/, or $REMIT_MIGRATIONS_DIR.")
     var migrationsDir: String?
@@ -47,6 +50,7 @@ struct Up: AsyncParsableCommand {
         )
         configuration.logFormat = logFormat.rawValue
         configuration.accessLog = accessLog
+        configuration.secondRouterPort = secondRouterPort == 0 ? nil : secondRouterPort
         configuration.autoFailoverAfterSeconds = autoFailover.autoFailoverAfterSeconds
         configuration.autoFailoverLagEventsMax = autoFailover.autoFailoverLagEventsMax
         let service = UpService(stack: try EmbeddedStack(configuration: configuration, logger: logger), logger: logger)
@@ -101,7 +105,7 @@ struct UpService: Service {
     }
 
     private func printSummary(_ configuration: StackConfiguration, children: [ChildProcess], adminPassword: String?) {
-        var lines = ["remit is up", "  router      \(configuration.routerURL)  (the endpoint clients use)"]
+        var lines = ["remit is up", "  router      \(configuration.routerURLs.joined(separator: " and "))  (the endpoints clients use: either one)"]
         for region in configuration.regions {
             let role = region.name == configuration.initialWriter ? "writer" : "reader"
             lines.append("  region \(region.name)  node \(configuration.nodeURL(region)), PostgreSQL 127.0.0.1:\(region.postgresPort), \(role) at first start")

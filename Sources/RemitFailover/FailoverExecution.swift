@@ -26,13 +26,13 @@ public struct FailoverExecution: Sendable {
     public let kind: Kind
     public let context: AuditContext
     public let drainTimeoutMilliseconds: Int64
-    /// The routing record the router follows now (forced failover asks it).
-    public let routerRecord: @Sendable () async throws -> RoutingRecord?
+    /// The routing record the routers follow now (forced failover asks them).
+    public let routerRecord: @Sendable () async throws -> RoutersView
 
     public init(
         pools: [RegionName: PostgresPool], target: RegionName, kind: Kind, context: AuditContext,
         drainTimeoutMilliseconds: Int64 = Limits.failoverDrainTimeoutMilliseconds,
-        routerRecord: @escaping @Sendable () async throws -> RoutingRecord? = { nil }
+        routerRecord: @escaping @Sendable () async throws -> RoutersView = { RoutersView(record: nil) }
     ) {
         precondition(pools[target] != nil, "the target is one of the regions")
         self.pools = pools

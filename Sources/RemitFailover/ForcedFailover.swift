@@ -8,13 +8,14 @@ import RemitReplication
 public struct ForcedFailover: Sendable {
     public let source: FailoverRegion
     public let target: FailoverRegion
-    /// The record the router follows now; throws when the router can not be asked.
-    public let routerRecord: @Sendable () async throws -> RoutingRecord?
+    /// The oldest record the routers follow now, and whether every router answered; throws
+    /// when none can be asked.
+    public let routerRecord: @Sendable () async throws -> RoutersView
     public let leaseMilliseconds: Int64
 
     public init(
         from source: FailoverRegion, to target: FailoverRegion, leaseMilliseconds: Int64 = Limits.writeLeaseMilliseconds,
-        routerRecord: @escaping @Sendable () async throws -> RoutingRecord?
+        routerRecord: @escaping @Sendable () async throws -> RoutersView
     ) {
         self.source = source
         self.target = target
@@ -57,7 +58,12 @@ public struct ForcedFailover: Sendable {
                 return runbook.fenceTried(fenced: (try? await source.control.fence(epoch: epoch)) != nil, at: .now)
             case .askRouter:
                 let answer: ForcedRunbook.RouterAnswer
-                do { answer = .follows(try await routerRecord()) } catch { answer = .unanswered }
+                do {
+                    let view = try await routerRecord()
+                    answer = .follows(view.record, every: view.everyRouterAnswered)
+                } catch {
+                    answer = .unanswered
+                }
                 return runbook.routerAsked(answer, at: .now)
             case .sleep(let milliseconds):
                 try await Task.sleep(for: .milliseconds(milliseconds))
@@ -76,4 +82,29 @@ public struct ForcedFailover: Sendable {
             return runbook.actionFailed("\(error)", at: .now)
         }
     }
+}
+
+/// What the routers said when a forced failover asked which routing record they follow.
+public struct RoutersView: Sendable, Equatable {
+    /// The oldest record any router that answered follows (nil: one of them holds none).
+    public var record: RoutingRecord?
+    public var everyRouterAnswered: Bool
+
+    public init(record: RoutingRecord?, everyRouterAnswered: Bool = true) {
+        self.record = record
+        self.everyRouterAnswered = everyRouterAnswered
+    }
+
+    /// The view of several routers' answers (nil: that router did not answer); throws when none did.
+    public static func of(_ answers: [RoutingRecord??]) throws -> RoutersView {
+        let answered = answers.compactMap { $0 }
+        guard !answered.isEmpty else { throw NoRouterAnswered(asked: answers.count) }
+        let oldest: RoutingRecord? = answered.contains { $0 == nil } ? nil : answered.compactMap { $0 }.min { $1.isNewer(than: $0) }
+        return RoutersView(record: oldest, everyRouterAnswered: answered.count == answers.count)
+    }
+}
+
+public struct NoRouterAnswered: Error, CustomStringConvertible {
+    public let asked: Int
+    public var description: String { asked == 0 ? "no router is configured" : "none of the \(asked) routers answered" }
 }

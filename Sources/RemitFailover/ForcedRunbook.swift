@@ -41,11 +41,14 @@ public struct ForcedRunbook: Sendable {
         public var action: Action
     }
 
-    /// What asking the router gave.
+    /// What asking the routers gave.
     public enum RouterAnswer: Sendable, Equatable {
+        /// None answered.
         case unanswered
-        /// The record it follows (nil: it holds none).
-        case follows(RoutingRecord?)
+        /// The oldest record any of them follows (nil: one holds none); `every` when all of the
+        /// routers answered, false when some did not (they may still renew until their view of
+        /// the records goes stale).
+        case follows(RoutingRecord?, every: Bool = true)
     }
 
     enum Phase: Sendable, Equatable {
@@ -124,16 +127,18 @@ public struct ForcedRunbook: Sendable {
         return Output(steps: [], action: .askRouter)
     }
 
-    /// The router's answer. Once it shows the failing-over record it renews no more leases, and
+    /// The routers' answer. Once one shows the failing-over record it renews no more leases, and
     /// a renewal already sent lands within its timeout: the lease and a margin are then enough.
     /// A router that answers but never shows the record may still renew: no safe wait exists.
-    /// No router answering at all: one that still runs stops renewing within the record age.
+    /// A router that does not answer and still runs stops renewing within the record age.
     public mutating func routerAsked(_ answer: RouterAnswer, at now: ContinuousClock.Instant) -> Output {
         guard case .askingRouter(let deadline, var answered) = phase else { preconditionFailure("the router is asked in fence-or-wait") }
-        if case .follows(let seen) = answer {
+        if case .follows(let seen, let every) = answer {
             answered = true
             if let seen, !failing!.isNewer(than: seen) {
-                return waitForLease(leaseMilliseconds + Limits.forcedFailoverLeaseMarginMilliseconds)
+                // A router that did not answer stops renewing once its view is too old to renew on.
+                let silent = every ? 0 : Limits.leaseRecordAgeMillisecondsMax
+                return waitForLease(leaseMilliseconds + Limits.forcedFailoverLeaseMarginMilliseconds + silent)
             }
         }
         phase = .askingRouter(deadline: deadline, answered: answered)

@@ -35,7 +35,7 @@ func addControlRoutes(
         let body = try AlarmAudit.body(request, bytes: bytes)
         try await identity.record(body.changes.map { change in
             AuditEntry(
-                entryID: change.entry, region: identity.region, actor: LeaseRenewal.routerPrincipal, source: LeaseRenewal.routerPrincipal,
+                entryID: change.entry, region: identity.region, actor: LeaseRenewal.routerPrincipal, source: body.source,
                 action: change.state == "firing" ? "alarm.firing" : "alarm.resolved", target: change.alarm, outcome: "succeeded",
                 detail: change.detail, atMicroseconds: change.atMicroseconds
             )
@@ -49,7 +49,7 @@ func addControlRoutes(
 /// router's bound, or when this node can not reach every region's database.
 func addAutomaticFailoverRoute(
     to router: Router<NodeRequestContext>, configuration: ReplicationConfiguration, region: RegionName, status: ReplicationStatus,
-    failoverPools: [RegionName: PostgresPool], routerURL: String?
+    failoverPools: [RegionName: PostgresPool], routerURLs: [String]
 ) {
     router.on("/control/v1/failover", method: .post) { request, _ in
         guard let key = configuration.key else { throw Problem.notFound("this node has no deployment key") }
@@ -73,7 +73,7 @@ func addAutomaticFailoverRoute(
         }
         return try await runFailover(
             pools: failoverPools, target: region, kind: .forced,
-            context: AuditContext(actor: LeaseRenewal.routerPrincipal, source: "automatic failover"), routerURL: routerURL
+            context: AuditContext(actor: LeaseRenewal.routerPrincipal, source: "automatic failover"), routerURLs: routerURLs
         )
     }
 }

@@ -15,13 +15,14 @@ public struct ControlConfiguration: Sendable {
     /// Every region's database (this one's too), for `POST /api/v1/admin/failover`. Empty:
     /// this node runs no failovers (503), the CLI still can.
     public var failoverDatabaseURLs: [RegionName: String]
-    /// The router, which a forced failover asks whether it has stopped renewing leases.
-    public var routerURL: String?
+    /// The routers, which a forced failover asks whether they have stopped renewing leases,
+    /// and whose alarms `GET /api/v1/regions` shows (the first that answers).
+    public var routerURLs: [String]
 
-    public init(peers: [RegionName: String] = [:], failoverDatabaseURLs: [RegionName: String] = [:], routerURL: String? = nil) {
+    public init(peers: [RegionName: String] = [:], failoverDatabaseURLs: [RegionName: String] = [:], routerURLs: [String] = []) {
         self.peers = peers
         self.failoverDatabaseURLs = failoverDatabaseURLs
-        self.routerURL = routerURL
+        self.routerURLs = routerURLs
     }
 }
 
@@ -114,7 +115,7 @@ struct ResubmissionBody: Codable {
 /// The operator's routes: every region at a glance, failover, and runbook executions.
 func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: ControlConfiguration, failoverPools: [RegionName: PostgresPool]) {
     routes.add(.get, "/api/v1/regions", .only(.operator, .auditor, .admin)) { _, _ in
-        try jsonResponse(await regionsView(node: node, peers: control.peers, routerURL: control.routerURL))
+        try jsonResponse(await regionsView(node: node, peers: control.peers, routerURLs: control.routerURLs))
     }
 
     routes.add(.post, "/api/v1/admin/failover", .only(.operator)) { request, context in
@@ -135,7 +136,7 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
             throw Problem(slug: "failover-unavailable", title: "Failover unavailable", status: .serviceUnavailable,
                           detail: "this node has no access to every region's database; run `remit failover` instead")
         }
-        return try await runFailover(pools: failoverPools, target: target, kind: force ? .forced : .planned, context: auditContext(context), routerURL: control.routerURL)
+        return try await runFailover(pools: failoverPools, target: target, kind: force ? .forced : .planned, context: auditContext(context), routerURLs: control.routerURLs)
     }
 
     // Reconcile what forced failovers cut off: the quarantine of every region this node reaches.
@@ -176,14 +177,11 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
 
 /// Runs a failover for the operator API or the router's automatic one, and answers its outcome.
 func runFailover(
-    pools: [RegionName: PostgresPool], target: RegionName, kind: FailoverExecution.Kind, context: AuditContext, routerURL: String?
+    pools: [RegionName: PostgresPool], target: RegionName, kind: FailoverExecution.Kind, context: AuditContext, routerURLs: [String]
 ) async throws -> Response {
     let execution = FailoverExecution(
         pools: pools, target: target, kind: kind, context: context,
-        routerRecord: {
-            guard let routerURL else { throw Problem.notFound("no router configured") }
-            return try await ReadinessProbe.routerRoutingRecord(routerURL)
-        }
+        routerRecord: { try RoutersView.of(await ReadinessProbe.routingRecords(routerURLs)) }
     )
     do {
         let outcome = try await execution.run()
@@ -202,9 +200,17 @@ func runFailover(
     }
 }
 
+/// The alarms of the first router (in the order given) that answers.
+private func firstRouterAlarms(_ routerURLs: [String]) async -> ReadinessProbe.RouterAlarms? {
+    for url in routerURLs {
+        if let alarms = try? await ReadinessProbe.routerAlarms(url) { return alarms }
+    }
+    return nil
+}
+
 /// This region from its database, the others from their `/readyz`, with each one's lag behind the writer.
-private func regionsView(node: RegionNode, peers: [RegionName: String], routerURL: String?) async -> RegionsBody {
-    async let routerAlarms = routerURL.asyncMap { try? await ReadinessProbe.routerAlarms($0) } ?? nil
+private func regionsView(node: RegionNode, peers: [RegionName: String], routerURLs: [String]) async -> RegionsBody {
+    async let routerAlarms = firstRouterAlarms(routerURLs)
     var views: [RegionView] = []
     switch await node.readiness() {
     case .success(let state): views.append(RegionView(state))

@@ -14,9 +14,12 @@ final class AlarmAuditor: Service, Sendable {
     private let client: HTTPClient
     private let key: ReplicationKey
     private let logger: Logger
+    /// How the audit trail names this router (`router 127.0.0.1:8080`).
+    private let source: String
     private let pending = Mutex<[AlarmAudit.Change]>([])
 
-    init(checker: HealthChecker, client: HTTPClient, key: ReplicationKey, logger: Logger) {
+    init(checker: HealthChecker, client: HTTPClient, key: ReplicationKey, source: String, logger: Logger) {
+        self.source = source
         self.checker = checker
         self.client = client
         self.key = key
@@ -74,7 +77,7 @@ final class AlarmAuditor: Service, Sendable {
 
     private func send(_ changes: [AlarmAudit.Change], to region: RegionHealth) async -> Bool {
         do {
-            let bytes = Array(try RemitJSON.encoder().encode(AlarmAudit.Body(changes: changes)))
+            let bytes = Array(try RemitJSON.encoder().encode(AlarmAudit.Body(source: source, changes: changes)))
             var request = key.signedRequest(
                 region.url, method: .POST, pathAndQuery: AlarmAudit.pathAndQuery(body: bytes), region: LeaseRenewal.routerPrincipal
             )

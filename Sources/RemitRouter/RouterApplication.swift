@@ -132,7 +132,9 @@ public func buildRouterApplication(
 ) throws -> some ApplicationProtocol {
     let checker = HealthChecker(configuration: configuration, client: client, logger: logger)
     // Alarm changes go to the audit trail of a region, whose nodes take only signed requests.
-    let auditor = configuration.deploymentKey.map { AlarmAuditor(checker: checker, client: client, key: $0, logger: logger) }
+    let auditor = configuration.deploymentKey.map { AlarmAuditor(
+        checker: checker, client: client, key: $0, source: "router \(configuration.host):\(configuration.port)", logger: logger
+    ) }
     let history = FigureHistory(checker: checker, thresholds: configuration.alarmThresholds, logger: logger) { auditor?.enqueue($0) }
     var services: [any Service] = [checker] + (auditor.map { [$0] } ?? [])
     let autoFailover = configuration.autoFailover.flatMap { policy in

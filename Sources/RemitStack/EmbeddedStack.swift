@@ -119,9 +119,8 @@ public final class EmbeddedStack: Sendable {
                 var arguments = [
                     "serve", "--region", region.name.rawValue, "--port", String(region.nodePort),
                     "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
-                    "--parent-pid", String(parentProcessID), "--router-url", configuration.routerURL,
-                    "--log-format", configuration.logFormat,
-                ] + (configuration.accessLog ? ["--access-log"] : [])
+                    "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat,
+                ] + configuration.routerURLs.flatMap { ["--router-url", $0] } + (configuration.accessLog ? ["--access-log"] : [])
                 for other in others {
                     // Each region accepts the others' tokens, may pull their logs, and shows them.
                     arguments += ["--peer-jwks", configuration.nodeURL(other) + "/.well-known/jwks.json", "--replication-region", other.name.rawValue]
@@ -140,23 +139,26 @@ public final class EmbeddedStack: Sendable {
                     logFile: configuration.logDirectory + "/node-\(region.name).log"
                 ))
             }
-            children.append(try ChildProcess(
-                name: "router",
-                executable: configuration.executable,
-                arguments: ["router", "--port", String(configuration.routerPort), "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat]
-                    + (configuration.accessLog ? ["--access-log"] : [])
-                    + (configuration.autoFailoverAfterSeconds.map {
-                        ["--auto-failover-after-seconds", String($0), "--auto-failover-lag-events-max", String(configuration.autoFailoverLagEventsMax)]
-                    } ?? [])
-                    + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
-                // The router signs lease renewals with the deployment key.
-                environment: ["REMIT_REPLICATION_KEY": replicationKey, "REMIT_METRICS_TOKEN": metricsToken],
-                logFile: configuration.logDirectory + "/router.log"
-            ))
+            // Two routers by default: either serves every client and renews the writer's lease.
+            for (index, port) in configuration.routerPorts.enumerated() {
+                children.append(try ChildProcess(
+                    name: index == 0 ? "router" : "router \(index + 1)",
+                    executable: configuration.executable,
+                    arguments: ["router", "--port", String(port), "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat]
+                        + (configuration.accessLog ? ["--access-log"] : [])
+                        + (configuration.autoFailoverAfterSeconds.map {
+                            ["--auto-failover-after-seconds", String($0), "--auto-failover-lag-events-max", String(configuration.autoFailoverLagEventsMax)]
+                        } ?? [])
+                        + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
+                    // The router signs lease renewals with the deployment key.
+                    environment: ["REMIT_REPLICATION_KEY": replicationKey, "REMIT_METRICS_TOKEN": metricsToken],
+                    logFile: configuration.logDirectory + (index == 0 ? "/router.log" : "/router-\(index + 1).log")
+                ))
+            }
             for region in configuration.regions {
                 try await waitUntilReady(configuration.nodeURL(region) + "/readyz", what: "node \(region.name)", children: children)
             }
-            try await waitUntilReady(configuration.routerURL + "/readyz", what: "router", children: children)
+            for url in configuration.routerURLs { try await waitUntilReady(url + "/readyz", what: "router \(url)", children: children) }
         } catch {
             for child in children.reversed() { await child.stop() }
             throw error

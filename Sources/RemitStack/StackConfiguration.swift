@@ -43,7 +43,12 @@ public struct StackConfiguration: Sendable {
         self.migrationsDirectory = migrationsDirectory
     }
 
+    /// A second router, so that clients and lease renewals never depend on one process (nil: one router).
+    public var secondRouterPort: Int?
+
     public var logDirectory: String { dataDirectory + "/logs" }
     public var routerURL: String { "http://127.0.0.1:\(routerPort)" }
+    public var routerPorts: [Int] { [routerPort] + (secondRouterPort.map { [$0] } ?? []) }
+    public var routerURLs: [String] { routerPorts.map { "http://127.0.0.1:\($0)" } }
     public func nodeURL(_ region: Region) -> String { "http://127.0.0.1:\(region.nodePort)" }
 }

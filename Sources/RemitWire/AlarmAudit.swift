@@ -30,9 +30,12 @@ public enum AlarmAudit {
     }
 
     public struct Body: Codable, Sendable, Equatable {
+        /// Which router saw the changes (`router 127.0.0.1:8080`): each router keeps its own alarms.
+        public var source: String
         public var changes: [Change]
 
-        public init(changes: [Change]) {
+        public init(source: String, changes: [Change]) {
+            self.source = source
             self.changes = changes
         }
     }
@@ -54,9 +57,9 @@ public enum AlarmAudit {
         } catch {
             throw Problem.badRequest("the body is not a list of alarm changes")
         }
-        guard body.changes.count <= Limits.alarmChangesPerRequestMax,
+        guard body.changes.count <= Limits.alarmChangesPerRequestMax, (1...128).contains(body.source.utf8.count),
             body.changes.allSatisfy({ ["firing", "ok"].contains($0.state) && (1...64).contains($0.alarm.utf8.count) && $0.detail.utf8.count <= 1_000 })
-        else { throw Problem.badRequest("at most \(Limits.alarmChangesPerRequestMax) changes, each with an alarm name, a state firing or ok, and a detail of at most 1000 bytes") }
+        else { throw Problem.badRequest("a source of 1 to 128 bytes and at most \(Limits.alarmChangesPerRequestMax) changes, each with an alarm name, a state firing or ok, and a detail of at most 1000 bytes") }
         return body
     }
 }

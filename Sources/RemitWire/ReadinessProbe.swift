@@ -33,7 +33,27 @@ public enum ReadinessProbe {
             HTTPClientRequest(url: routerURL + "/router/regions"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
         )
         let body = try await response.body.collect(upTo: answerBytesMax)
+        guard response.status == .ok else { throw NotReady(reason: "the router answered \(response.status.code)") }
         return try RemitJSON.decoder().decode(RouterView.self, from: Data(buffer: body)).routing
+    }
+
+    /// Each router's routing record, asked at once: nil for a router that did not answer, `.some(nil)`
+    /// for one that holds none.
+    public static func routingRecords(_ routerURLs: [String], client: HTTPClient = .shared) async -> [RoutingRecord??] {
+        await withTaskGroup(of: (Int, RoutingRecord??).self) { group in
+            for (index, url) in routerURLs.enumerated() {
+                group.addTask {
+                    do {
+                        return (index, .some(try await routerRoutingRecord(url, client: client)))
+                    } catch {
+                        return (index, nil)
+                    }
+                }
+            }
+            var answers = [RoutingRecord??](repeating: nil, count: routerURLs.count)
+            for await (index, answer) in group { answers[index] = answer }
+            return answers
+        }
     }
 
     /// The router's alarms as its `/router/alarms` tells them: whether failover is advised,

@@ -81,7 +81,7 @@ struct ForcedFailoverTests {
             let steps = Mutex<[FailoverStep]>([])
             let lostEast = unreachable("east")
             let (head, window) = try await ForcedFailover(
-                from: lostEast, to: west, leaseMilliseconds: leaseMilliseconds, routerRecord: { try await west.control.routing() }
+                from: lostEast, to: west, leaseMilliseconds: leaseMilliseconds, routerRecord: { RoutersView(record: try await west.control.routing()) }
             ).run { step in steps.withLock { $0.append(step) } }
             await lostEast.pool.close()
             let ran = steps.withLock { $0 }
@@ -161,7 +161,7 @@ struct ForcedFailoverTests {
             _ = try await eastIdentity.setDisabled(UserName(rawValue: "dave")!, true, by: ops)
             #expect(try await east.regionControl.renewLease(epoch: 1, milliseconds: 300))
             let lostEast = unreachable("east")
-            _ = try await ForcedFailover(from: lostEast, to: west, leaseMilliseconds: 300, routerRecord: { try await west.control.routing() }).run { _ in }
+            _ = try await ForcedFailover(from: lostEast, to: west, leaseMilliseconds: 300, routerRecord: { RoutersView(record: try await west.control.routing()) }).run { _ in }
             await lostEast.pool.close()
             #expect(try await west.regionControl.renewLease(epoch: 2, milliseconds: 60_000))
 
@@ -203,7 +203,7 @@ struct ForcedFailoverTests {
             try await replicateOnce(from: east.pool, to: west.pool)
             let steps = Mutex<[FailoverStep]>([])
             let (head, _) = try await ForcedFailover(
-                from: east, to: west, leaseMilliseconds: 60_000, routerRecord: { nil }
+                from: east, to: west, leaseMilliseconds: 60_000, routerRecord: { RoutersView(record: nil) }
             ).run { step in steps.withLock { $0.append(step) } }
             let ran = steps.withLock { $0 }
             #expect(ran.map(\.name) == ["preflight", "stop-writes", "fence-or-wait", "promote", "route"])
@@ -228,7 +228,7 @@ struct ForcedFailoverTests {
             let stale = try #require(try await west.control.routing())
             let steps = Mutex<[String]>([])
             await #expect(throws: FailoverError.self) {
-                try await ForcedFailover(from: unreachable("east"), to: west, leaseMilliseconds: 200, routerRecord: { stale })
+                try await ForcedFailover(from: unreachable("east"), to: west, leaseMilliseconds: 200, routerRecord: { RoutersView(record: stale) })
                     .run { step in steps.withLock { $0.append("\(step.name) \(step.outcome.rawValue)") } }
             }
             #expect(steps.withLock { $0 } == ["preflight succeeded", "stop-writes succeeded", "fence-or-wait failed", "rollback rolled back"])
@@ -243,12 +243,12 @@ struct ForcedFailoverTests {
         try await withRegions { east, west in
             try await replicateOnce(from: east.pool, to: west.pool)
             await #expect(throws: FailoverError.self) {
-                try await ForcedFailover(from: west, to: east, leaseMilliseconds: 200, routerRecord: { nil }).run()
+                try await ForcedFailover(from: west, to: east, leaseMilliseconds: 200, routerRecord: { RoutersView(record: nil) }).run()
             }
             // The record names east; a forced failover "from west" is a mistake.
             let mistaken = FailoverRegion(name: RegionName(rawValue: "south")!, control: east.control)
             await #expect(throws: FailoverError.self) {
-                try await ForcedFailover(from: mistaken, to: west, leaseMilliseconds: 200, routerRecord: { nil }).run()
+                try await ForcedFailover(from: mistaken, to: west, leaseMilliseconds: 200, routerRecord: { RoutersView(record: nil) }).run()
             }
             let current = try await roles(east, west)
             #expect(current == [.writer, .reader])

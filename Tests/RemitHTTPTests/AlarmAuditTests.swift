@@ -48,7 +48,7 @@ struct AlarmAuditTests {
                                 configuration: RouterConfiguration(regions: regions), client: .shared, logger: Logger(label: "test.router")
                             )
                             await checker.checkAll()
-                            return AlarmAuditor(checker: checker, client: .shared, key: Self.key, logger: Logger(label: "test.router"))
+                            return AlarmAuditor(checker: checker, client: .shared, key: Self.key, source: "router test", logger: Logger(label: "test.router"))
                         }
                         let firedAt = Date(timeIntervalSince1970: 1_800_000_000)
                         let fired = AlarmBoard.Change(name: .writerUnreachable, state: .firing, at: firedAt, detail: "no region answers as the writer")
@@ -61,7 +61,7 @@ struct AlarmAuditTests {
                         let entries = try await alarmEntries(eastPool)
                         #expect(entries.count == 1)
                         #expect(entries.first?.action == "alarm.firing" && entries.first?.target == "writer-unreachable")
-                        #expect(entries.first?.actor == "router" && entries.first?.detail == "no region answers as the writer")
+                        #expect(entries.first?.actor == "router" && entries.first?.source == "router test" && entries.first?.detail == "no region answers as the writer")
                         #expect(entries.first?.recordedAt == firedAt, "recorded at the time the alarm changed")
 
                         // Only the reader answers: its outbox keeps it for the writer.
@@ -80,14 +80,14 @@ struct AlarmAuditTests {
 
                         // Sent twice (an answer lost): recorded once.
                         let change = AlarmAudit.Change(entry: UUID(), alarm: "latency", state: "firing", atMicroseconds: 1_800_000_000_000_000, detail: "slow")
-                        #expect(try await post(.init(changes: [change]), to: eastURL) == 204)
-                        #expect(try await post(.init(changes: [change]), to: eastURL) == 204)
+                        #expect(try await post(.init(source: "router test", changes: [change]), to: eastURL) == 204)
+                        #expect(try await post(.init(source: "router test", changes: [change]), to: eastURL) == 204)
                         #expect(try await alarmEntries(eastPool).filter { $0.target == "latency" }.count == 1)
 
                         // Unsigned, or a body other than the one the signed digest names: refused, nothing recorded.
                         let forged = AlarmAudit.Change(entry: UUID(), alarm: "forged", state: "ok", atMicroseconds: 0, detail: "")
-                        #expect(try await post(.init(changes: [forged]), to: eastURL, signed: false) == 401)
-                        #expect(try await post(.init(changes: [forged]), to: eastURL, digestOf: .init(changes: [change])) == 400)
+                        #expect(try await post(.init(source: "router test", changes: [forged]), to: eastURL, signed: false) == 401)
+                        #expect(try await post(.init(source: "router test", changes: [forged]), to: eastURL, digestOf: .init(source: "router test", changes: [change])) == 400)
                         #expect(try await alarmEntries(eastPool).count == 2)
                     }
                 }

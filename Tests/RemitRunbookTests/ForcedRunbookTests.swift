@@ -85,6 +85,23 @@ struct ForcedRunbookTests {
         #expect(output.action == .promote(leaseMilliseconds: 5_000))
     }
 
+    @Test("the routers that answer show the record but one does not answer: wait the record age too, as if none answered")
+    func routerSilent() {
+        var runbook = askingRouter()
+        #expect(runbook.routerAsked(.follows(failing, every: false), at: at(4)).action
+            == .sleep(milliseconds: 5_000 + Limits.forcedFailoverLeaseMarginMilliseconds + Limits.leaseRecordAgeMillisecondsMax))
+    }
+
+    @Test("several routers: the oldest record any answering one follows counts, and whether all answered")
+    func routersCombined() throws {
+        let newer = RoutingRecord(epoch: 1, revision: 9, activeRegion: east, state: .failingOver)
+        #expect(try RoutersView.of([.some(record), .some(newer)]) == RoutersView(record: record, everyRouterAnswered: true))
+        #expect(try RoutersView.of([.some(newer), nil]) == RoutersView(record: newer, everyRouterAnswered: false))
+        #expect(try RoutersView.of([.some(newer), .some(nil)]) == RoutersView(record: nil, everyRouterAnswered: true), "one holds none")
+        #expect(throws: NoRouterAnswered.self) { try RoutersView.of([nil, nil]) }
+        #expect(throws: NoRouterAnswered.self) { try RoutersView.of([]) }
+    }
+
     @Test("no router answers: wait the lease, the margin and the record age")
     func noRouter() {
         var runbook = askingRouter()

@@ -28,17 +28,17 @@ start_up
 check "remit up starts" wait_ready
 token=$(admin_token)
 auth="Authorization: Bearer $token"
-router_pid=$(pgrep -f -- "router --port $router_port")
+router_pids=$(pgrep -f -- "router --port ($router_port|$router2_port)")
 
-# 1. The lease: renewed by the router, and a writer cut off from it stops by itself.
-check "the router keeps east's write lease renewed" eventually leased
-kill -STOP "$router_pid"
+# 1. The lease: renewed by the routers, and a writer cut off from them stops by itself.
+check "the routers keep east's write lease renewed" eventually leased
+kill -STOP $router_pids
 sleep 6
-check "with the router paused, east's lease runs out" test "$(lease_left "$east")" = 0
+check "with both routers paused, east's lease runs out" test "$(lease_left "$east")" = 0
 check "and a create sent straight to east (bypassing the router) is refused: 409 not-writer" test "$(create_at "$east" direct-1)" = 409
 check "nothing was written" test "$(sql 0 east "SELECT count(*) FROM events WHERE idempotency_key = 'forced-direct-1'")" = 0
-kill -CONT "$router_pid"
-check "the router resumes renewing and creates go on" eventually created after-pause
+kill -CONT $router_pids
+check "the routers resume renewing and creates go on" eventually created after-pause
 
 # 2. West stops applying while east keeps acknowledging creates: a session holds west's region
 # row, so the apply waits; east's PostgreSQL is killed; then the waiting apply and the holding
@@ -79,7 +79,7 @@ check "GET /api/v1/regions at west says failover advised too" test "$(curl -s -H
 # 3. Forced failover to west.
 refused=$(cli failover --to west --force 2>&1)
 check "--force without --accept-data-loss is refused with a reason" test $? -ne 0 -a -n "$(grep 'accept-data-loss' <<<"$refused")"
-steps=$(cli failover --to west --force --accept-data-loss --router "$router" 2>&1)
+steps=$(cli failover --to west --force --accept-data-loss --router "$router" --router "$router2" 2>&1)
 check "remit failover --to west --force succeeds" test $? -eq 0
 echo "$steps" | sed 's/^/     /'
 check "it reports the loss window" grep -q 'loss window' <<<"$steps"

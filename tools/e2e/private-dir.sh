@@ -20,7 +20,8 @@ chmod 700 "$private"
 data="$private/data"
 postgres_port=$(free_port_pair)
 node_port=$(free_port_pair)
-router_port=$(free_port)
+router_port=$(free_port_pair)
+router2_port=$((router_port + 1))
 out="$private/up.out"
 
 server_homes() { for link in "$data"/regions/*/server; do readlink "$link"; done; }

@@ -2,8 +2,8 @@
 # Supervision in `remit up` on a real stack, under a client creating throughout (each create
 # with its own Idempotency-Key, retried with the same key until acknowledged): SIGKILL of the
 # writer's node, then of the writer's PostgreSQL postmaster, each started again by remit up while
-# everything else keeps running; then the router stalled (SIGSTOP) for 8 s, the writer's lease
-# lapsing meanwhile; then a forced failover asked for at once after the writer's PostgreSQL dies.
+# everything else keeps running; then both routers stalled (SIGSTOP) for 8 s, the writer's lease
+# lapsing meanwhile; then the first router killed under a client of the second; then a forced failover asked for at once after the writer's PostgreSQL dies.
 # Writes resume without an operator; the times without an acknowledged write are printed; every
 # acknowledged create is in the writer's log exactly once, or in the old writer's quarantine.
 # Usage: tools/e2e/supervision.sh [path-to-remit]. Last line: "N passed, N failed".
@@ -16,21 +16,22 @@ remit=${1:-.build/debug/remit}
 new_stack remit-e2e-supervision
 
 body='{"senderName":"Alice","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":100,"currency":"EUR"}'
-# Creates until $data/stop exists; one line per attempt: number, status, time.
+# Creates through router $1 until $2/stop exists, keys sup-$3-N; one line per attempt in
+# $2/attempts-$3: N, status, time.
 client() {
-  local i=0 code
+  local base=$1 i=0 code
   while [[ ! -e "$data/stop" ]]; do
     i=$((i + 1))
     while [[ ! -e "$data/stop" ]]; do
-      code=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$router/api/v1/remittances" -H "$auth" \
-        -H 'Content-Type: application/json' -H "Idempotency-Key: sup-$i" -d "$body")
-      echo "$i $code $(date +%s.%N)" >>"$data/attempts"
+      code=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$base/api/v1/remittances" -H "$auth" \
+        -H 'Content-Type: application/json' -H "Idempotency-Key: sup-$2-$i" -d "$body")
+      echo "$i $code $(date +%s.%N)" >>"$data/attempts-$2"
       [[ $code = 201 || $code = 200 ]] && break
       sleep 0.05
     done
   done
 }
-acknowledged_after() { awk -v t="$1" '($2 == 201 || $2 == 200) && $3 > t' "$data/attempts" | head -1 | cut -d' ' -f3; }
+acknowledged_after() { awk -v t="$1" '($2 == 201 || $2 == 200) && $3 > t' "$data/attempts-1" | head -1 | cut -d' ' -f3; }
 # Seconds from $1 to the first acknowledgement after it (waits up to 60 s for one).
 resumed() {
   local at=
@@ -39,7 +40,7 @@ resumed() {
 }
 # The longest time between two acknowledgements from $1 to $2.
 longest_gap() {
-  awk -v t="$1" -v u="${2:-9999999999}" '($2 == 201 || $2 == 200) && $3 > t && $3 < u {print $3}' "$data/attempts" \
+  awk -v t="$1" -v u="${2:-9999999999}" '($2 == 201 || $2 == 200) && $3 > t && $3 < u {print $3}' "$data/attempts-1" \
     | python3 -c "import sys; t=[float(x) for x in sys.stdin]; print(round(max(b - a for a, b in zip(t, t[1:])), 2))"
 }
 pid_of() { pgrep -f -- "$1" | head -1; }
@@ -50,7 +51,7 @@ token=$(admin_token)
 auth="Authorization: Bearer $token"
 router_pid=$(pid_of "router --port $router_port")
 west_pid=$(pid_of "serve --region west")
-client &
+client "$router" 1 &
 client_pid=$!
 sleep 2
 
@@ -80,21 +81,34 @@ pg_killed_at=$killed_at
 check "the router and both nodes kept running" test "$(pid_of "router --port $router_port")" = "$router_pid" -a "$(pid_of "serve --region west")" = "$west_pid"
 sleep 2
 
-# 3. The router stalls (SIGSTOP) for 8 s: east's lease lapses meanwhile. After SIGCONT, the
-# writes it held or takes are sent on once it has renewed the lease: no 409 reaches the client.
-kill -STOP "$router_pid"
+# 3. Both routers stall (SIGSTOP) for 8 s: east's lease lapses meanwhile. After SIGCONT, the
+# writes they held or take are sent on once a router has renewed the lease: no 409 reaches the client.
+router_pids=$(pgrep -f -- "router --port ($router_port|$router2_port)")
+kill -STOP $router_pids
 stopped_at=$(date +%s.%N)
 sleep 8
-kill -CONT "$router_pid"
+kill -CONT $router_pids
 continued_at=$(date +%s.%N)
 router_resumed=$(resumed "$continued_at")
-check "after the router's return, writes resume" test -n "$router_resumed"
-echo "     router stalled 8 s: SIGCONT → first acknowledged write ${router_resumed:-never} s"
+check "after the routers' return, writes resume" test -n "$router_resumed"
+echo "     both routers stalled 8 s: SIGCONT → first acknowledged write ${router_resumed:-never} s"
 sleep 2
-conflicts=$(awk -v t="$continued_at" '$2 == 409 && $3 > t' "$data/attempts" | wc -l)
+conflicts=$(awk -v t="$continued_at" '$2 == 409 && $3 > t' "$data/attempts-1" | wc -l)
 check "and the client saw no 409 (lease lapsed, not the writer) after it" test "$conflicts" = 0
 
-# 4. A forced failover asked for at once after the writer's PostgreSQL dies (the operator API at
+# 4. The first router dies (SIGKILL) while a second client uses the other: that client sees no
+# error; remit up starts the first router again.
+client "$router2" 2 &
+client2_pid=$!
+sleep 1
+router_killed_at=$(date +%s.%N)
+kill -KILL "$router_pid"
+sleep 3
+check "remit up starts the first router again" eventually eval 'test -n "$(pid_of "router --port $router_port")" -a "$(pid_of "router --port $router_port")" != "$router_pid"'
+router_errors=$(awk -v t="$router_killed_at" '$3 > t && $2 != 201 && $2 != 200' "$data/attempts-2" | wc -l)
+check "the client of the second router saw no error ($(awk -v t="$router_killed_at" '$3 > t' "$data/attempts-2" | wc -l) creates since)" test "$router_errors" = 0
+
+# 5. A forced failover asked for at once after the writer's PostgreSQL dies (the operator API at
 # west's node): it is carried out, not refused for want of a routing record; east's database,
 # started again by remit up meanwhile, rejoins as a reader.
 east_pg=$(head -1 "$data/regions/east/pgdata/postmaster.pid")
@@ -108,7 +122,7 @@ check "writes resume at west" test -n "$forced_resumed"
 check "east rejoins as a reader" eventually eval 'test "$(curl -sf "$east/readyz" | json_field "[\"role\"]" 2>/dev/null)" = reader'
 sleep 2
 touch "$data/stop"
-wait "$client_pid"
+wait "$client_pid" "$client2_pid"
 # Orphaned backends of a killed postmaster may still answer for a moment: the figure is the
 # longest time without an acknowledgement after each kill, not the first one after it.
 echo "     writer's node killed: longest time without an acknowledged write $(longest_gap "$(python3 -c "print($node_killed_at - 1)")" "$pg_killed_at") s"
@@ -117,7 +131,7 @@ echo "     writer's PostgreSQL killed and a forced failover asked at once: longe
 
 # Accounting: every acknowledged create exactly once in the writer's (west's) log, or in east's
 # quarantine (acknowledged by east after west's last applied event, before the forced failover).
-acknowledged=$(awk '$2 == 201 || $2 == 200 {print $1}' "$data/attempts" | sort -un)
+acknowledged=$(for n in 1 2; do awk -v n="$n" '$2 == 201 || $2 == 200 {print n "-" $1}' "$data/attempts-$n"; done | sort -u)
 count=$(wc -l <<<"$acknowledged")
 check "the client had $count creates acknowledged" test "$count" -gt 20
 check "both regions end with the same head and hash" eventually heads_equal
