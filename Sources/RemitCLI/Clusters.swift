@@ -31,11 +31,11 @@ struct Clusters: AsyncParsableCommand {
     }
 
     struct Stop: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop the clusters.")
+        static let configuration = CommandConfiguration(abstract: "Stop the clusters; a running remit up leaves them down until remit clusters start.")
         @OptionGroup var stack: StackOptions
 
         func run() async throws {
-            for cluster in try clusters(stack).reversed() { try cluster.stop() }
+            for cluster in try clusters(stack).reversed() { try cluster.stop(holding: true) }
         }
     }
 }

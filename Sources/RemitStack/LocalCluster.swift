@@ -144,6 +144,8 @@ public struct LocalCluster: Sendable {
             let lastLines = serverLog.split(separator: "\n").suffix(3).joined(separator: " | ")
             throw StackError("PostgreSQL for region \(region) did not start on port \(port): \(lastLines)")
         }
+        // Only now: a running remit up would otherwise start it too, at the same moment.
+        try? FileManager.default.removeItem(atPath: holdFile)
     }
 
     /// Creates the region's database if it is missing.
@@ -161,8 +163,10 @@ public struct LocalCluster: Sendable {
         }
     }
 
-    /// Stops the cluster (fast mode: running transactions are rolled back, nothing committed is lost).
-    public func stop() throws(StackError) {
+    /// Stops the cluster (fast mode: running transactions are rolled back, nothing committed is
+    /// lost). With `holding`, a running `remit up` leaves it down until it is started again.
+    public func stop(holding: Bool = false) throws(StackError) {
+        if holding { try holdRestarts() }
         guard isRunning() else { return }
         try account.check(
             installation.pgCtl,
@@ -171,16 +175,27 @@ public struct LocalCluster: Sendable {
         )
     }
 
-    /// Kills the server's postmaster with SIGKILL, as a crash of the region would: for
-    /// benchmarks and drills of a forced failover. `start()` brings it back (crash recovery
-    /// replays its WAL: nothing it committed is lost).
+    /// Kills the server's postmaster with SIGKILL, as the loss of the region would: for
+    /// benchmarks and drills of a forced failover, so `remit up` leaves it down. `start()`
+    /// brings it back (crash recovery replays its WAL: nothing it committed is lost).
     public func kill() throws(StackError) {
+        try holdRestarts()
         guard let text = try? String(contentsOfFile: clusterDirectory + "/postmaster.pid", encoding: .utf8),
             let line = text.split(separator: "\n").first, let pid = pid_t(line.trimmingCharacters(in: .whitespaces))
         else { throw StackError("PostgreSQL for region \(region) is not running (no postmaster.pid)") }
         guard Foundation.kill(pid, SIGKILL) == 0 else {
             throw StackError("can not kill PostgreSQL for region \(region) (pid \(pid)): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// While this file exists, `remit up` leaves the cluster down (`remit clusters stop` makes it,
+    /// `start()` removes it): maintenance, or a drill of a region that is lost for good.
+    public var holdFile: String { directory + "/no-restart" }
+
+    public var restartsHeld: Bool { FileManager.default.fileExists(atPath: holdFile) }
+
+    public func holdRestarts() throws(StackError) {
+        try write("remit up leaves this region's PostgreSQL down while this file exists\n", to: holdFile, mode: 0o644)
     }
 
     /// Whether the postmaster named in `postmaster.pid` is alive: cheaper than `isRunning()`

@@ -31,7 +31,8 @@ public final class Supervisor: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for cluster in clusters {
                 group.addTask {
-                    try await self.watch("PostgreSQL \(cluster.region)", stopping: stopping, alive: { cluster.postmasterAlive() }) {
+                    // A cluster the operator stopped (or a drill killed for good) is left down.
+                    try await self.watch("PostgreSQL \(cluster.region)", stopping: stopping, alive: { cluster.postmasterAlive() || cluster.restartsHeld }) {
                         try await Self.offThread { try cluster.start() }
                     }
                 }

@@ -53,6 +53,8 @@ check "east has all of west's log" eventually heads_equal
 
 # 2. West's PostgreSQL dies: after 3 s the router asks east to take over.
 west_pg=$(head -1 "$data/regions/west/pgdata/postmaster.pid")
+# West is lost for good (remit up would start its PostgreSQL again otherwise).
+touch "$data/regions/west/no-restart"
 kill -KILL "$west_pg"
 killed_at=$(date +%s.%N)
 first_ok=

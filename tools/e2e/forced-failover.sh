@@ -55,6 +55,8 @@ user_made=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$router/api/v1
 check "a user made at east in the loss window is acknowledged (201)" test "$user_made" = 201
 while [[ $i -lt 40 ]]; do i=$((i + 1)); echo "$i $(create_at "$router" "a-$i")" >>"$codes"; done
 east_pg=$(head -1 "$data/regions/east/pgdata/postmaster.pid")
+# East is lost for good (remit up would start its PostgreSQL again otherwise).
+touch "$data/regions/east/no-restart"
 kill -KILL "$east_pg"
 killed_at=$(date +%s.%N)
 sql 1 west "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = 'remit'" >/dev/null

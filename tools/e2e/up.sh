@@ -59,7 +59,7 @@ check "and no process's command line shows it" eval '! pgrep -af remit | grep -q
 metrics_auth="Authorization: Bearer $(cat "$data/metrics-token")"
 check "the metrics token sits in a 0600 file" test "$(stat -c %a "$data/metrics-token")" = 600
 check "and no process's command line shows it" eval '! pgrep -af remit | grep -qF "$(cat "$data/metrics-token")"'
-for target in "$router" "$east" "$west"; do
+for target in "$router" "$router2" "$east" "$west"; do
   check "an anonymous scrape of $target/metrics is refused (401)" test "$(curl -s -o /dev/null -w '%{http_code}' "$target/metrics")" = 401
   check "a scrape with the token gets Prometheus's text" eval 'curl -sf -H "$metrics_auth" "$target/metrics" | grep "^remit_http_requests_total{" >/dev/null'
   scrape="$data/scrape-${target##*:}.txt"
