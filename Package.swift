@@ -56,6 +56,18 @@ let package = Package(
         // LZ4 frames with their content size and checksums, bounded on the way in.
         .target(name: "RemitLZ4", dependencies: ["CLZ4", "RemitCore"], swiftSettings: strict),
 
+        // The strict JSON parser every request body goes through (no duplicates, depth and size
+        // bounds, exact numbers). No dependencies, so the fuzz build instruments it on its own.
+        .target(name: "RemitStrictJSON", swiftSettings: strict),
+
+        // The segment format: encode, decode within bounds, verify against a reader's head.
+        // Pure, and light enough for the fuzz build (Tests/Fuzz) to instrument on its own.
+        .target(
+            name: "RemitSegment",
+            dependencies: ["RemitCore", "RemitDomain", "RemitLZ4", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+
         // What the router and the nodes say to each other and to clients: problem documents,
         // JSON coding, request ids, readiness and its client, signed requests between processes.
         // No storage, no libpq: the router links this and RemitCore only.
@@ -114,7 +126,7 @@ let package = Package(
         .target(
             name: "RemitReplication",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitLZ4", "RemitPostgres", "RemitStorage", "RemitWire",
+                "RemitCore", "RemitDomain", "RemitLZ4", "RemitSegment", "RemitPostgres", "RemitStorage", "RemitWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,7 +166,7 @@ let package = Package(
             name: "RemitHTTP",
             dependencies: [
                 "RemitCore", "RemitDomain", "RemitWire", "RemitPostgres", "RemitStorage", "RemitAuth", "RemitReplication", "RemitFailover",
-                "RemitConsole", "RemitMetrics",
+                "RemitConsole", "RemitMetrics", "RemitStrictJSON",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -235,6 +247,17 @@ let package = Package(
             path: "Tests/RemitTestSupport",
             swiftSettings: strict
         ),
+        // Fuzz harnesses (libFuzzer), fuzzing only when tools/fuzz builds them instrumented.
+        .target(name: "RemitFuzzDriver", path: "Tests/Fuzz/Driver", swiftSettings: strict),
+        .executableTarget(
+            name: "RemitSegmentFuzz", dependencies: ["RemitFuzzDriver", "RemitSegment", "RemitDomain"], path: "Tests/Fuzz/SegmentFuzz",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "RemitStrictJSONFuzz", dependencies: ["RemitFuzzDriver", "RemitStrictJSON"], path: "Tests/Fuzz/StrictJSONFuzz",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "RemitDomainTests", dependencies: ["RemitDomain"], swiftSettings: strict),
         .testTarget(name: "RemitAuthTests", dependencies: ["RemitAuth"], swiftSettings: strict),
         .testTarget(
@@ -247,7 +270,7 @@ let package = Package(
         ),
         // The failover runbooks' and rejoin's decisions, with no database.
         .testTarget(name: "RemitRunbookTests", dependencies: ["RemitFailover", "RemitDomain", "RemitCore"], swiftSettings: strict),
-        .testTarget(name: "RemitReplicationTests", dependencies: ["RemitReplication", "RemitDomain", "RemitCore"], swiftSettings: strict),
+        .testTarget(name: "RemitReplicationTests", dependencies: ["RemitReplication", "RemitSegment", "RemitDomain", "RemitCore"], swiftSettings: strict),
         .testTarget(name: "RemitCoreTests", dependencies: ["RemitCore"], swiftSettings: strict),
         .testTarget(name: "RemitLZ4Tests", dependencies: ["RemitLZ4", "CLZ4"], swiftSettings: strict),
         .testTarget(
@@ -263,7 +286,7 @@ let package = Package(
         .testTarget(
             name: "RemitHTTPTests",
             dependencies: [
-                "RemitHTTP", "RemitRouter", "RemitWire", "RemitReplication", "RemitFailover", "RemitStorage", "RemitAuth", "RemitDomain", "RemitTestSupport", "RemitMetrics",
+                "RemitHTTP", "RemitRouter", "RemitWire", "RemitReplication", "RemitSegment", "RemitStrictJSON", "RemitFailover", "RemitStorage", "RemitAuth", "RemitDomain", "RemitTestSupport", "RemitMetrics",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

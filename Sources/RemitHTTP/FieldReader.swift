@@ -1,3 +1,4 @@
+import RemitStrictJSON
 import RemitWire
 import RemitDomain
 

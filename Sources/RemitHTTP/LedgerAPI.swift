@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RemitStrictJSON
 import RemitWire
 import RemitCore
 import RemitDomain

@@ -1,3 +1,4 @@
+import RemitSegment
 import RemitCore
 import RemitFailover
 import RemitMetrics

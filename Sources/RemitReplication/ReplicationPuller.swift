@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import RemitSegment
 import RemitCore
 import RemitDomain
 import RemitPostgres

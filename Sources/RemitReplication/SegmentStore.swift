@@ -1,4 +1,5 @@
 import Foundation
+import RemitSegment
 import RemitCore
 import RemitDomain
 import RemitPostgres

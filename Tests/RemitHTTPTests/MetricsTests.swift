@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import RemitSegment
 import RemitCore
 import RemitFailover
 import RemitPostgres

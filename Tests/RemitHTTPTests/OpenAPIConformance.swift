@@ -1,3 +1,4 @@
+import RemitStrictJSON
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

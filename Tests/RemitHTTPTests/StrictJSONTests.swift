@@ -1,3 +1,4 @@
+import RemitStrictJSON
 import Testing
 @testable import RemitHTTP
 

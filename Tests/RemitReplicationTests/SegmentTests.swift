@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RemitSegment
 import RemitDomain
 import Testing
 @testable import RemitReplication
@@ -123,5 +124,26 @@ struct SegmentTests {
         let log = sampleLog(20)
         let head = LogHead(position: 10, hash: Array(SHA256.hash(data: [1, 2, 3])), epoch: 1)
         #expect(Self.rejection(try Segment.encode(Array(log[10...]), previousHash: log[9].hash), after: head) == .brokenChain(position: 11))
+    }
+}
+
+@Suite("the fuzz corpus")
+struct FuzzCorpusTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fuzz/corpus/segment").standardized
+
+    /// The seeds tools/fuzz starts from: the sample log's first event alone and its first four,
+    /// as the writer encodes them. `REMIT_FUZZ_SEEDS=write` makes them again (the format changed).
+    @Test("the segment seeds are segments the writer made, which verify from the genesis head")
+    func seeds() throws {
+        let log = sampleLog(4)
+        let seeds = ["genuine-1.seg": Array(log.prefix(1)), "genuine-4.seg": log]
+        if ProcessInfo.processInfo.environment["REMIT_FUZZ_SEEDS"] == "write" {
+            for (name, events) in seeds {
+                try Data(try Segment.encode(events, previousHash: LedgerFormat.genesisHash)).write(to: Self.folder.appendingPathComponent(name))
+            }
+        }
+        let full = try SegmentVerifier.verify(Segment.decode(Array(Data(contentsOf: Self.folder.appendingPathComponent("genuine-4.seg")))), after: genesis).get()
+        let first = try SegmentVerifier.verify(Segment.decode(Array(Data(contentsOf: Self.folder.appendingPathComponent("genuine-1.seg")))), after: genesis).get()
+        #expect(full.count == 4 && full.first?.type == "EpochStarted" && first == Array(full.prefix(1)))
     }
 }
