@@ -17,7 +17,12 @@ public struct FailoverBench: Sendable {
     /// The embedded stack's clusters, which the forced failovers kill and restart.
     public var clusters: [LocalCluster]
     public var password: String
+    /// Where the load goes.
     public var routerURL: String
+    /// Every router, which the forced failovers ask.
+    public var routerURLs: [String]
+    /// The write lease the stack's routers grant (`remit up --lease-milliseconds`).
+    public var leaseMilliseconds: Int64
     public var failovers: Int
     public var forcedFailovers: Int
     public var rate: Int
@@ -26,14 +31,17 @@ public struct FailoverBench: Sendable {
     public var context: AuditContext
 
     public init(
-        names: [RegionName], databaseURLs: [RegionName: String], clusters: [LocalCluster], password: String, routerURL: String,
-        failovers: Int, forcedFailovers: Int, rate: Int, settleSeconds: Int, context: AuditContext
+        names: [RegionName], databaseURLs: [RegionName: String], clusters: [LocalCluster], password: String, routerURLs: [String],
+        leaseMilliseconds: Int64, failovers: Int, forcedFailovers: Int, rate: Int, settleSeconds: Int, context: AuditContext
     ) {
+        precondition(!routerURLs.isEmpty, "the load goes through a router")
         self.names = names
         self.databaseURLs = databaseURLs
         self.clusters = clusters
         self.password = password
-        self.routerURL = routerURL
+        self.routerURL = routerURLs[0]
+        self.routerURLs = routerURLs
+        self.leaseMilliseconds = leaseMilliseconds
         self.failovers = failovers
         self.forcedFailovers = forcedFailovers
         self.rate = rate
@@ -80,7 +88,8 @@ public struct FailoverBench: Sendable {
             report(runs: runs, outcome: outcome, found: found, acknowledged: keys.count)
             if forcedFailovers > 0 {
                 let drill = ForcedFailoverDrill(
-                    clusters: clusters, names: names, pools: pools, routerURL: routerURL, settleSeconds: settleSeconds, context: context
+                    clusters: clusters, names: names, pools: pools, routerURLs: routerURLs, leaseMilliseconds: leaseMilliseconds,
+                    settleSeconds: settleSeconds, context: context
                 )
                 try await forced(drill, client: client, token: token)
             }

@@ -27,7 +27,8 @@ struct ForcedFailoverDrill {
     let clusters: [LocalCluster]
     let names: [RegionName]
     let pools: [RegionName: PostgresPool]
-    let routerURL: String
+    let routerURLs: [String]
+    let leaseMilliseconds: Int64
     let settleSeconds: Int
     let context: AuditContext
 
@@ -43,10 +44,10 @@ struct ForcedFailoverDrill {
             let quarantinedBefore = try await quarantined(source)
             try cluster.kill()
             let killedAt = ContinuousClock.now
-            let routerURL = self.routerURL
+            let routerURLs = self.routerURLs
             let outcome = try await FailoverExecution(
-                pools: pools, target: target, kind: .forced, context: context,
-                routerRecord: { try RoutersView.of(await ReadinessProbe.routingRecords([routerURL])) }
+                pools: pools, target: target, kind: .forced, context: context, leaseMilliseconds: leaseMilliseconds,
+                routerRecord: { try RoutersView.of(await ReadinessProbe.routingRecords(routerURLs)) }
             ).run()
             let runbookMilliseconds = (ContinuousClock.now - killedAt).milliseconds
             // What the fence-or-wait step did, as the execution's record in the target keeps it.

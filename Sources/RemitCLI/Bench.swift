@@ -116,8 +116,10 @@ struct Bench: AsyncParsableCommand {
 
         @OptionGroup var stack: StackOptions
 
-        @Option(help: "The router, where the load goes.")
-        var routerURL = "http://127.0.0.1:8080"
+        @Option(help: "A router; the load goes to the first, the forced failovers ask each (default: remit up's two).")
+        var routerUrl: [String] = ["http://127.0.0.1:8080", "http://127.0.0.1:8090"]
+
+        @OptionGroup var lease: LeaseOption
 
         @Option(help: "Planned failovers to run, alternating between the first two regions.")
         var failovers = 6
@@ -133,7 +135,8 @@ struct Bench: AsyncParsableCommand {
 
         func validate() throws {
             guard (1...100).contains(failovers) else { throw ValidationError("--failovers must be 1 to 100") }
-            guard (0...10).contains(forcedFailovers) else { throw ValidationError("--forced-failovers must be 0 to 10") }
+            guard (0...50).contains(forcedFailovers) else { throw ValidationError("--forced-failovers must be 0 to 50") }
+            guard !routerUrl.isEmpty else { throw ValidationError("name at least one --router-url") }
             guard (1...5_000).contains(rate) else { throw ValidationError("--rate must be 1 to 5000") }
             guard (1...60).contains(settleSeconds) else { throw ValidationError("--settle-seconds must be 1 to 60") }
         }
@@ -145,7 +148,8 @@ struct Bench: AsyncParsableCommand {
             for name in names { databaseURLs[name] = try stack.databaseURL(name) }
             try await FailoverBench(
                 names: names, databaseURLs: databaseURLs, clusters: try clusters(stack), password: try stack.adminPassword(),
-                routerURL: routerURL, failovers: failovers, forcedFailovers: forcedFailovers, rate: rate, settleSeconds: settleSeconds,
+                routerURLs: routerUrl, leaseMilliseconds: lease.leaseMilliseconds, failovers: failovers, forcedFailovers: forcedFailovers,
+                rate: rate, settleSeconds: settleSeconds,
                 context: IdentityTarget.auditContext
             ).run()
         }

@@ -28,6 +28,8 @@ struct Failover: AsyncParsableCommand {
 
     @OptionGroup var stack: StackOptions
 
+    @OptionGroup var lease: LeaseOption
+
     func validate() throws {
         guard try stack.regionNames().contains(to) else { throw ValidationError("\(to) is not one of the regions (--regions)") }
         guard drainTimeoutMilliseconds > 0 else { throw ValidationError("--drain-timeout-milliseconds must be positive") }
@@ -45,7 +47,7 @@ struct Failover: AsyncParsableCommand {
         let routerURLs = router
         let execution = FailoverExecution(
             pools: pools, target: to, kind: force ? .forced : .planned, context: IdentityTarget.auditContext,
-            drainTimeoutMilliseconds: drainTimeoutMilliseconds,
+            drainTimeoutMilliseconds: drainTimeoutMilliseconds, leaseMilliseconds: lease.leaseMilliseconds,
             routerRecord: { try RoutersView.of(await ReadinessProbe.routingRecords(routerURLs)) }
         )
         let outcome: FailoverExecution.Outcome

@@ -44,6 +44,8 @@ struct RouterCommand: AsyncParsableCommand {
 
     @OptionGroup var autoFailover: AutoFailoverOptions
 
+    @OptionGroup var lease: LeaseOption
+
     func validate() throws {
         _ = try parsedRegions()
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
@@ -62,6 +64,7 @@ struct RouterCommand: AsyncParsableCommand {
         configuration.accessLog = accessLog
         if let alarmsFile { configuration.alarmThresholds = try AlarmFile.read(alarmsFile) }
         configuration.autoFailover = autoFailover.policy
+        configuration.leaseMilliseconds = lease.leaseMilliseconds
         // From the environment only (argv is visible in ps); without it no write lease is renewed.
         if let hex = ProcessInfo.processInfo.environment["REMIT_REPLICATION_KEY"] {
             guard let key = ReplicationKey(hex: hex) else { throw ValidationError("REMIT_REPLICATION_KEY must be 64 hex digits") }

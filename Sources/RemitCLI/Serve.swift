@@ -73,6 +73,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A router, which a forced failover run by this node asks whether it stopped renewing leases; repeat for each router.")
     var routerUrl: [String] = []
 
+    @OptionGroup var lease: LeaseOption
+
     @Option(help: .hidden)
     var parentPid: Int32?
 
@@ -116,6 +118,7 @@ struct Serve: AsyncParsableCommand {
     /// `REMIT_FAILOVER_DATABASES` ("NAME=URL NAME=URL"), since the URLs carry passwords.
     func control() throws -> ControlConfiguration {
         var control = ControlConfiguration(routerURLs: routerUrl)
+        control.leaseMilliseconds = lease.leaseMilliseconds
         for text in peer {
             let (name, url) = try regionAndURL(text, option: "--peer")
             control.peers[name] = url

@@ -32,6 +32,8 @@ struct Up: AsyncParsableCommand {
 
     @OptionGroup var autoFailover: AutoFailoverOptions
 
+    @OptionGroup var lease: LeaseOption
+
     func run() async throws {
         logFormat.bootstrap()
         let logger = Logger(label: "remit.up")
@@ -51,6 +53,7 @@ struct Up: AsyncParsableCommand {
         configuration.logFormat = logFormat.rawValue
         configuration.accessLog = accessLog
         configuration.secondRouterPort = secondRouterPort == 0 ? nil : secondRouterPort
+        configuration.leaseMilliseconds = lease.leaseMilliseconds
         configuration.autoFailoverAfterSeconds = autoFailover.autoFailoverAfterSeconds
         configuration.autoFailoverLagEventsMax = autoFailover.autoFailoverLagEventsMax
         let service = UpService(stack: try EmbeddedStack(configuration: configuration, logger: logger), logger: logger)

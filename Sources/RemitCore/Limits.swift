@@ -192,6 +192,9 @@ public enum Limits {
     public static let writeLeaseMilliseconds: Int64 = 5_000
     /// The longest lease a renewal may ask for.
     public static let writeLeaseMillisecondsMax: Int64 = 60_000
+    /// The shortest lease an operator may set (`--lease-milliseconds`): renewals every third of
+    /// it, each allowed `leaseRenewTimeoutMilliseconds`, must land well within it.
+    public static let writeLeaseMillisecondsMin: Int64 = 2_000
     /// How often the router renews the active writer's lease.
     public static let leaseRenewIntervalMilliseconds: Int64 = 1_000
     /// How long one renewal may take, in the router and in the writer's database (statement

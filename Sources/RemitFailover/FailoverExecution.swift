@@ -26,12 +26,14 @@ public struct FailoverExecution: Sendable {
     public let kind: Kind
     public let context: AuditContext
     public let drainTimeoutMilliseconds: Int64
+    /// The write lease the routers grant (a forced failover waits it out; the new writer gets it).
+    public let leaseMilliseconds: Int64
     /// The routing record the routers follow now (forced failover asks them).
     public let routerRecord: @Sendable () async throws -> RoutersView
 
     public init(
         pools: [RegionName: PostgresPool], target: RegionName, kind: Kind, context: AuditContext,
-        drainTimeoutMilliseconds: Int64 = Limits.failoverDrainTimeoutMilliseconds,
+        drainTimeoutMilliseconds: Int64 = Limits.failoverDrainTimeoutMilliseconds, leaseMilliseconds: Int64 = Limits.writeLeaseMilliseconds,
         routerRecord: @escaping @Sendable () async throws -> RoutersView = { RoutersView(record: nil) }
     ) {
         precondition(pools[target] != nil, "the target is one of the regions")
@@ -40,6 +42,7 @@ public struct FailoverExecution: Sendable {
         self.kind = kind
         self.context = context
         self.drainTimeoutMilliseconds = drainTimeoutMilliseconds
+        self.leaseMilliseconds = leaseMilliseconds
         self.routerRecord = routerRecord
     }
 
@@ -108,7 +111,7 @@ public struct FailoverExecution: Sendable {
                     .run(report: report)
                 outcome = Outcome(id: id, source: source, head: head, lossWindow: nil)
             case .forced:
-                let (head, window) = try await ForcedFailover(from: regions.source, to: regions.target, routerRecord: routerRecord)
+                let (head, window) = try await ForcedFailover(from: regions.source, to: regions.target, leaseMilliseconds: leaseMilliseconds, routerRecord: routerRecord)
                     .run(report: report)
                 outcome = Outcome(id: id, source: source, head: head, lossWindow: window)
             }

@@ -60,7 +60,7 @@ public struct ForcedFailover: Sendable {
                 let answer: ForcedRunbook.RouterAnswer
                 do {
                     let view = try await routerRecord()
-                    answer = .follows(view.record, every: view.everyRouterAnswered)
+                    answer = .follows(view.record, every: view.everyRouterAnswered, leaseMilliseconds: view.leaseMillisecondsMax)
                 } catch {
                     answer = .unanswered
                 }
@@ -89,18 +89,27 @@ public struct RoutersView: Sendable, Equatable {
     /// The oldest record any router that answered follows (nil: one of them holds none).
     public var record: RoutingRecord?
     public var everyRouterAnswered: Bool
+    /// The longest write lease any router that answered grants (nil: none said).
+    public var leaseMillisecondsMax: Int64?
 
-    public init(record: RoutingRecord?, everyRouterAnswered: Bool = true) {
+    public init(record: RoutingRecord?, everyRouterAnswered: Bool = true, leaseMillisecondsMax: Int64? = nil) {
         self.record = record
         self.everyRouterAnswered = everyRouterAnswered
+        self.leaseMillisecondsMax = leaseMillisecondsMax
     }
 
+    /// One router's answer: the record it follows (nil: none) and the lease it grants.
+    public typealias Answer = (record: RoutingRecord?, leaseMilliseconds: Int64?)
+
     /// The view of several routers' answers (nil: that router did not answer); throws when none did.
-    public static func of(_ answers: [RoutingRecord??]) throws -> RoutersView {
+    public static func of(_ answers: [Answer?]) throws -> RoutersView {
         let answered = answers.compactMap { $0 }
         guard !answered.isEmpty else { throw NoRouterAnswered(asked: answers.count) }
-        let oldest: RoutingRecord? = answered.contains { $0 == nil } ? nil : answered.compactMap { $0 }.min { $1.isNewer(than: $0) }
-        return RoutersView(record: oldest, everyRouterAnswered: answered.count == answers.count)
+        let records = answered.map(\.record)
+        let oldest: RoutingRecord? = records.contains { $0 == nil } ? nil : records.compactMap { $0 }.min { $1.isNewer(than: $0) }
+        return RoutersView(
+            record: oldest, everyRouterAnswered: answered.count == answers.count, leaseMillisecondsMax: answered.compactMap(\.leaseMilliseconds).max()
+        )
     }
 }
 

@@ -47,8 +47,8 @@ public struct ForcedRunbook: Sendable {
         case unanswered
         /// The oldest record any of them follows (nil: one holds none); `every` when all of the
         /// routers answered, false when some did not (they may still renew until their view of
-        /// the records goes stale).
-        case follows(RoutingRecord?, every: Bool = true)
+        /// the records goes stale); the longest lease any of them grants, when they say.
+        case follows(RoutingRecord?, every: Bool = true, leaseMilliseconds: Int64? = nil)
     }
 
     enum Phase: Sendable, Equatable {
@@ -133,12 +133,13 @@ public struct ForcedRunbook: Sendable {
     /// A router that does not answer and still runs stops renewing within the record age.
     public mutating func routerAsked(_ answer: RouterAnswer, at now: ContinuousClock.Instant) -> Output {
         guard case .askingRouter(let deadline, var answered) = phase else { preconditionFailure("the router is asked in fence-or-wait") }
-        if case .follows(let seen, let every) = answer {
+        if case .follows(let seen, let every, let granted) = answer {
             answered = true
             if let seen, !failing!.isNewer(than: seen) {
                 // A router that did not answer stops renewing once its view is too old to renew on.
                 let silent = every ? 0 : Limits.leaseRecordAgeMillisecondsMax
-                return waitForLease(leaseMilliseconds + Limits.forcedFailoverLeaseMarginMilliseconds + silent)
+                let lease = max(leaseMilliseconds, granted ?? 0)
+                return waitForLease(lease + Limits.forcedFailoverLeaseMarginMilliseconds + silent)
             }
         }
         phase = .askingRouter(deadline: deadline, answered: answered)

@@ -49,7 +49,7 @@ func addControlRoutes(
 /// router's bound, or when this node can not reach every region's database.
 func addAutomaticFailoverRoute(
     to router: Router<NodeRequestContext>, configuration: ReplicationConfiguration, region: RegionName, status: ReplicationStatus,
-    failoverPools: [RegionName: PostgresPool], routerURLs: [String]
+    failoverPools: [RegionName: PostgresPool], control: ControlConfiguration
 ) {
     router.on("/control/v1/failover", method: .post) { request, _ in
         guard let key = configuration.key else { throw Problem.notFound("this node has no deployment key") }
@@ -73,7 +73,7 @@ func addAutomaticFailoverRoute(
         }
         return try await runFailover(
             pools: failoverPools, target: region, kind: .forced,
-            context: AuditContext(actor: LeaseRenewal.routerPrincipal, source: "automatic failover"), routerURLs: routerURLs
+            context: AuditContext(actor: LeaseRenewal.routerPrincipal, source: "automatic failover"), control: control
         )
     }
 }

@@ -74,7 +74,7 @@ public func buildNodeRouter(
     addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool), identity: identity.store)
     addAutomaticFailoverRoute(
         to: router, configuration: replication.configuration, region: node.region, status: replication.status,
-        failoverPools: failoverPools, routerURLs: control.routerURLs
+        failoverPools: failoverPools, control: control
     )
     routes.add(.get, "/api/v1/replication", .only(.operator, .auditor)) { _, _ in
         try jsonResponse(replication.status.current)

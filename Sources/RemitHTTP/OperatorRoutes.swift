@@ -18,6 +18,8 @@ public struct ControlConfiguration: Sendable {
     /// The routers, which a forced failover asks whether they have stopped renewing leases,
     /// and whose alarms `GET /api/v1/regions` shows (the first that answers).
     public var routerURLs: [String]
+    /// The write lease the routers grant, which a forced failover run here waits out.
+    public var leaseMilliseconds = Limits.writeLeaseMilliseconds
 
     public init(peers: [RegionName: String] = [:], failoverDatabaseURLs: [RegionName: String] = [:], routerURLs: [String] = []) {
         self.peers = peers
@@ -136,7 +138,9 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
             throw Problem(slug: "failover-unavailable", title: "Failover unavailable", status: .serviceUnavailable,
                           detail: "this node has no access to every region's database; run `remit failover` instead")
         }
-        return try await runFailover(pools: failoverPools, target: target, kind: force ? .forced : .planned, context: auditContext(context), routerURLs: control.routerURLs)
+        return try await runFailover(
+            pools: failoverPools, target: target, kind: force ? .forced : .planned, context: auditContext(context), control: control
+        )
     }
 
     // Reconcile what forced failovers cut off: the quarantine of every region this node reaches.
@@ -177,10 +181,11 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
 
 /// Runs a failover for the operator API or the router's automatic one, and answers its outcome.
 func runFailover(
-    pools: [RegionName: PostgresPool], target: RegionName, kind: FailoverExecution.Kind, context: AuditContext, routerURLs: [String]
+    pools: [RegionName: PostgresPool], target: RegionName, kind: FailoverExecution.Kind, context: AuditContext, control: ControlConfiguration
 ) async throws -> Response {
+    let routerURLs = control.routerURLs
     let execution = FailoverExecution(
-        pools: pools, target: target, kind: kind, context: context,
+        pools: pools, target: target, kind: kind, context: context, leaseMilliseconds: control.leaseMilliseconds,
         routerRecord: { try RoutersView.of(await ReadinessProbe.routingRecords(routerURLs)) }
     )
     do {

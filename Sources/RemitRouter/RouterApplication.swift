@@ -25,7 +25,8 @@ public struct RouterRequestContext: RequestContext {
 public func buildRouterRouter(
     checker: HealthChecker, client: HTTPClient, limiter: KeyedRateLimiter, tls: Bool = false,
     metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false,
-    history: FigureHistory = FigureHistory(checker: nil), autoFailover: @escaping @Sendable () -> AutoFailover.Status? = { nil }
+    history: FigureHistory = FigureHistory(checker: nil), autoFailover: @escaping @Sendable () -> AutoFailover.Status? = { nil },
+    leaseMilliseconds: Int64? = nil
 ) -> Router<RouterRequestContext> {
     let router = Router(context: RouterRequestContext.self)
     // Outermost of all: the figures count the answer the client got, refusals included.
@@ -44,7 +45,9 @@ public func buildRouterRouter(
     router.get("/healthz") { _, _ in try jsonResponse(Liveness()) }
     router.get("/readyz") { _, _ in
         guard let active = checker.active else { throw noActiveRegion(checker.regions) }
-        return try jsonResponse(RouterReadiness(active: active.region, routing: RegionSelection.record(checker.regions), regions: checker.regions))
+        return try jsonResponse(RouterReadiness(
+            active: active.region, routing: RegionSelection.record(checker.regions), leaseMilliseconds: leaseMilliseconds, regions: checker.regions
+        ))
     }
     // The console's charts: coarse figures, the same any client of the router sees in its answers.
     router.get("/router/history") { _, _ in try jsonResponse(history.history) }
@@ -54,7 +57,10 @@ public func buildRouterRouter(
         return try jsonResponse(report)
     }
     router.get("/router/regions") { _, _ in
-        try jsonResponse(RouterReadiness(active: checker.active?.region, routing: RegionSelection.record(checker.regions), regions: checker.regions))
+        try jsonResponse(RouterReadiness(
+            active: checker.active?.region, routing: RegionSelection.record(checker.regions), leaseMilliseconds: leaseMilliseconds,
+            regions: checker.regions
+        ))
     }
 
     let proxy = Proxy(client: client, timeoutMilliseconds: Limits.proxyTimeoutMilliseconds)
@@ -135,7 +141,10 @@ public func buildRouterApplication(
     let auditor = configuration.deploymentKey.map { AlarmAuditor(
         checker: checker, client: client, key: $0, source: "router \(configuration.host):\(configuration.port)", logger: logger
     ) }
-    let history = FigureHistory(checker: checker, thresholds: configuration.alarmThresholds, logger: logger) { auditor?.enqueue($0) }
+    // A shorter lease than the default is always under 2 s: its alarm looks at what is left of it.
+    var thresholds = configuration.alarmThresholds
+    thresholds.leaseMillisecondsLeftMin = min(thresholds.leaseMillisecondsLeftMin, configuration.leaseMilliseconds * 2 / 5)
+    let history = FigureHistory(checker: checker, thresholds: thresholds, logger: logger) { auditor?.enqueue($0) }
     var services: [any Service] = [checker] + (auditor.map { [$0] } ?? [])
     let autoFailover = configuration.autoFailover.flatMap { policy in
         configuration.deploymentKey.map { AutoFailoverService(policy: policy, checker: checker, client: client, key: $0, logger: logger) }
@@ -152,7 +161,8 @@ public func buildRouterApplication(
             checker: checker, client: client,
             limiter: KeyedRateLimiter(requestsPerSecond: configuration.requestsPerSecondPerAddress, burst: configuration.burstPerAddress),
             tls: configuration.tls != nil, metricsToken: configuration.metricsToken,
-            accessLog: configuration.accessLog, history: history, autoFailover: { autoFailover?.status }
+            accessLog: configuration.accessLog, history: history, autoFailover: { autoFailover?.status },
+            leaseMilliseconds: configuration.deploymentKey == nil ? nil : configuration.leaseMilliseconds
         ),
         server: try ServerTLS.serverBuilder(configuration.tls, idleTimeoutSeconds: Limits.httpIdleTimeoutSeconds),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "remit-router"),
@@ -166,6 +176,9 @@ public struct RouterReadiness: Codable, Sendable, Equatable {
     public var active: RegionName?
     /// The newest routing record any region holds.
     public var routing: RoutingRecord?
+    /// The write lease this router grants the writer (absent: it renews none); a forced
+    /// failover waits out the longest any router grants.
+    public var leaseMilliseconds: Int64?
     public var regions: [RegionHealth]
 }
 

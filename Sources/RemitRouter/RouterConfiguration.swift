@@ -27,9 +27,10 @@ public struct RouterConfiguration: Sendable {
     /// The deployment key the router signs lease renewals with; without it no lease is renewed
     /// (writers then run unleased, and a forced failover can not be made safe).
     public var deploymentKey: ReplicationKey?
-    /// The write lease the router grants the active writer, and how often it renews it.
+    /// The write lease the router grants the active writer (`--lease-milliseconds`), renewed
+    /// every second or every third of it when that is shorter.
     public var leaseMilliseconds: Int64 = Limits.writeLeaseMilliseconds
-    public var leaseRenewIntervalMilliseconds: Int64 = Limits.leaseRenewIntervalMilliseconds
+    public var leaseRenewIntervalMilliseconds: Int64 { min(Limits.leaseRenewIntervalMilliseconds, leaseMilliseconds / 3) }
     /// The bearer token a Prometheus scrape of `/metrics` presents; `/metrics` is off without one.
     public var metricsToken: String?
     /// One log line per request answered (method, route, status, milliseconds).

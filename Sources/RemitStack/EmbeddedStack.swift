@@ -120,6 +120,7 @@ public final class EmbeddedStack: Sendable {
                     "serve", "--region", region.name.rawValue, "--port", String(region.nodePort),
                     "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
                     "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat,
+                    "--lease-milliseconds", String(configuration.leaseMilliseconds),
                 ] + configuration.routerURLs.flatMap { ["--router-url", $0] } + (configuration.accessLog ? ["--access-log"] : [])
                 for other in others {
                     // Each region accepts the others' tokens, may pull their logs, and shows them.
@@ -144,12 +145,7 @@ public final class EmbeddedStack: Sendable {
                 children.append(try ChildProcess(
                     name: index == 0 ? "router" : "router \(index + 1)",
                     executable: configuration.executable,
-                    arguments: ["router", "--port", String(port), "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat]
-                        + (configuration.accessLog ? ["--access-log"] : [])
-                        + (configuration.autoFailoverAfterSeconds.map {
-                            ["--auto-failover-after-seconds", String($0), "--auto-failover-lag-events-max", String(configuration.autoFailoverLagEventsMax)]
-                        } ?? [])
-                        + configuration.regions.flatMap { ["--region", "\($0.name)=\(configuration.nodeURL($0))"] },
+                    arguments: routerArguments(port: port, parentProcessID: parentProcessID),
                     // The router signs lease renewals with the deployment key.
                     environment: ["REMIT_REPLICATION_KEY": replicationKey, "REMIT_METRICS_TOKEN": metricsToken],
                     logFile: configuration.logDirectory + (index == 0 ? "/router.log" : "/router-\(index + 1).log")
@@ -164,6 +160,19 @@ public final class EmbeddedStack: Sendable {
             throw error
         }
         return children
+    }
+
+    private func routerArguments(port: Int, parentProcessID: Int32) -> [String] {
+        var arguments = [
+            "router", "--port", String(port), "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat,
+            "--lease-milliseconds", String(configuration.leaseMilliseconds),
+        ]
+        if configuration.accessLog { arguments.append("--access-log") }
+        if let seconds = configuration.autoFailoverAfterSeconds {
+            arguments += ["--auto-failover-after-seconds", String(seconds), "--auto-failover-lag-events-max", String(configuration.autoFailoverLagEventsMax)]
+        }
+        for region in configuration.regions { arguments += ["--region", "\(region.name)=\(configuration.nodeURL(region))"] }
+        return arguments
     }
 
     /// Stops both clusters, logging (not throwing) what fails, so that one failure does not

@@ -43,6 +43,8 @@ public struct StackConfiguration: Sendable {
         self.migrationsDirectory = migrationsDirectory
     }
 
+    /// The write lease the routers grant and the nodes' forced failovers wait out.
+    public var leaseMilliseconds = Limits.writeLeaseMilliseconds
     /// A second router, so that clients and lease renewals never depend on one process (nil: one router).
     public var secondRouterPort: Int?
 

@@ -27,30 +27,38 @@ public enum ReadinessProbe {
     }
 
     /// The routing record a router follows, from its `/router/regions`.
-    public static func routerRoutingRecord(_ routerURL: String, client: HTTPClient = .shared) async throws -> RoutingRecord? {
-        struct RouterView: Decodable { var routing: RoutingRecord? }
+    public static func routerRoutingRecord(
+        _ routerURL: String, client: HTTPClient = .shared
+    ) async throws -> (record: RoutingRecord?, leaseMilliseconds: Int64?) {
+        struct RouterView: Decodable {
+            var routing: RoutingRecord?
+            var leaseMilliseconds: Int64?
+        }
         let response = try await client.execute(
             HTTPClientRequest(url: routerURL + "/router/regions"), timeout: .milliseconds(Limits.healthCheckTimeoutMilliseconds)
         )
         let body = try await response.body.collect(upTo: answerBytesMax)
         guard response.status == .ok else { throw NotReady(reason: "the router answered \(response.status.code)") }
-        return try RemitJSON.decoder().decode(RouterView.self, from: Data(buffer: body)).routing
+        let view = try RemitJSON.decoder().decode(RouterView.self, from: Data(buffer: body))
+        return (view.routing, view.leaseMilliseconds)
     }
 
-    /// Each router's routing record, asked at once: nil for a router that did not answer, `.some(nil)`
-    /// for one that holds none.
-    public static func routingRecords(_ routerURLs: [String], client: HTTPClient = .shared) async -> [RoutingRecord??] {
-        await withTaskGroup(of: (Int, RoutingRecord??).self) { group in
+    /// Each router's routing record and the lease it grants, asked at once: nil for a router
+    /// that did not answer.
+    public static func routingRecords(
+        _ routerURLs: [String], client: HTTPClient = .shared
+    ) async -> [(record: RoutingRecord?, leaseMilliseconds: Int64?)?] {
+        await withTaskGroup(of: (Int, (record: RoutingRecord?, leaseMilliseconds: Int64?)?).self) { group in
             for (index, url) in routerURLs.enumerated() {
                 group.addTask {
                     do {
-                        return (index, .some(try await routerRoutingRecord(url, client: client)))
+                        return (index, try await routerRoutingRecord(url, client: client))
                     } catch {
                         return (index, nil)
                     }
                 }
             }
-            var answers = [RoutingRecord??](repeating: nil, count: routerURLs.count)
+            var answers = [(record: RoutingRecord?, leaseMilliseconds: Int64?)?](repeating: nil, count: routerURLs.count)
             for await (index, answer) in group { answers[index] = answer }
             return answers
         }

@@ -92,14 +92,24 @@ struct ForcedRunbookTests {
             == .sleep(milliseconds: 5_000 + Limits.forcedFailoverLeaseMarginMilliseconds + Limits.leaseRecordAgeMillisecondsMax))
     }
 
-    @Test("several routers: the oldest record any answering one follows counts, and whether all answered")
+    @Test("several routers: the oldest record any answering one follows counts, whether all answered, and the longest lease granted")
     func routersCombined() throws {
         let newer = RoutingRecord(epoch: 1, revision: 9, activeRegion: east, state: .failingOver)
-        #expect(try RoutersView.of([.some(record), .some(newer)]) == RoutersView(record: record, everyRouterAnswered: true))
-        #expect(try RoutersView.of([.some(newer), nil]) == RoutersView(record: newer, everyRouterAnswered: false))
-        #expect(try RoutersView.of([.some(newer), .some(nil)]) == RoutersView(record: nil, everyRouterAnswered: true), "one holds none")
+        #expect(try RoutersView.of([(record, 5_000), (newer, 2_000)]) == RoutersView(record: record, everyRouterAnswered: true, leaseMillisecondsMax: 5_000))
+        #expect(try RoutersView.of([(newer, nil), nil]) == RoutersView(record: newer, everyRouterAnswered: false))
+        #expect(try RoutersView.of([(newer, nil), (nil, nil)]) == RoutersView(record: nil, everyRouterAnswered: true), "one holds none")
         #expect(throws: NoRouterAnswered.self) { try RoutersView.of([nil, nil]) }
         #expect(throws: NoRouterAnswered.self) { try RoutersView.of([]) }
+    }
+
+    @Test("a router granting a longer lease than the runbook was told of: its lease is waited out")
+    func longerLeaseGranted() {
+        var runbook = askingRouter()
+        #expect(runbook.routerAsked(.follows(failing, leaseMilliseconds: 20_000), at: at(4)).action
+            == .sleep(milliseconds: 20_000 + Limits.forcedFailoverLeaseMarginMilliseconds))
+        var shorter = askingRouter()
+        #expect(shorter.routerAsked(.follows(failing, leaseMilliseconds: 2_000), at: at(4)).action
+            == .sleep(milliseconds: 5_000 + Limits.forcedFailoverLeaseMarginMilliseconds), "never less than its own")
     }
 
     @Test("no router answers: wait the lease, the margin and the record age")

@@ -17,11 +17,13 @@ new_stack remit-e2e-ten
 # A field of the bench's JSON line for `bench` ($1).
 figure() { grep "\"bench\":\"$1\"" "$data/bench.out" | json_field "['$2']"; }
 
-start_up
-check "remit up starts" wait_ready
+# With a 2 s write lease (the default is 5 s): the routers grant it, the forced failover waits it out.
+start_up --lease-milliseconds 2000
+check "remit up --lease-milliseconds 2000 starts" wait_ready
+check "both routers say they grant 2 s" eval 'test "$(curl -s "$router/router/regions" | json_field "[\"leaseMilliseconds\"]")" = 2000 -a "$(curl -s "$router2/router/regions" | json_field "[\"leaseMilliseconds\"]")" = 2000'
 
-"$remit" bench failover --data-dir "$data" --postgres-port "$postgres_port" --router-url "$router" \
-  --failovers 10 --forced-failovers 1 --rate 200 --settle-seconds 1 >"$data/bench.out" 2>&1
+"$remit" bench failover --data-dir "$data" --postgres-port "$postgres_port" --router-url "$router" --router-url "$router2" \
+  --lease-milliseconds 2000 --failovers 10 --forced-failovers 1 --rate 200 --settle-seconds 1 >"$data/bench.out" 2>&1
 check "remit bench failover runs 10 planned failovers and a forced one" test $? -eq 0
 sed 's/^/     /' "$data/bench.out"
 check "ten planned failovers ran" test "$(figure failover failovers)" = 10
