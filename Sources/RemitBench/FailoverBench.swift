@@ -163,16 +163,15 @@ public struct FailoverBench: Sendable {
                          index + 1, run.target.rawValue as NSString, run.runbookMilliseconds, pause, errors.count,
                          (errors.count == 0 ? "" : " (\(errors.text))") as NSString))
         }
-        let sorted = pauses.sorted()
-        let p50 = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+        let pause = Percentiles(pauses)
         let lost = found.values.map { Int64(acknowledged) - $0 }.max() ?? 0
         let allErrors = outcome.errorSummary()
-        print(String(format: "%d failovers at %d creates/s: write pause p50 %.0f ms, max %.0f ms; %d client errors in all%@; %d creates acknowledged, %lld lost",
-                     runs.count, rate, p50, sorted.last ?? 0, allErrors.count,
+        print(String(format: "%d failovers at %d creates/s: write pause p50 %.0f ms, p99 %.0f ms, max %.0f ms; %d client errors in all%@; %d creates acknowledged, %lld lost",
+                     runs.count, rate, pause.at(0.5), pause.at(0.99), pause.max, allErrors.count,
                      (allErrors.count == 0 ? "" : " (\(allErrors.text))") as NSString, acknowledged, lost))
         let json: [String: Any] = [
-            "bench": "failover", "failovers": runs.count, "rate": rate, "pauseP50Milliseconds": p50.rounded(),
-            "pauseMaxMilliseconds": (sorted.last ?? 0).rounded(), "clientErrors": outcome.errors.count,
+            "bench": "failover", "failovers": runs.count, "rate": rate, "pauseP50Milliseconds": pause.at(0.5).rounded(),
+            "pauseP99Milliseconds": pause.at(0.99).rounded(), "pauseMaxMilliseconds": pause.max.rounded(), "clientErrors": outcome.errors.count,
             "acknowledged": acknowledged, "lost": lost,
             "runbookMilliseconds": runs.map { $0.runbookMilliseconds.rounded() },
         ]

@@ -48,20 +48,25 @@ public enum ReadinessProbe {
     public static func routingRecords(
         _ routerURLs: [String], client: HTTPClient = .shared
     ) async -> [(record: RoutingRecord?, leaseMilliseconds: Int64?)?] {
-        await withTaskGroup(of: (Int, (record: RoutingRecord?, leaseMilliseconds: Int64?)?).self) { group in
+        // Flat child results and a dictionary: an array of optional tuples modified inside the
+        // group's loop crashed the release build (Swift 6.3.1, illegal instruction).
+        struct Answer: Sendable {
+            var index: Int
+            var record: RoutingRecord?
+            var leaseMilliseconds: Int64?
+        }
+        let answered = await withTaskGroup(of: Answer?.self) { group in
             for (index, url) in routerURLs.enumerated() {
                 group.addTask {
-                    do {
-                        return (index, try await routerRoutingRecord(url, client: client))
-                    } catch {
-                        return (index, nil)
-                    }
+                    guard let view = try? await routerRoutingRecord(url, client: client) else { return nil }
+                    return Answer(index: index, record: view.record, leaseMilliseconds: view.leaseMilliseconds)
                 }
             }
-            var answers = [(record: RoutingRecord?, leaseMilliseconds: Int64?)?](repeating: nil, count: routerURLs.count)
-            for await (index, answer) in group { answers[index] = answer }
-            return answers
+            var answered: [Int: Answer] = [:]
+            for await case let answer? in group { answered[answer.index] = answer }
+            return answered
         }
+        return routerURLs.indices.map { index in answered[index].map { ($0.record, $0.leaseMilliseconds) } }
     }
 
     /// The router's alarms as its `/router/alarms` tells them: whether failover is advised,
