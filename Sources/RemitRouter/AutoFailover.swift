@@ -50,8 +50,9 @@ public struct AutoFailover: Sendable {
     private var since: Date?
     /// Since when the active region has not answered.
     private var goneSince: Date?
-    /// When it fired, and since when a writer has served again.
+    /// When it fired, what became of the failover it asked for, and since when a writer has served again.
     private var firedAt: Date?
+    private var failoverOutcome: String?
     private var servingSince: Date?
     /// The last head the router saw the writer at, with its epoch.
     private var writerHead: (epoch: Int64, position: Int64)?
@@ -61,7 +62,8 @@ public struct AutoFailover: Sendable {
     }
 
     public var status: Status {
-        Status(state: state, detail: detail, since: since, afterSeconds: policy.afterSeconds, lagEventsMax: policy.lagEventsMax)
+        let shown = state == "fired" ? detail + (failoverOutcome.map { "; the failover it asked for \($0)" } ?? "") : detail
+        return Status(state: state, detail: shown, since: since, afterSeconds: policy.afterSeconds, lagEventsMax: policy.lagEventsMax)
     }
 
     /// The regions as the latest health checks saw them, at `now`.
@@ -77,6 +79,7 @@ public struct AutoFailover: Sendable {
             servingSince = serving
             if now.timeIntervalSince(serving) >= Double(Limits.autoFailoverRearmSeconds) {
                 self.firedAt = nil
+                failoverOutcome = nil
                 servingSince = nil
                 set("armed", "\(active.region) has served as the writer for \(Limits.autoFailoverRearmSeconds) s since the last automatic failover", at: now)
             } else {
@@ -119,9 +122,9 @@ public struct AutoFailover: Sendable {
         return .fire(target: target, lagEvents: lag)
     }
 
-    /// What became of the failover it asked for (the driver tells).
+    /// What became of the failover it asked for (the driver tells): shown while it stays fired.
     public mutating func outcome(_ text: String) {
-        detail += "; " + text
+        failoverOutcome = text
     }
 
     /// Holds fire for `reason`; unless the writer is still gone (`whileGone`), its time starts again.

@@ -22,9 +22,7 @@ final class AutoFailoverService: Service, Sendable {
         self.key = key
         self.logger = logger
         core = Mutex(AutoFailover(policy: policy))
-        let (rounds, continuation) = AsyncStream.makeStream(of: [RegionHealth].self, bufferingPolicy: .bufferingNewest(1))
-        self.rounds = rounds
-        checker.observeRounds { continuation.yield($0) }
+        rounds = checker.rounds()
     }
 
     var status: AutoFailover.Status { core.withLock { $0.status } }

@@ -35,6 +35,14 @@ public final class HealthChecker: Service, Sendable {
         roundObservers.withLock { $0.append(observer) }
     }
 
+    /// Each round's regions for a service that acts on them at its own pace (it may take a
+    /// while: a renewal, a failover): only the newest round waits, older ones are dropped.
+    func rounds() -> AsyncStream<[RegionHealth]> {
+        let (rounds, continuation) = AsyncStream.makeStream(of: [RegionHealth].self, bufferingPolicy: .bufferingNewest(1))
+        observeRounds { continuation.yield($0) }
+        return rounds
+    }
+
     /// The region that gets traffic now, if any.
     public var active: RegionHealth? { RegionSelection.active(regions) }
 

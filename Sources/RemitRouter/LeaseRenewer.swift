@@ -30,9 +30,7 @@ final class LeaseRenewer: Service, Sendable {
         self.leaseMilliseconds = leaseMilliseconds
         self.intervalMilliseconds = intervalMilliseconds
         self.logger = logger
-        let (rounds, continuation) = AsyncStream.makeStream(of: [RegionHealth].self, bufferingPolicy: .bufferingNewest(1))
-        self.rounds = rounds
-        checker.observeRounds { continuation.yield($0) }
+        rounds = checker.rounds()
     }
 
     func run() async throws {

@@ -35,11 +35,12 @@ struct AutoFailoverTests {
         #expect(auto.observe(regions(east: nil), at: at(10.9)) == .wait)
         #expect(auto.observe(regions(east: nil), at: at(11)) == .fire(target: Self.west, lagEvents: 0))
         #expect(auto.status.state == "fired")
+        auto.outcome("failed: 409 a runbook is running")
         // The failover did not happen (or failed): east is still gone, and it does not fire again.
         for second in stride(from: 12.0, to: 600, by: 7) {
             #expect(auto.observe(regions(east: nil), at: at(second)) == .wait)
         }
-        #expect(auto.status.state == "fired")
+        #expect(auto.status.state == "fired" && auto.status.detail.hasSuffix("the failover it asked for failed: 409 a runbook is running"))
         // West serves; only after it has served for the re-arm time is it armed again.
         let westServes = regions(east: nil, west: .writer, record: RoutingRecord(epoch: 2, revision: 0, activeRegion: Self.west, state: .active))
         #expect(auto.observe(westServes, at: at(600)) == .wait && auto.status.state == "fired")
