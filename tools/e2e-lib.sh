@@ -110,3 +110,67 @@ admin_token() { sign_in admin "$(cat "$data/admin-password")" | json_field "['ac
 
 # A remit command against this stack's data directory and clusters.
 cli() { "$remit" "$@" --data-dir "$data" --postgres-port "$postgres_port"; }
+
+# A client that creates throughout a drill: `client BASE N &` creates through BASE until
+# $data/stop exists, each create with its own Idempotency-Key ($client_prefix-N-I), retried with
+# the same key until acknowledged; one line per attempt in $data/attempts-N: I, status, time.
+# Uses $auth.
+client_prefix=drill
+remittance_body='{"senderName":"Alice","senderBank":"First Bank","senderAccount":"111","receiverName":"Bob","receiverBank":"Second Bank","receiverAccount":"222","amount":100,"currency":"EUR"}'
+client() {
+  local base=$1 i=0 code
+  while [[ ! -e "$data/stop" ]]; do
+    i=$((i + 1))
+    while [[ ! -e "$data/stop" ]]; do
+      code=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$base/api/v1/remittances" -H "$auth" \
+        -H 'Content-Type: application/json' -H "Idempotency-Key: $client_prefix-$2-$i" -d "$remittance_body")
+      echo "$i $code $(date +%s.%N)" >>"$data/attempts-$2"
+      [[ $code = 201 || $code = 200 ]] && break
+      sleep 0.05
+    done
+  done
+}
+
+# The time of client ${2:-1}'s first acknowledgement after time $1.
+acknowledged_after() { awk -v t="$1" '($2 == 201 || $2 == 200) && $3 > t' "$data/attempts-${2:-1}" | head -1 | cut -d' ' -f3; }
+
+# Seconds from $1 to client ${2:-1}'s first acknowledgement after it (waits up to 60 s for one).
+resumed() {
+  local at=
+  for _ in $(seq 1 600); do at=$(acknowledged_after "$1" "${2:-1}"); [[ -n $at ]] && break; sleep 0.1; done
+  [[ -n $at ]] && python3 -c "print(round($at - $1, 2))"
+}
+
+# The longest time between two of client ${3:-1}'s acknowledgements from time $1 to time $2.
+longest_gap() {
+  awk -v t="$1" -v u="${2:-9999999999}" '($2 == 201 || $2 == 200) && $3 > t && $3 < u {print $3}' "$data/attempts-${3:-1}" \
+    | python3 -c "import sys; t=[float(x) for x in sys.stdin]; print(round(max(b - a for a, b in zip(t, t[1:])), 2) if len(t) > 1 else 'n/a')"
+}
+
+# Client N's attempts after time $1 (and before $2) that were not acknowledged.
+errors_between() { awk -v t="$1" -v u="${3:-9999999999}" '$3 > t && $3 < u && $2 != 201 && $2 != 200' "$data/attempts-$2" | wc -l; }
+
+# Every key the clients had acknowledged, one per line.
+acknowledged_keys() {
+  for file in "$data"/attempts-*; do
+    awk -v k="$client_prefix-${file##*-}" '$2 == 201 || $2 == 200 {print k "-" $1}' "$file"
+  done | sort -u
+}
+
+# The accounting after a drill: the acknowledged keys that are neither exactly once in the
+# writer's log nor, absent from it, exactly once in the old writer's quarantine (none, when
+# nothing was lost or doubled). A key in both was committed by the old writer but not
+# acknowledged by it (the answer was lost), then created again by a retry. $1 and $2 are
+# commands that run a query on the writer's and on the old writer's database.
+unaccounted_keys() {
+  "$1" "SELECT idempotency_key FROM events WHERE idempotency_key LIKE '$client_prefix-%'" >"$data/keys-in-log" &&
+    "$2" "SELECT idempotency_key FROM quarantined_events WHERE idempotency_key LIKE '$client_prefix-%'" >"$data/keys-in-quarantine" &&
+    acknowledged_keys >"$data/keys-acknowledged" || { echo "(the keys could not be read)"; return; }
+  python3 - "$data/keys-in-log" "$data/keys-in-quarantine" "$data/keys-acknowledged" <<'PYTHON' || echo "(the accounting failed)"
+import collections, sys
+log, quarantine = (collections.Counter(open(path).read().split()) for path in sys.argv[1:3])
+for key in open(sys.argv[3]).read().split():
+    if not (log[key] == 1 or (log[key] == 0 and quarantine[key] == 1)):
+        print(key)
+PYTHON
+}

@@ -20,10 +20,13 @@ struct Clusters: AsyncParsableCommand {
         @Flag(help: "Clusters for tests, thrown away after: no fsync (set when a cluster is first made).")
         var throwaway = false
 
+        @Option(help: "An address (IPv4 or IPv6 literal) to listen on besides loopback, for nodes and runbooks on other hosts of its subnet; repeat for more.")
+        var listenAddress: [ListenAddress] = []
+
         func run() async throws {
             for cluster in try clusters(stack) {
                 try cluster.initializeIfNeeded(throwaway: throwaway)
-                try cluster.start()
+                try cluster.start(listenAddresses: listenAddress)
                 try cluster.createDatabaseIfNeeded()
                 print("\(cluster.region) \(try cluster.databaseURL())")
             }
@@ -50,4 +53,8 @@ func clusters(_ stack: StackOptions) throws -> [LocalCluster] {
             installation: installation, account: account
         )
     }
+}
+
+extension ListenAddress: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }

@@ -160,10 +160,15 @@ public enum Limits {
     /// users`, a failover's audit entry, a reconcile), which then reach readers this late at most.
     public static let segmentRecheckMilliseconds: Int64 = 250
     public static let segmentLingerMilliseconds: Int64 = 2
-    /// How long a pull waits for something new before answering "nothing yet" (204).
+    /// The longest a pull may ask the writer to wait for something new before answering
+    /// "nothing yet" (204)…
     public static let pullWaitMillisecondsMax: Int64 = 10_000
-    /// How long the puller waits for the writer's answer beyond the long-poll itself.
-    public static let pullTimeoutMarginMilliseconds: Int64 = 5_000
+    /// …what the puller asks for: short, because a connection a partition cut silently is
+    /// noticed only when the answer is late (an idle reader then asks every 2 s)…
+    public static let pullWaitMilliseconds: Int64 = 2_000
+    /// …and how long the puller waits for the answer beyond that wait: a reader cut from the
+    /// writer notices within the two, and pulls again as soon as the network heals.
+    public static let pullTimeoutMarginMilliseconds: Int64 = 2_000
     /// The puller's back-off after a failure: it doubles from the first to the most.
     public static let pullBackoffMillisecondsMin: Int64 = 100
     public static let pullBackoffMillisecondsMax: Int64 = 2_000
@@ -201,13 +206,18 @@ public enum Limits {
     /// timeout): a renewal can not land later than this after the router decided to send it.
     public static let leaseRenewTimeoutMilliseconds: Int64 = 1_000
     /// The router renews only on a view of the routing record at most this old, so a
-    /// "failing-over" record written anywhere it can read stops renewals within this.
-    public static let leaseRecordAgeMillisecondsMax: Int64 = 1_500
+    /// "failing-over" record written anywhere it can read stops renewals within this. More than
+    /// a health check's timeout: a round waits for its slowest region, and a region cut off by a
+    /// partition answers no sooner than that, yet the writer's lease must still be renewed.
+    public static let leaseRecordAgeMillisecondsMax: Int64 = healthCheckTimeoutMilliseconds + 500
     /// A forced failover, when the router confirms it saw "failing-over", waits the lease plus
     /// this; when it can not ask the router, the record age on top.
     public static let forcedFailoverLeaseMarginMilliseconds: Int64 = leaseRenewTimeoutMilliseconds + 250
-    /// How long a forced failover waits for the router to show the "failing-over" record.
-    public static let forcedFailoverRouterWaitMilliseconds: Int64 = 3_000
+    /// How long a forced failover waits for the router to show the "failing-over" record: the
+    /// round under way when it was written, the pause, and the next round, each round as slow
+    /// as its slowest region (the old writer's, cut off, takes the whole timeout).
+    public static let forcedFailoverRouterWaitMilliseconds: Int64 =
+        2 * healthCheckTimeoutMilliseconds + healthCheckIntervalMilliseconds + 1_000
     /// How often a writer or fenced region asks the other region whether it opened a newer epoch.
     public static let rejoinCheckIntervalMilliseconds: Int64 = 1_000
     /// The largest epoch history a region reads from another (one line per failover).

@@ -40,10 +40,10 @@ public struct HTTPSegmentSource: SegmentSource {
     }
 
     public func segment(after position: Int64) async throws -> PulledSegment {
-        let pathAndQuery = ReplicationChannel.segmentsPathAndQuery(after: position, waitMilliseconds: Limits.pullWaitMillisecondsMax)
+        let pathAndQuery = ReplicationChannel.segmentsPathAndQuery(after: position, waitMilliseconds: Limits.pullWaitMilliseconds)
         let response = try await HTTPClient.shared.execute(
             key.signedRequest(baseURL, pathAndQuery: pathAndQuery, region: region),
-            timeout: .milliseconds(Limits.pullWaitMillisecondsMax + Limits.pullTimeoutMarginMilliseconds)
+            timeout: .milliseconds(Limits.pullWaitMilliseconds + Limits.pullTimeoutMarginMilliseconds)
         )
         let body = Array(buffer: try await response.body.collect(upTo: Limits.segmentResponseBytesMax))
         guard response.status == .ok || response.status == .noContent else {

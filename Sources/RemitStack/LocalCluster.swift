@@ -2,7 +2,8 @@ import Foundation
 import RemitCore
 import RemitPostgres
 
-/// One region's PostgreSQL cluster under the stack's data directory, listening on loopback only.
+/// One region's PostgreSQL cluster under the stack's data directory, listening on loopback (and
+/// on the addresses `start(listenAddresses:)` names).
 ///
 ///     <data-dir>/regions/<region>/pgdata          the cluster (owned by the server account)
 ///     <data-dir>/regions/<region>/postgres.log    the server's log
@@ -126,17 +127,26 @@ public struct LocalCluster: Sendable {
 
     /// Starts the cluster. A server left running by an earlier run that died is stopped first,
     /// so that this run's settings (such as the port) apply.
-    public func start() throws(StackError) {
+    /// - Parameter listenAddresses: addresses to listen on besides loopback, for a region whose
+    ///   node or whose peers' failover runbooks reach its database from another host (or network
+    ///   namespace, as in `tools/e2e/partition.sh`); clients on those hosts' subnets then connect
+    ///   with the password. None: loopback only.
+    public func start(listenAddresses: [ListenAddress] = []) throws(StackError) {
         if isRunning() { try stop() }
         if !FileManager.default.fileExists(atPath: logFile) {
             try write("", to: logFile, mode: 0o640)
         }
         try account.own(logFile)
+        var serverOptions = "-p \(port)"
+        if !listenAddresses.isEmpty {
+            try allowSameSubnets()
+            serverOptions += " -c listen_addresses=" + (["127.0.0.1"] + listenAddresses.map(\.rawValue)).joined(separator: ",")
+        }
         let outcome = try account.run(
             installation.pgCtl,
             [
                 "--pgdata=\(clusterDirectory)", "--log=\(logFile)", "--wait",
-                "--timeout=\(Limits.startupTimeoutMilliseconds / 1000)", "-o", "-p \(port)", "start",
+                "--timeout=\(Limits.startupTimeoutMilliseconds / 1000)", "-o", serverOptions, "start",
             ]
         )
         guard outcome.status == 0 else {
@@ -146,6 +156,23 @@ public struct LocalCluster: Sendable {
         }
         // Only now: a running remit up would otherwise start it too, at the same moment.
         try? FileManager.default.removeItem(atPath: holdFile)
+    }
+
+    /// Lets clients on the subnets of the server's own addresses connect with the password
+    /// (`samenet`), added once to `pg_hba.conf`; loopback was allowed from the start.
+    private func allowSameSubnets() throws(StackError) {
+        let path = clusterDirectory + "/pg_hba.conf"
+        let line = "host all all samenet scram-sha-256"
+        guard let rules = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw StackError("can not read pg_hba.conf of region \(region)")
+        }
+        if rules.contains(line) { return }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw StackError("can not open pg_hba.conf of region \(region)")
+        }
+        handle.seekToEndOfFile()
+        handle.write(Data("\n# Added by remit clusters start --listen-address.\n\(line)\n".utf8))
+        handle.closeFile()
     }
 
     /// Creates the region's database if it is missing.
