@@ -64,15 +64,41 @@ public enum Validation {
             errors.append(FieldError(field: field, message: "must not be empty"))
         } else if trimmed.count > lengthMax {
             errors.append(FieldError(field: field, message: "must be at most \(lengthMax) characters"))
-        } else if containsControlCharacter(trimmed) {
-            errors.append(FieldError(field: field, message: "must not contain control characters"))
+        } else if let problem = displayProblem(trimmed) {
+            errors.append(FieldError(field: field, message: problem))
         }
         return trimmed
     }
 
+    /// Why a name, bank, account or reference would show as something other than what it holds,
+    /// after Unicode's guidance on identifiers and confusables (UTS #39, UAX #31), or nil:
+    /// - a control character (category Cc);
+    /// - an invisible formatting character (Cf: bidi overrides and isolates such as U+202E, the
+    ///   byte-order mark, zero-width space, tag characters), except the zero-width joiner and
+    ///   non-joiner (U+200D, U+200C), which some scripts and emoji need;
+    /// - a private-use or unassigned code point (Co, Cn: noncharacters such as U+FFFF among them);
+    /// - nothing visible at all (only white space and default-ignorable code points).
+    public static func displayProblem(_ text: String) -> String? {
+        // The usual case, printable ASCII with a letter or digit, is answered from the bytes.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            return text.utf8.contains(where: { $0 > 0x20 }) ? nil : "must contain a visible character"
+        }
+        if containsControlCharacter(text) { return "must not contain control characters" }
+        let hidden = text.unicodeScalars.contains { scalar in
+            switch scalar.properties.generalCategory {
+            case .format: scalar.value != 0x200C && scalar.value != 0x200D
+            case .privateUse, .unassigned: true
+            default: false
+            }
+        }
+        if hidden { return "must not contain invisible, direction-changing, private-use or unassigned characters" }
+        let visible = text.unicodeScalars.contains { !$0.properties.isWhitespace && !$0.properties.isDefaultIgnorableCodePoint }
+        return visible ? nil : "must contain a visible character"
+    }
+
     /// Unicode's control characters (category Cc). Printable ASCII, the usual case, is answered
     /// from the bytes without looking up Unicode properties.
-    static func containsControlCharacter(_ text: String) -> Bool {
+    public static func containsControlCharacter(_ text: String) -> Bool {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return false }
         return text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
@@ -96,8 +122,8 @@ public enum Validation {
         let trimmed = value.trimmingWhitespace()
         if trimmed.count > referenceLengthMax {
             errors.append(FieldError(field: "reference", message: "must be at most \(referenceLengthMax) characters"))
-        } else if containsControlCharacter(trimmed) {
-            errors.append(FieldError(field: "reference", message: "must not contain control characters"))
+        } else if !trimmed.isEmpty, let problem = displayProblem(trimmed) {
+            errors.append(FieldError(field: "reference", message: problem))
         }
         return trimmed.isEmpty ? nil : trimmed
     }

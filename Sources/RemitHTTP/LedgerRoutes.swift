@@ -32,6 +32,10 @@ func addRemittanceRoutes(to routes: NodeRoutes, api: LedgerAPI) {
         if let query, query.count > Validation.nameLengthMax {
             throw Problem.badRequest("q may be at most \(Validation.nameLengthMax) characters")
         }
+        // No stored field holds one, and PostgreSQL refuses NUL in text outright.
+        if let query, Validation.containsControlCharacter(query) {
+            throw Problem.badRequest("q may not contain control characters")
+        }
         let page = try await api.reader.list(
             filter, status: status, query: query, limit: Int(limit), after: cursor,
             countUpTo: try TableQuery.wantsCount(request) ? Limits.tableCountMax : nil

@@ -70,7 +70,7 @@ enum TableQuery {
             guard let number = (pair[0] as? NSNumber)?.int64Value else { throw refused }
             return RemittanceCursor(value: .number(number), position: position)
         }
-        guard let key = pair[0] as? String else { throw refused }
+        guard let key = pair[0] as? String, !Validation.containsControlCharacter(key) else { throw refused }
         return RemittanceCursor(value: .text(key), position: position)
     }
 }

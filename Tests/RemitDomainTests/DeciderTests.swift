@@ -46,6 +46,39 @@ struct ValidationTests {
         #expect(errors(unicode).isEmpty, "100 characters, not 100 bytes")
     }
 
+    /// Text that would show as something other than what it holds (UTS #39's guidance).
+    @Test("names that would show as something else are refused", arguments: [
+        "\u{200B}\u{200B}\u{200B}",  // zero-width spaces only
+        "\u{2060}",  // word joiner only
+        "Alice\u{202E}ecilA",  // right-to-left override
+        "Bob\u{2067}x\u{2069}",  // a right-to-left isolate
+        "\u{FEFF}Carol",  // a byte-order mark
+        "Dan\u{E0041}\u{E007F}",  // tag characters
+        "Eve\u{FFFF}",  // a noncharacter
+        "Fay\u{E000}",  // private use
+        "Gil\u{50000}",  // unassigned
+        "Hal\u{00AD}",  // a soft hyphen (invisible)
+    ])
+    func spoofing(name: String) {
+        var details = sample
+        details.receiverName = name
+        #expect(errors(details) == ["receiverName"], "\(name.unicodeScalars.map { String($0.value, radix: 16) })")
+        details = sample
+        details.reference = name
+        #expect(errors(details) == ["reference"])
+    }
+
+    @Test("names in every script, with joiners and emoji, are taken", arguments: [
+        "José Müller", "Ελένη", "Иван Петров", "محمد", "שרה", "王小明", "สมชาย", "क्षत्रिय",
+        "می\u{200C}خواهم",  // Persian with a zero-width non-joiner
+        "👨\u{200D}👩\u{200D}👧",  // a family emoji joined by ZWJ
+    ])
+    func scripts(name: String) {
+        var details = sample
+        details.senderName = name
+        #expect(errors(details).isEmpty, "\(name)")
+    }
+
     @Test("amount: positive whole minor units, at most the maximum")
     func amount() {
         for (value, ok) in [(Int64(1), true), (1_000_000, true), (0, false), (-5, false), (1_000_001, false), (Int64.max, false)] {

@@ -222,6 +222,11 @@ struct APITests {
         .init(method: .get, uri: "/api/v1/remittances?limit=ten", status: .badRequest),
         .init(method: .get, uri: "/api/v1/remittances?cursor=-1", status: .badRequest),
         .init(method: .get, uri: "/api/v1/remittances?status=pending", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances?q=%00", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances?q=a%00b", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances?filter=senderName:%00", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/remittances?sort=senderName&cursor=k1.WyJcdTAwMDAiLDFd", status: .badRequest),  // ["\u0000",1]
+        .init(method: .post, uri: "/api/v1/remittances", body: Array(createBody.replacingOccurrences(of: "\"Alice", with: #""Al\u202Eice"#).utf8), status: .unprocessableContent),
         .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", body: Array(#"{"amount": 1}"#.utf8), status: .preconditionRequired),
         .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", headers: jsonHeaders(["If-Match": "W/\"1\""]), body: Array(#"{"amount": 1}"#.utf8), status: .badRequest),
         .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(#"{"amount": 1}"#.utf8), status: .notFound),
