@@ -36,7 +36,7 @@ public struct TokenIssuer: Sendable {
             "roles": .array(roles.sorted().map { .string($0.rawValue) }),
         ])
         let token = try await keys.sign(claims, kid: JWKIdentifier(string: kid), header: JWTHeader(fields: ["typ": .string("JWT")]))
-        return Issued(token: token, expiresAt: Date(timeIntervalSince1970: expiresAt))
+        return Issued(token: LowS.canonical(token), expiresAt: Date(timeIntervalSince1970: expiresAt))
     }
 
     /// A refresh token: signed like an access token, so any region can check it, but for
@@ -46,6 +46,6 @@ public struct TokenIssuer: Sendable {
         claims["iss"] = .string(issuer)
         claims["aud"] = .string(RefreshClaims.audience(of: audience))
         claims["jti"] = .string(UUID().uuidString.lowercased())
-        return try await keys.sign(ClaimSet(claims), kid: JWKIdentifier(string: kid), header: JWTHeader(fields: ["typ": .string("JWT")]))
+        return LowS.canonical(try await keys.sign(ClaimSet(claims), kid: JWKIdentifier(string: kid), header: JWTHeader(fields: ["typ": .string("JWT")])))
     }
 }

@@ -110,6 +110,9 @@ public final class TokenVerifier: Sendable {
         guard let issuer else { return .failure(.untrustedIssuer) }
         guard let algorithm = issuer.algorithms[kid] else { return .failure(.unknownKey) }
         guard algorithm == header.alg else { return .failure(.algorithmRefused) }
+        // Our own tokens have one text each (low-S); an identity provider's ES256 signatures are
+        // taken in either form, as its library made them.
+        guard !issuer.isLocal || header.alg != SigningKey.algorithm || LowS.isLowS(token) else { return .failure(.badSignature) }
         do {
             return .success((try await issuer.keys.verify(token, as: ClaimSet.self), issuer))
         } catch {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
-import RemitAuth
+@testable import RemitAuth
 import Testing
 
 @Suite struct TokenTests {
@@ -21,11 +21,13 @@ import Testing
         return Setup(key: key, issuer: issuer, verifier: verifier)
     }
 
-    /// A token with any header and claims, signed by `sign` over `header.payload`.
+    /// A token with any header and claims, signed by `sign` over `header.payload`; an ES256
+    /// signature in its low-S form, as ours are issued (`LowSTests` tries the other).
     static func forge(header: [String: Any], claims: [String: Any], sign: ([UInt8]) throws -> [UInt8]) rethrows -> String {
         let encode = { (object: [String: Any]) in Base64URL.encode(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) }
         let input = encode(header) + "." + encode(claims)
-        return input + "." + Base64URL.encode(try sign(Array(input.utf8)))
+        let token = input + "." + Base64URL.encode(try sign(Array(input.utf8)))
+        return header["alg"] as? String == "ES256" ? LowS.canonical(token) : token
     }
 
     static func claims(now: Date = Date(), exp: TimeInterval = 600, sub: String = "alice", aud: String = audience, iss: String = issuerName) -> [String: Any] {
