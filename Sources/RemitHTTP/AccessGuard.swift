@@ -58,12 +58,14 @@ struct NodeRoutes {
     let router: Router<NodeRequestContext>
     let accessGuard: AccessGuard
     let recorder: RouteRecorder?
+    let methods: MethodTable
 
     func add(
         _ method: HTTPRequest.Method, _ path: String, _ access: Access,
         use handler: @escaping @Sendable (Request, NodeRequestContext) async throws -> Response
     ) {
         recorder?.record(method, path, access)
+        methods.add(method, path)
         let accessGuard = self.accessGuard
         router.on(RouterPath(path), method: method) { request, context in
             var context = context

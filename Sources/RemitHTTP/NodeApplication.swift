@@ -54,7 +54,8 @@ public func buildNodeRouter(
     recorder: RouteRecorder? = nil, metrics: MetricsRegistry = MetricsRegistry(), metricsToken: String? = nil, accessLog: Bool = false,
     metricsEnabled: Bool = true
 ) -> Router<NodeRequestContext> {
-    let router = Router(context: NodeRequestContext.self)
+    // HEAD wherever GET is answered (RFC 9110 §9.3.2), as the 405s' Allow says.
+    let router = Router(context: NodeRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost of all: the figures count the answer the client got, problems and all.
     if metricsEnabled { router.middlewares.add(RequestMetricsMiddleware(metrics: metrics)) }
     router.middlewares.add(RequestLogMiddleware(accessLog: accessLog))
@@ -62,6 +63,8 @@ public func buildNodeRouter(
     router.middlewares.add(SecurityHeadersMiddleware(tls: tls))
     router.middlewares.add(RegionHeaderMiddleware(region: node.region.rawValue))
     router.middlewares.add(ProblemMiddleware())
+    let methods = MethodTable()
+    router.middlewares.add(MethodNotAllowedMiddleware(table: methods))
     router.middlewares.add(HeaderLimitsMiddleware())
     router.middlewares.add(ClientAddressMiddleware(trustedProxies: identity.configuration.trustedProxies))
     if !identity.configuration.corsAllowedOrigins.isEmpty {
@@ -69,7 +72,7 @@ public func buildNodeRouter(
     }
     router.middlewares.add(LagHeadersMiddleware(status: replication.status))
     ConsoleFiles.add(to: router)
-    let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder)
+    let routes = NodeRoutes(router: router, accessGuard: identity.accessGuard, recorder: recorder, methods: methods)
     addReplicationRoutes(to: router, configuration: replication.configuration, service: replication.service, identity: identity.store)
     addControlRoutes(to: router, configuration: replication.configuration, control: RegionControl(pool: node.pool), identity: identity.store)
     addAutomaticFailoverRoute(

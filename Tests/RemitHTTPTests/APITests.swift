@@ -234,7 +234,8 @@ struct APITests {
         .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(#"{"reason": 5}"#.utf8), status: .unprocessableContent),
         .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(#"{"reason": "x"}"#.utf8), status: .notFound),
         .init(method: .get, uri: "/api/v1/ledger/events?after=-1", status: .badRequest),
-        .init(method: .delete, uri: "/api/v1/remittances/\(unknownID)", status: .notFound),
+        .init(method: .delete, uri: "/api/v1/remittances/\(unknownID)", status: .methodNotAllowed),
+        .init(method: .put, uri: "/api/v1/remittances", status: .methodNotAllowed),
         .init(method: .get, uri: "/api/v2/anything", status: .notFound),
     ]
 
@@ -255,6 +256,26 @@ struct APITests {
                 #expect(problem.errors?.isEmpty == false, "validation problems list their fields")
             }
             #expect(try await logCount(pool) == before, "\(bad) changed the log")
+        }
+    }
+
+    @Test("a known path asked with a method it does not answer is 405 with Allow; an unknown path 404")
+    func methodNotAllowed() async throws {
+        try await withAPI { client, _ in
+            for (method, uri, allow) in [
+                (HTTPRequest.Method.put, "/api/v1/remittances", "GET, HEAD, POST"),
+                (.delete, "/api/v1/remittances/\(Self.unknownID)", "GET, HEAD, PATCH"),
+                (.get, "/api/v1/remittances/\(Self.unknownID)/cancel", "POST"),
+                (.post, "/readyz", "GET, HEAD"),
+            ] {
+                let response = try await client.execute(uri: uri, method: method)
+                #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(response.headers[.allow] == allow, "\(method) \(uri)")
+                #expect(response.headers[.contentType] == Problem.contentType)
+            }
+            #expect(try await client.execute(uri: "/readyz", method: .head).status == .ok, "HEAD where GET is answered")
+            #expect(try await client.execute(uri: "/api/v1/nothing-here", method: .put).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/remittances/\(Self.unknownID)", method: .get).status == .notFound)
         }
     }
 
