@@ -42,7 +42,7 @@ public struct RemittanceFilter: Sendable, Equatable {
             }
             let value = String(rest.dropFirst(op.rawValue.count))
             guard field.isFilterable else { return .failure(FilterError("\(name) can be sorted on, not filtered")) }
-            guard value.count <= Validation.nameLengthMax else {
+            guard value.unicodeScalars.count <= Validation.nameLengthMax else {
                 return .failure(FilterError("a value may be at most \(Validation.nameLengthMax) characters"))
             }
             guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else { return .failure(FilterError("a value may not hold NUL")) }

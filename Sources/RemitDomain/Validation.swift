@@ -11,6 +11,9 @@ public struct FieldError: Codable, Sendable, Equatable {
 
 /// The rules every remittance field follows. Each check adds to `errors`, so a request learns
 /// about every bad field at once, not one per round trip.
+///
+/// Lengths are counted in Unicode code points, as JSON Schema's `maxLength` counts them, so the
+/// API document (checked against these figures by `OpenAPITests`) says exactly what is taken.
 public enum Validation {
     public static let nameLengthMax = 100
     public static let referenceLengthMax = 140
@@ -62,7 +65,7 @@ public enum Validation {
         let trimmed = value.trimmingWhitespace()
         if trimmed.isEmpty {
             errors.append(FieldError(field: field, message: "must not be empty"))
-        } else if trimmed.count > lengthMax {
+        } else if trimmed.unicodeScalars.count > lengthMax {
             errors.append(FieldError(field: field, message: "must be at most \(lengthMax) characters"))
         } else if let problem = displayProblem(trimmed) {
             errors.append(FieldError(field: field, message: problem))
@@ -120,7 +123,7 @@ public enum Validation {
     private static func reference(_ value: String?, _ errors: inout [FieldError]) -> String? {
         guard let value else { return nil }
         let trimmed = value.trimmingWhitespace()
-        if trimmed.count > referenceLengthMax {
+        if trimmed.unicodeScalars.count > referenceLengthMax {
             errors.append(FieldError(field: "reference", message: "must be at most \(referenceLengthMax) characters"))
         } else if !trimmed.isEmpty, let problem = displayProblem(trimmed) {
             errors.append(FieldError(field: "reference", message: problem))

@@ -29,7 +29,7 @@ func addRemittanceRoutes(to routes: NodeRoutes, api: LedgerAPI) {
             return status
         }
         let query = request.uri.queryParameters.get("q").map { String($0) }
-        if let query, query.count > Validation.nameLengthMax {
+        if let query, query.unicodeScalars.count > Validation.nameLengthMax {
             throw Problem.badRequest("q may be at most \(Validation.nameLengthMax) characters")
         }
         // No stored field holds one, and PostgreSQL refuses NUL in text outright.

@@ -1,4 +1,7 @@
 import Foundation
+import RemitAuth
+import RemitCore
+import RemitDomain
 import RemitPostgres
 import Testing
 @testable import RemitHTTP
@@ -36,6 +39,35 @@ struct OpenAPITests {
             }
         }
         await pool.close()
+    }
+
+    /// The rules of a request body are the domain's: the document is checked against them, so a
+    /// body generated from the document is one the server takes.
+    @Test("the body rules in the document are the domain's: lengths, amounts, currencies, passwords, If-Match")
+    func bodyRulesMatchTheDomain() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.json) as? [String: Any])
+        let components = try #require(document["components"] as? [String: [String: Any]])
+        let schemas = try #require(components["schemas"] as? [String: [String: Any]])
+        func property(_ schema: String, _ name: String) throws -> [String: Any] {
+            try #require((schemas[schema]?["properties"] as? [String: Any])?[name] as? [String: Any], "\(schema).\(name)")
+        }
+        #expect(schemas["Text"]?["maxLength"] as? Int == Validation.nameLengthMax)
+        #expect(schemas["Text"]?["minLength"] as? Int == 1)
+        for schema in ["RemittanceCreate", "RemittanceChanges"] {
+            #expect(try property(schema, "reference")["maxLength"] as? Int == Validation.referenceLengthMax)
+            let amount = try property(schema, "amount")
+            #expect(amount["type"] as? String == "integer" && amount["minimum"] as? Int64 == 1)
+            #expect(amount["maximum"] as? Int64 == Limits.amountMinorUnitsMax)
+            #expect(try property(schema, "currency")["enum"] as? [String] == Currency.minorUnitDigits.keys.sorted())
+        }
+        #expect(try property("Cancel", "reason")["maxLength"] as? Int == Validation.reasonLengthMax)
+        let password = try property("NewUser", "password")
+        #expect(password["minLength"] as? Int == Passwords.lengthBytesMin && password["maxLength"] as? Int == Passwords.lengthBytesMax)
+        let parameters = try #require(components["parameters"] as? [String: [String: Any]])
+        #expect((parameters["IdempotencyKey"]?["schema"] as? [String: Any])?["maxLength"] as? Int == Limits.idempotencyKeyLengthMax)
+        let ifMatch = try #require((parameters["IfMatch"]?["schema"] as? [String: Any])?["pattern"] as? String)
+        let pattern = try Regex(ifMatch)
+        #expect("\"3\"".wholeMatch(of: pattern) != nil && "W/\"3\"".wholeMatch(of: pattern) == nil && "\"0\"".wholeMatch(of: pattern) == nil)
     }
 
     @Test("every $ref points at a component that exists")
