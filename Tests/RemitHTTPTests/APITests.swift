@@ -233,6 +233,8 @@ struct APITests {
         .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array("{}".utf8), status: .unprocessableContent),
         .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(#"{"reason": 5}"#.utf8), status: .unprocessableContent),
         .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(#"{"reason": "x"}"#.utf8), status: .notFound),
+        .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", headers: [.contentType: "text/plain", HTTPField.Name("If-Match")!: "\"1\""], body: Array(#"{"amount": 1}"#.utf8), status: .unsupportedMediaType),
+        .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(repeating: 0x20, count: 1_100_000), status: .contentTooLarge),
         .init(method: .get, uri: "/api/v1/ledger/events?after=-1", status: .badRequest),
         .init(method: .delete, uri: "/api/v1/remittances/\(unknownID)", status: .methodNotAllowed),
         .init(method: .put, uri: "/api/v1/remittances", status: .methodNotAllowed),
