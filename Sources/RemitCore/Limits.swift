@@ -56,7 +56,8 @@ public enum Limits {
 
     /// The largest request body a node or the router reads into memory.
     public static let httpRequestBodyBytesMax = 1024 * 1024
-    /// The largest body of a remittance write (create, amend, cancel): ten times the largest valid one.
+    /// The largest body of a remittance write (create, amend, cancel) or a quarantine dismissal:
+    /// room for the largest valid one even with every character \u-escaped (12 bytes each).
     public static let remittanceBodyBytesMax = 16 * 1024
     /// The largest body of a sign-in, refresh, logout or user change.
     public static let authBodyBytesMax = 4 * 1024

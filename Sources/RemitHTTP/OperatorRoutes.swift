@@ -159,7 +159,8 @@ func addOperatorRoutes(to routes: NodeRoutes, node: RegionNode, control: Control
 
     routes.add(.post, "/api/v1/admin/quarantine/{id}/dismiss", .only(.operator)) { request, context in
         let id = try RequestParsing.id(context)
-        let (body, _) = try await RequestParsing.json(request, bytesMax: Limits.authBodyBytesMax)
+        // A reason as long as a cancel's, each character possibly escaped: a cancel's limit.
+        let (body, _) = try await RequestParsing.json(request, bytesMax: Limits.remittanceBodyBytesMax)
         let reason = try RequestBodies.reason(body).mapError(Problem.init).get()
         try await reconcile { try await reconciliation.dismiss(id, reason: reason, context: auditContext(context)) }
         return Response(status: .noContent)
