@@ -61,6 +61,7 @@ struct OpenAPITests {
             #expect(try property(schema, "currency")["enum"] as? [String] == Currency.minorUnitDigits.keys.sorted())
         }
         #expect(try property("Cancel", "reason")["maxLength"] as? Int == Validation.reasonLengthMax)
+        #expect(try property("NewUser", "roles")["maxItems"] as? Int == Role.allCases.count)
         let password = try property("NewUser", "password")
         #expect(password["minLength"] as? Int == Passwords.lengthBytesMin && password["maxLength"] as? Int == Passwords.lengthBytesMax)
         let parameters = try #require(components["parameters"] as? [String: [String: Any]])
