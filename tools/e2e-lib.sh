@@ -82,11 +82,20 @@ remove_stack() {
 database() { sed -e "s/{port}/$((postgres_port + $1))/" -e "s/{database}/remit/" "$data/regions/$2/database-url"; }
 sql() { psql "$(database "$1" "$2")" -Atc "$3"; }
 
+# A query on east's and on west's database (a script whose regions are elsewhere redefines these).
+sql_east() { sql 0 east "$1"; }
+sql_west() { sql 1 west "$1"; }
+
 # True when east and west have the same head position and hash.
 heads_equal() {
-  test "$(sql 0 east 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
-       "$(sql 1 west 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
+  test "$(sql_east 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
+       "$(sql_west 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
 }
+
+# A node's /readyz figures: its role, and the writer's lease left in milliseconds.
+role_of() { curl -sf -m 5 "$1/readyz" | json_field "['role']" 2>/dev/null; }
+role_is() { test "$(role_of "$1")" = "$2"; }
+lease_left() { curl -sf -m 5 "$1/readyz" | json_field "['leaseMillisecondsLeft']" 2>/dev/null; }
 
 # curl arguments → the HTTP status only.
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }

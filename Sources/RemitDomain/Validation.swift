@@ -81,7 +81,7 @@ public enum Validation {
     ///   non-joiner (U+200D, U+200C), which some scripts and emoji need;
     /// - a private-use or unassigned code point (Co, Cn: noncharacters such as U+FFFF among them);
     /// - nothing visible at all (only white space and default-ignorable code points).
-    public static func displayProblem(_ text: String) -> String? {
+    static func displayProblem(_ text: String) -> String? {
         // The usual case, printable ASCII with a letter or digit, is answered from the bytes.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
             return text.utf8.contains(where: { $0 > 0x20 }) ? nil : "must contain a visible character"

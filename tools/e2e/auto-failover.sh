@@ -24,7 +24,6 @@ creates_ok() {  # prefix count
 }
 active_is() { test "$(curl -sf "$router/readyz" | json_field "['active']" 2>/dev/null)" = "$1"; }
 auto_state() { test "$(curl -s "$router/router/alarms" | json_field "['autoFailover']['state']" 2>/dev/null)" = "$1"; }
-role_is() { test "$(curl -sf "$1/readyz" | json_field "['role']" 2>/dev/null)" = "$2"; }
 forced_executions() { cli runbooks --region "$1" 2>/dev/null | grep -c forced-failover; }
 # An entry of the audit stream in region $1 $2's log whose payload holds every one of $3…
 audited() {

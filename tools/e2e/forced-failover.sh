@@ -18,9 +18,6 @@ create_at() {  # base-url key → HTTP status
   curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$1/api/v1/remittances" -H "$auth" -H 'Content-Type: application/json' \
     -H "Idempotency-Key: forced-$2" -d "$body"
 }
-lease_left() { curl -sf "$1/readyz" | json_field "['leaseMillisecondsLeft']" 2>/dev/null; }
-role_of() { curl -sf "$1/readyz" | json_field "['role']" 2>/dev/null; }
-role_is() { test "$(role_of "$1")" = "$2"; }
 leased() { test "$(lease_left "$east")" -gt 3000 2>/dev/null; }
 created() { test "$(create_at "$router" "$1")" = 201; }
 

@@ -87,16 +87,13 @@ route_blackhole() {
 cut_off() { route_blackhole add "$1" "$2" && route_blackhole add "$2" "$1"; }
 heal() { route_blackhole del "$1" "$2" && route_blackhole del "$2" "$1"; }
 
-# A region's database as seen from the bridge (any host on it may connect with the password).
+# A region's database as seen from the bridge (any host on it may connect with the password);
+# sql_east and sql_west (and so heads_equal) query it there.
 db_url() { database "$([[ $1 = east ]] && echo 0 || echo 1)" "$1" | sed "s/127.0.0.1/$(address_of "$1")/"; }
 sql_at() { psql "$(db_url "$1")" -Atc "$2"; }
 sql_west() { sql_at west "$1"; }
 sql_east() { sql_at east "$1"; }
 head_of() { sql_at "$1" 'SELECT head_position FROM region_state'; }
-regions_equal() {
-  test "$(sql_at east 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')" = \
-       "$(sql_at west 'SELECT head_position, encode(head_hash, $$hex$$) FROM region_state')"
-}
 
 start_region() {  # region other-region
   local region=$1 other=$2 index
@@ -127,7 +124,6 @@ wait_all_ready() { for _ in $(seq 1 120); do all_ready && return 0; sleep 0.5; d
 # Inside east's namespace, which this script can enter whatever is cut.
 east_inside() { in_ns east curl -s -m 5 "$@"; }
 lease_left_inside_east() { east_inside "http://127.0.0.1:$ns_node_port/readyz" | json_field "['leaseMillisecondsLeft']" 2>/dev/null; }
-role_of() { curl -sf -m 2 "$1/readyz" | json_field "['role']" 2>/dev/null; }
 now() { date +%s.%N; }
 since() { python3 -c "print(round($(now) - $1, 2))"; }
 
@@ -179,7 +175,7 @@ echo "     west cut from east 6 s: clients' errors meanwhile: $(errors_between "
 cut_off r1 east
 cut_at=$(now)
 sleep 8
-lease=$(curl -sf -m 2 "$east/readyz" | json_field "['leaseMillisecondsLeft']")
+lease=$(lease_left "$east")
 check "with the first router cut from east, the second keeps east's lease renewed (${lease} ms left)" test "${lease:-0}" -gt 0
 check "and its client saw no error" test "$(errors_between "$cut_at" 2)" = 0
 heal r1 east
@@ -194,7 +190,7 @@ cut_off west r1
 cut_off west r2
 cut_at=$(now)
 sleep 8
-lease=$(curl -sf -m 2 "$east/readyz" | json_field "['leaseMillisecondsLeft']")
+lease=$(lease_left "$east")
 check "with west cut from both routers, east's lease stays renewed (${lease} ms left)" test "${lease:-0}" -gt 0
 check "and neither client saw an error" test "$(errors_between "$cut_at" 1)$(errors_between "$cut_at" 2)" = 00
 heal west r1
@@ -247,7 +243,7 @@ wait "$client_pid" "$client2_pid"
 
 count=$(acknowledged_keys | wc -l)
 check "the clients had $count creates acknowledged" test "$count" -gt 50
-check "both regions end with the same head and hash" eventually regions_equal
+check "both regions end with the same head and hash" eventually heads_equal
 missing=$(unaccounted_keys sql_west sql_east)
 check "every acknowledged create is in west's log or east's quarantine, exactly once" test -z "$missing"
 [[ -n $missing ]] && echo "     unaccounted: $(head -c 300 <<<"$missing")"

@@ -107,8 +107,6 @@ echo "     writer's PostgreSQL killed and a forced failover asked at once: longe
 count=$(acknowledged_keys | wc -l)
 check "the clients had $count creates acknowledged" test "$count" -gt 20
 check "both regions end with the same head and hash" eventually heads_equal
-sql_west() { sql 1 west "$1"; }
-sql_east() { sql 0 east "$1"; }
 missing=$(unaccounted_keys sql_west sql_east)
 check "every acknowledged create is in the writer's log or east's quarantine, exactly once" test -z "$missing"
 in_log=$(sql 1 west "SELECT count(DISTINCT idempotency_key) FROM events WHERE idempotency_key LIKE 'sup-%'")
