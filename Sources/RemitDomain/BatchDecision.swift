@@ -5,7 +5,7 @@ import Foundation
 /// one gets its `DomainError` without touching the rest. Pure: the append transaction reads
 /// the head, the idempotency keys and the streams, calls this, and writes what it returns.
 public struct BatchDecision: Sendable {
-    /// An earlier create's idempotency key: the remittance it made and its request's hash.
+    /// An earlier create's idempotency claim: the remittance it made and its request's hash.
     public struct KeyedCreate: Sendable, Equatable {
         public var streamID: UUID
         public var requestHash: String?
@@ -16,8 +16,8 @@ public struct BatchDecision: Sendable {
         }
     }
 
-    /// The events to write, in position order, each with the idempotency key it claims.
-    public private(set) var sealed: [(event: RecordedEvent, idempotencyKey: String?)] = []
+    /// The events to write, in position order.
+    public private(set) var sealed: [RecordedEvent] = []
     /// One outcome per command, in the commands' order.
     public private(set) var outcomes: [Result<LedgerOutcome, DomainError>] = []
     /// The head after the sealed events (the head given when none was accepted).
@@ -25,20 +25,20 @@ public struct BatchDecision: Sendable {
 
     /// Decides `commands` after `head`, stamping events with `nowMicroseconds` (the database
     /// clock read under the region lock). `keyed` holds the log's creates for the batch's
-    /// keys, `streams` the current state of every remittance the batch names.
+    /// claims (key and principal), `streams` the current state of every remittance the batch names.
     public static func decide(
         _ commands: [LedgerCommand], after head: LogHead, nowMicroseconds: Int64, amountMax: Int64,
-        keyed: [String: KeyedCreate], streams: [UUID: Remittance]
+        keyed: [IdempotencyClaim: KeyedCreate], streams: [UUID: Remittance]
     ) -> BatchDecision {
         var decision = BatchDecision(head: head)
         var keyed = keyed, streams = streams
         let at = Date(timeIntervalSince1970: Double(nowMicroseconds) / 1_000_000)
         for command in commands {
-            if case .create(_, _, let metadata) = command, let key = metadata.idempotencyKey, let earlier = keyed[key] {
+            if case .create(_, _, let metadata) = command, let claim = IdempotencyClaim(create: metadata), let earlier = keyed[claim] {
                 if earlier.requestHash == metadata.requestHash, let current = streams[earlier.streamID] {
                     decision.outcomes.append(.success(LedgerOutcome(remittance: current, isRepeat: true, position: nil)))
                 } else {
-                    decision.outcomes.append(.failure(.idempotencyKeyReused(key)))
+                    decision.outcomes.append(.failure(.idempotencyKeyReused(claim.key)))
                 }
                 continue
             }
@@ -51,13 +51,13 @@ public struct BatchDecision: Sendable {
                     metadata: command.metadata, recordedAtMicroseconds: nowMicroseconds, previousHash: decision.head.hash
                 )
                 decision.head = LogHead(position: recorded.position, hash: recorded.hash, epoch: head.epoch)
-                var key: String?
-                if case .create = command { key = command.metadata.idempotencyKey }
-                decision.sealed.append((recorded, key))
+                decision.sealed.append(recorded)
                 // A decided event always applies: the decider checked it against this state.
                 let state = Decider.apply(event, id: id, version: version, at: at, to: streams[id])!
                 streams[id] = state
-                if let key { keyed[key] = KeyedCreate(streamID: id, requestHash: command.metadata.requestHash) }
+                if case .create = command, let claim = IdempotencyClaim(create: command.metadata) {
+                    keyed[claim] = KeyedCreate(streamID: id, requestHash: command.metadata.requestHash)
+                }
                 decision.outcomes.append(.success(LedgerOutcome(remittance: state, isRepeat: false, position: recorded.position)))
             }
         }

@@ -37,10 +37,12 @@ public enum LedgerEvent: Sendable, Equatable {
     /// The stream of ledger-wide events (epochs); remittance streams use the remittance id.
     public static let ledgerStreamID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
+    public static let remittanceCreatedType = "RemittanceCreated"
+
     public var type: String {
         switch self {
         case .epochStarted: "EpochStarted"
-        case .remittanceCreated: "RemittanceCreated"
+        case .remittanceCreated: Self.remittanceCreatedType
         case .remittanceAmended: "RemittanceAmended"
         case .remittanceCancelled: "RemittanceCancelled"
         case .identity(let event): event.type
@@ -94,7 +96,7 @@ public enum LedgerEvent: Sendable, Equatable {
         do {
             switch type {
             case "EpochStarted": return .epochStarted(try decoder.decode(EpochStarted.self, from: data))
-            case "RemittanceCreated": return .remittanceCreated(try decoder.decode(RemittanceDetails.self, from: data))
+            case remittanceCreatedType: return .remittanceCreated(try decoder.decode(RemittanceDetails.self, from: data))
             case "RemittanceAmended": return .remittanceAmended(try decoder.decode(RemittanceChanges.self, from: data))
             case "RemittanceCancelled": return .remittanceCancelled(try decoder.decode(RemittanceCancelled.self, from: data))
             case let type where IdentityEvent.types.contains(type): return .identity(try IdentityEvent.decode(type: type, data: data))
@@ -127,12 +129,12 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         self.traceID = traceID
     }
 
-    /// The idempotency key inside stored metadata bytes, read without a full JSON decode (a
-    /// reader applies tens of thousands of events a second). Metadata is one flat object
-    /// written by `bytes()`: a member name can only appear unescaped as a member name. Keys
-    /// with escapes in them take the full decode.
-    public static func idempotencyKey(in metadata: [UInt8]) -> String? {
-        let pattern = Array(#""idempotencyKey":""#.utf8)
+    /// A string member of stored metadata bytes, read without a full JSON decode (a reader
+    /// applies tens of thousands of events a second). Metadata is one flat object written by
+    /// `bytes()`: a member name can only appear unescaped as a member name. Values with
+    /// escapes in them take the full decode.
+    public static func string(_ member: Member, in metadata: [UInt8]) -> String? {
+        let pattern = Array("\"\(member.rawValue)\":\"".utf8)
         guard metadata.count > pattern.count else { return nil }
         var start = 0
         search: while start + pattern.count <= metadata.count {
@@ -145,7 +147,19 @@ public struct EventMetadata: Codable, Sendable, Equatable {
             guard end < metadata.count, metadata[end] == UInt8(ascii: "\"") else { break search }
             return String(decoding: metadata[(start + pattern.count)..<end], as: UTF8.self)
         }
-        return (try? JSONDecoder().decode(EventMetadata.self, from: Data(metadata)))?.idempotencyKey
+        return (try? JSONDecoder().decode(EventMetadata.self, from: Data(metadata))).flatMap { member.value(in: $0) }
+    }
+
+    /// The members `string(_:in:)` reads.
+    public enum Member: String, Sendable {
+        case actor, idempotencyKey
+
+        func value(in metadata: EventMetadata) -> String? {
+            switch self {
+            case .actor: metadata.actor
+            case .idempotencyKey: metadata.idempotencyKey
+            }
+        }
     }
 
     /// The metadata's bytes as stored and hashed (sorted keys, absent optionals left out).

@@ -93,7 +93,7 @@ public struct RegionControl: Sendable {
                 event: .epochStarted(started), metadata: EventMetadata(actor: "failover"), recordedAtMicroseconds: now,
                 previousHash: head.hash
             )
-            let insert = LedgerWriter.insertStatement([(event, nil)])
+            let insert = LedgerWriter.insertStatement([event])
             try connection.query(insert.sql, insert.parameters)
             // A lease left from an earlier term must not outlive it: no lease unless one is granted now.
             try connection.query(

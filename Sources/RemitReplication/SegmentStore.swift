@@ -97,8 +97,7 @@ public struct SegmentStore: Sendable {
             case .success(let verified): events = verified
             case .failure(let rejection): return .rejected(rejection)
             }
-            let keyed = events.map { ($0, EventMetadata.idempotencyKey(in: $0.metadata)) }
-            let insert = LedgerWriter.insertStatement(keyed)
+            let insert = LedgerWriter.insertStatement(events)
             try connection.query(insert.sql, insert.parameters)
             // Users, token families and keys follow the log here as at the writer.
             try IdentityProjection.apply(events, connection)

@@ -30,16 +30,16 @@ public enum LedgerWriter {
     ) throws -> [Result<LedgerOutcome, DomainError>] {
         // 1. Begin, lock the region row (appends in this region now wait for us, and a fence,
         //    which takes the same lock, can not slip in between the check and the commit), and
-        //    find the idempotency keys already in the log.
-        let keys = commands.compactMap { command -> String? in
-            if case .create(_, _, let metadata) = command { return metadata.idempotencyKey }
+        //    find the idempotency claims already in the log.
+        let claims = Set(commands.compactMap { command -> IdempotencyClaim? in
+            if case .create(_, _, let metadata) = command { return IdempotencyClaim(create: metadata) }
             return nil
-        }
+        })
         var opening = [PostgresConnection.Statement("BEGIN"), PostgresConnection.Statement(lockHeadSQL)]
-        if !keys.isEmpty { opening.append(.init(existingKeysSQL, [PostgresArray(keys)])) }
+        if !claims.isEmpty { opening.append(.init(existingKeysSQL, [PostgresArray(claims.map(\.key))])) }
         let opened = try connection.pipeline(opening)
         let head = try Self.head(from: opened[1], connection)
-        let keyed = keys.isEmpty ? [:] : try existingKeys(from: opened[2])
+        let keyed = claims.isEmpty ? [:] : try existingClaims(claims, from: opened[2])
 
         // 2. The current state of every stream the batch changes, folded from the log.
         let streamIDs = Set(commands.compactMap { command -> UUID? in
@@ -112,13 +112,22 @@ public enum LedgerWriter {
         return started.writer
     }
 
-    static let existingKeysSQL = "SELECT idempotency_key, stream_id, metadata FROM events WHERE idempotency_key = ANY($1)"
+    /// Every create holding one of the keys, whoever's: the index is on the key first, and the
+    /// few other principals' claims of the same key are dropped by `existingClaims`.
+    static let existingKeysSQL = """
+        SELECT idempotency_key, idempotency_scope, stream_id, metadata FROM events
+        WHERE idempotency_key = ANY($1) AND idempotency_scope IS NOT NULL
+        """
 
-    private static func existingKeys(from rows: PostgresRows) throws -> [String: BatchDecision.KeyedCreate] {
-        var found: [String: BatchDecision.KeyedCreate] = [:]
+    private static func existingClaims(
+        _ claims: Set<IdempotencyClaim>, from rows: PostgresRows
+    ) throws -> [IdempotencyClaim: BatchDecision.KeyedCreate] {
+        var found: [IdempotencyClaim: BatchDecision.KeyedCreate] = [:]
         for row in rows {
-            let metadata = try JSONDecoder().decode(EventMetadata.self, from: Data(try row.decode(2, as: [UInt8].self)))
-            found[try row.decode(0)] = BatchDecision.KeyedCreate(streamID: try row.decode(1), requestHash: metadata.requestHash)
+            let claim = IdempotencyClaim(key: try row.decode(0), scope: try row.decode(1))
+            guard claims.contains(claim) else { continue }
+            let metadata = try JSONDecoder().decode(EventMetadata.self, from: Data(try row.decode(3, as: [UInt8].self)))
+            found[claim] = BatchDecision.KeyedCreate(streamID: try row.decode(2), requestHash: metadata.requestHash)
         }
         return found
     }
@@ -142,21 +151,23 @@ public enum LedgerWriter {
         return states
     }
 
-    /// One INSERT for the whole batch: each column travels as one array parameter.
-    public static func insertStatement(_ events: [(event: RecordedEvent, idempotencyKey: String?)]) -> PostgresConnection.Statement {
-        .init(
+    /// One INSERT for the whole batch: each column travels as one array parameter. Each
+    /// event's idempotency claim comes from the event itself, the same at writer and reader.
+    public static func insertStatement(_ events: [RecordedEvent]) -> PostgresConnection.Statement {
+        let claims = events.map(IdempotencyClaim.init)
+        return .init(
             """
             INSERT INTO events (position, epoch, stream_id, stream_version, event_type, payload, metadata,
-                                idempotency_key, recorded_at_us, hash)
+                                idempotency_key, idempotency_scope, recorded_at_us, hash)
             SELECT * FROM unnest($1::int8[], $2::int8[], $3::uuid[], $4::int4[], $5::text[], $6::bytea[], $7::bytea[],
-                                 $8::text[], $9::int8[], $10::bytea[])
+                                 $8::text[], $9::text[], $10::int8[], $11::bytea[])
             """,
             [
-                PostgresArray(events.map(\.event.position)), PostgresArray(events.map(\.event.epoch)),
-                PostgresArray(events.map(\.event.streamID)), PostgresArray(events.map(\.event.streamVersion)),
-                PostgresArray(events.map(\.event.type)), PostgresArray(events.map(\.event.payload)),
-                PostgresArray(events.map(\.event.metadata)), PostgresArray(events.map(\.idempotencyKey)),
-                PostgresArray(events.map(\.event.recordedAtMicroseconds)), PostgresArray(events.map(\.event.hash)),
+                PostgresArray(events.map(\.position)), PostgresArray(events.map(\.epoch)),
+                PostgresArray(events.map(\.streamID)), PostgresArray(events.map(\.streamVersion)),
+                PostgresArray(events.map(\.type)), PostgresArray(events.map(\.payload)),
+                PostgresArray(events.map(\.metadata)), PostgresArray(claims.map { $0?.key }), PostgresArray(claims.map { $0?.scope }),
+                PostgresArray(events.map(\.recordedAtMicroseconds)), PostgresArray(events.map(\.hash)),
             ]
         )
     }
@@ -178,7 +189,7 @@ public enum LedgerWriter {
             metadata: EventMetadata(actor: "system"), recordedAtMicroseconds: try row.decode(4),
             previousHash: LedgerFormat.genesisHash
         )
-        let insert = insertStatement([(event, nil)])
+        let insert = insertStatement([event])
         try connection.query(insert.sql, insert.parameters)
         try connection.query(
             "UPDATE region_state SET epoch = 1, head_position = 1, head_hash = $1, updated_at = now()", [event.hash]

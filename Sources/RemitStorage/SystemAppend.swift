@@ -35,7 +35,7 @@ public enum SystemAppend {
             for stream in Set(changes.map(\.event.streamID)) {
                 versions[stream] = try LedgerReader.lastVersion(of: stream, connection)
             }
-            var sealed: [(event: RecordedEvent, idempotencyKey: String?)] = []
+            var sealed: [RecordedEvent] = []
             var last = LogHead(position: head.position, hash: head.hash, epoch: head.epoch)
             for change in changes {
                 let stream = change.event.streamID
@@ -47,12 +47,12 @@ public enum SystemAppend {
                     event: .identity(change.event), metadata: EventMetadata(actor: change.actor, idempotencyKey: key),
                     recordedAtMicroseconds: head.nowMicroseconds, previousHash: last.hash
                 )
-                sealed.append((event, key))
+                sealed.append(event)
                 last = LogHead(position: event.position, hash: event.hash, epoch: head.epoch)
             }
             let insert = LedgerWriter.insertStatement(sealed)
             try connection.query(insert.sql, insert.parameters)
-            try IdentityProjection.apply(sealed.map(\.event), connection)
+            try IdentityProjection.apply(sealed, connection)
             _ = try connection.pipeline([
                 .init("UPDATE region_state SET head_position = $1, head_hash = $2, updated_at = now()", [last.position, last.hash]),
                 .init("COMMIT"),

@@ -38,14 +38,15 @@ struct JSONObjectWriterTests {
     }
 }
 
-@Suite("idempotency keys read from stored metadata")
+@Suite("idempotency keys and actors read from stored metadata")
 struct MetadataKeyTests {
     @Test("the fast read agrees with a full decode, escapes and absence included")
     func agrees() throws {
-        for key in ["abc-123", "k\"quoted\"", "back\\slash", "{\"idempotencyKey\":\"x\"}", nil] {
-            for actor in ["clerk", #""idempotencyKey":"fake""#] {
+        for key in ["abc-123", "k\"quoted\"", "back\\slash", "{\"idempotencyKey\":\"x\"}", #""actor":"mallory""#, nil] {
+            for actor in ["clerk", #""idempotencyKey":"fake""#, "back\\slash"] {
                 let metadata = EventMetadata(actor: actor, requestID: "r", idempotencyKey: key, requestHash: key.map { _ in "h" })
-                #expect(EventMetadata.idempotencyKey(in: metadata.bytes()) == key, "\(String(describing: key)) with actor \(actor)")
+                #expect(EventMetadata.string(.idempotencyKey, in: metadata.bytes()) == key, "\(String(describing: key)) with actor \(actor)")
+                #expect(EventMetadata.string(.actor, in: metadata.bytes()) == actor, "\(actor) with key \(String(describing: key))")
             }
         }
     }

@@ -341,6 +341,32 @@ struct AuthTests {
         }
     }
 
+    @Test("an idempotency key is its principal's: another user's same key is a new create, never the first user's remittance")
+    func keysArePerPrincipal() async throws {
+        try await withAuthNode { client, node, pool in
+            let admin = try await node.token(Set(Role.allCases)), clerk = try await node.token([.clerk], subject: "clerk")
+            func create(_ token: String, _ body: String = createBody) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/remittances", method: .post, headers: bearer(token, ["Idempotency-Key": "pay-7"]), body: ByteBuffer(string: body)
+                )
+            }
+            let admins = try await create(admin)
+            #expect(admins.status == .created)
+            let clerks = try await create(clerk)
+            #expect(clerks.status == .created, "the same key and body from another user is that user's own create")
+            let adminsID = try decode(RemittanceBody.self, admins).id
+            #expect(try decode(RemittanceBody.self, clerks).id != adminsID)
+            let otherBody = createBody.replacingOccurrences(of: "12345", with: "999")
+            #expect(try await create(clerk, otherBody).status == .unprocessableContent, "the clerk's own key with another body is refused")
+            let repeated = try await create(admin)
+            #expect(try repeated.status == .ok && decode(RemittanceBody.self, repeated).id == adminsID)
+            let scopes: [String] = try await pool.withConnection {
+                try $0.query("SELECT idempotency_scope FROM events WHERE idempotency_key = 'pay-7' ORDER BY position").map { try $0.decode(0) }
+            }
+            #expect(scopes == ["tester", "clerk"])
+        }
+    }
+
     @Test("a region trusts its peer's published keys: a token from east works at west")
     func peerRegionTokens() async throws {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
