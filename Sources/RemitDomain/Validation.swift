@@ -61,42 +61,18 @@ public enum Validation {
         return errors.isEmpty ? .success(clean) : .failure(.invalid(errors))
     }
 
+    /// Lengths and the display rule apply to the text as sent, so that the document's
+    /// `maxLength` and `pattern` say exactly what is taken; the stored value is trimmed.
     private static func text(_ value: String, _ field: String, _ errors: inout [FieldError], lengthMax: Int = nameLengthMax) -> String {
         let trimmed = value.trimmingWhitespace()
-        if trimmed.isEmpty {
+        if trimmed.isEmpty && !containsControlCharacter(value) {
             errors.append(FieldError(field: field, message: "must not be empty"))
-        } else if trimmed.unicodeScalars.count > lengthMax {
+        } else if value.unicodeScalars.count > lengthMax {
             errors.append(FieldError(field: field, message: "must be at most \(lengthMax) characters"))
-        } else if let problem = displayProblem(trimmed) {
+        } else if let problem = DisplayText.problem(value) {
             errors.append(FieldError(field: field, message: problem))
         }
         return trimmed
-    }
-
-    /// Why a name, bank, account or reference would show as something other than what it holds,
-    /// after Unicode's guidance on identifiers and confusables (UTS #39, UAX #31), or nil:
-    /// - a control character (category Cc);
-    /// - an invisible formatting character (Cf: bidi overrides and isolates such as U+202E, the
-    ///   byte-order mark, zero-width space, tag characters), except the zero-width joiner and
-    ///   non-joiner (U+200D, U+200C), which some scripts and emoji need;
-    /// - a private-use or unassigned code point (Co, Cn: noncharacters such as U+FFFF among them);
-    /// - nothing visible at all (only white space and default-ignorable code points).
-    static func displayProblem(_ text: String) -> String? {
-        // The usual case, printable ASCII with a letter or digit, is answered from the bytes.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
-            return text.utf8.contains(where: { $0 > 0x20 }) ? nil : "must contain a visible character"
-        }
-        if containsControlCharacter(text) { return "must not contain control characters" }
-        let hidden = text.unicodeScalars.contains { scalar in
-            switch scalar.properties.generalCategory {
-            case .format: scalar.value != 0x200C && scalar.value != 0x200D
-            case .privateUse, .unassigned: true
-            default: false
-            }
-        }
-        if hidden { return "must not contain invisible, direction-changing, private-use or unassigned characters" }
-        let visible = text.unicodeScalars.contains { !$0.properties.isWhitespace && !$0.properties.isDefaultIgnorableCodePoint }
-        return visible ? nil : "must contain a visible character"
     }
 
     /// Unicode's control characters (category Cc). Printable ASCII, the usual case, is answered
@@ -120,15 +96,15 @@ public enum Validation {
         }
     }
 
+    /// A reference left out or sent empty is none; anything else follows the names' rules.
     private static func reference(_ value: String?, _ errors: inout [FieldError]) -> String? {
-        guard let value else { return nil }
-        let trimmed = value.trimmingWhitespace()
-        if trimmed.unicodeScalars.count > referenceLengthMax {
+        guard let value, !value.isEmpty else { return nil }
+        if value.unicodeScalars.count > referenceLengthMax {
             errors.append(FieldError(field: "reference", message: "must be at most \(referenceLengthMax) characters"))
-        } else if !trimmed.isEmpty, let problem = displayProblem(trimmed) {
+        } else if let problem = DisplayText.problem(value) {
             errors.append(FieldError(field: "reference", message: problem))
         }
-        return trimmed.isEmpty ? nil : trimmed
+        return value.trimmingWhitespace()
     }
 }
 

@@ -15,14 +15,20 @@ struct ValidationTests {
         return errors.map(\.field)
     }
 
-    @Test("valid details pass, trimmed")
+    @Test("valid details pass, trimmed; the rules apply to the text as sent")
     func valid() throws {
         var padded = sample
-        padded.senderName = "  Alice Example \n"
-        padded.reference = "  "
+        padded.senderName = "  Alice Example \u{3000}"
+        padded.reference = ""
         let clean = try Validation.check(padded, amountMax: 1_000_000).get()
         #expect(clean.senderName == "Alice Example")
         #expect(clean.reference == nil)
+        padded.senderName = "Alice Example\n"
+        padded.reference = "  "
+        #expect(errors(padded) == ["senderName", "reference"], "a line break is a control character; a reference of spaces shows nothing")
+        padded = sample
+        padded.senderName = " " + String(repeating: "x", count: 100)
+        #expect(errors(padded) == ["senderName"], "101 code points as sent, though 100 once trimmed")
     }
 
     @Test("every text field: not empty, at most 100 characters, no control characters")

@@ -71,6 +71,34 @@ struct OpenAPITests {
         #expect("\"3\"".wholeMatch(of: pattern) != nil && "W/\"3\"".wholeMatch(of: pattern) == nil && "\"0\"".wholeMatch(of: pattern) == nil)
     }
 
+    @Test("the display rule's pattern in the document takes exactly the texts the server takes")
+    func displayPatternIsTheDomainRule() throws {
+        let check = OpenAPIConformance.shared
+        #expect(check.patterns[DisplayText.pattern] != nil && check.patterns[DisplayText.patternOrEmpty] != nil, "the served document carries both")
+        var corpus = [
+            "Alice", " Alice ", "\tAlice", "Alice\n", " ", "", "\u{200D}", "a\u{0301}", "  \u{200C} ", "José Müller", "王小明",
+            "می\u{200C}خواهم", "👨\u{200D}👩\u{200D}👧", "\u{200B}", "Alice\u{202E}ecilA", "\u{FEFF}Carol", "Dan\u{E0041}", "Eve\u{FFFF}",
+            "Fay\u{E000}", "Gil\u{50000}", "Hal\u{00AD}", "\u{00A0}", "x\u{0085}", "\u{3000}y", "\u{1D173}", "z\u{E0100}",
+        ]
+        // Random texts drawn from every kind of code point the rule tells apart.
+        let pools: [ClosedRange<UInt32>] = [
+            0x20...0x7E, 0x00...0x1F, 0x80...0xFF, 0x2000...0x206F, 0xFE00...0xFEFF, 0xFFF0...0xFFFF, 0x300...0x36F,
+            0x0600...0x06FF, 0xE000...0xE0FF, 0x1F300...0x1F6FF, 0xE0000...0xE01FF, 0x3_0000...0x3_1400, 0x10_FFF0...0x10_FFFF,
+        ]
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let length = Int.random(in: 1...6, using: &random)
+            corpus.append(String(String.UnicodeScalarView((0..<length).compactMap { _ in
+                Unicode.Scalar(UInt32.random(in: pools.randomElement(using: &random)!, using: &random))
+            })))
+        }
+        for text in corpus {
+            let taken = DisplayText.problem(text) == nil
+            #expect(check.matches(text, DisplayText.pattern) == taken, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(check.matches(text, DisplayText.patternOrEmpty) == (taken || text.isEmpty))
+        }
+    }
+
     @Test("every $ref points at a component that exists")
     func referencesResolve() throws {
         let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.json) as? [String: Any])
