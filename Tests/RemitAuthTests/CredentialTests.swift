@@ -24,6 +24,18 @@ import Testing
         #expect(Passwords.problem("correct horse battery") == nil)
     }
 
+    @Test("a password is 12 to 72 characters, not bytes, and every character of a long one counts")
+    func longPasswords() {
+        let cyrillic = String(repeating: "ж", count: 72)  // 144 bytes: more than bcrypt reads
+        #expect(Passwords.problem(cyrillic) == nil)
+        #expect(Passwords.problem(cyrillic + "ж") != nil)
+        let hash = Passwords.hash(cyrillic, cost: 4)
+        #expect(Passwords.verify(cyrillic, hash: hash))
+        #expect(!Passwords.verify(String(repeating: "ж", count: 71) + "и", hash: hash), "the last character counts, past bcrypt's 72 bytes")
+        let ascii = String(repeating: "a", count: 72)  // exactly bcrypt's 72 bytes: hashed as it is, as before
+        #expect(Passwords.verify(ascii, hash: Passwords.hash(ascii, cost: 4)))
+    }
+
     @Test func passwordHashesTravelSealed() {
         let hash = Passwords.hash("correct horse battery", cost: 4)
         let seal = CredentialSeal(key: SymmetricKey(size: .bits256))

@@ -63,7 +63,7 @@ struct OpenAPITests {
         #expect(try property("Cancel", "reason")["maxLength"] as? Int == Validation.reasonLengthMax)
         #expect(try property("NewUser", "roles")["maxItems"] as? Int == Role.allCases.count)
         let password = try property("NewUser", "password")
-        #expect(password["minLength"] as? Int == Passwords.lengthBytesMin && password["maxLength"] as? Int == Passwords.lengthBytesMax)
+        #expect(password["minLength"] as? Int == Passwords.lengthMin && password["maxLength"] as? Int == Passwords.lengthMax)
         let parameters = try #require(components["parameters"] as? [String: [String: Any]])
         #expect((parameters["IdempotencyKey"]?["schema"] as? [String: Any])?["maxLength"] as? Int == Limits.idempotencyKeyLengthMax)
         let ifMatch = try #require((parameters["IfMatch"]?["schema"] as? [String: Any])?["pattern"] as? String)
