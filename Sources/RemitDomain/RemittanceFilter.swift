@@ -47,7 +47,9 @@ public struct RemittanceFilter: Sendable, Equatable {
             }
             guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else { return .failure(FilterError("a value may not hold NUL")) }
             if field == .amount {
-                guard op == .equals || op == .notEquals, Int64(value) != nil else {
+                // At most 18 digits (every one fits in 64 bits), as the document's pattern says.
+                let digits = value.hasPrefix("-") ? value.utf8.dropFirst() : value.utf8[...]
+                guard op == .equals || op == .notEquals, (1...18).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                     return .failure(FilterError("amount takes = or != and a whole number of minor units"))
                 }
             }

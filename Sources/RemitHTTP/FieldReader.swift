@@ -74,11 +74,13 @@ struct FieldReader {
         if !errors.isEmpty { throw Problem(DomainError.invalid(errors)) }
     }
 
-    /// A whole number that fits in 64 bits, written without fraction or exponent.
+    /// A whole number that fits in 64 bits. As in JSON Schema, whose `integer` the document
+    /// declares, a number with a zero fraction or an exponent (`1.0`, `2e3`) is the integer it
+    /// equals; `12.5` is not one.
     mutating func int64(_ key: String, required: Bool = true) -> Int64? {
         switch members[key] {
         case .number(let text):
-            guard text.allSatisfy({ $0.isNumber || $0 == "-" }), let value = Int64(text) else {
+            guard let value = Self.exactInteger(text) else {
                 errors.append(FieldError(field: key, message: "must be a whole number of minor units"))
                 return nil
             }
@@ -90,6 +92,37 @@ struct FieldReader {
             errors.append(FieldError(field: key, message: "must be a whole number of minor units"))
             return nil
         }
+    }
+
+    /// The integer a JSON number literal (already checked against JSON's grammar) equals
+    /// exactly, computed on its digits, never through a Double; nil when it has a fraction or
+    /// does not fit in 64 bits.
+    static func exactInteger(_ literal: String) -> Int64? {
+        if let plain = Int64(literal) { return plain }
+        let negative = literal.hasPrefix("-")
+        var mantissa = negative ? literal.dropFirst() : Substring(literal)
+        var exponent = 0
+        if let e = mantissa.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            let written = Int(mantissa[mantissa.index(after: e)...])
+            mantissa = mantissa[..<e]
+            // Past ±400 a value other than zero is out of range or has a fraction.
+            guard let written, abs(written) <= 400 else { return mantissa.allSatisfy({ $0 == "0" || $0 == "." }) ? 0 : nil }
+            exponent = written
+        }
+        var digits = String(mantissa)
+        if let point = mantissa.firstIndex(of: ".") {
+            let fraction = mantissa[mantissa.index(after: point)...]
+            digits = String(mantissa[..<point]) + fraction
+            exponent -= fraction.count
+        }
+        digits = String(digits.drop(while: { $0 == "0" }))
+        if digits.isEmpty { return 0 }
+        while exponent < 0, digits.last == "0" {
+            digits.removeLast()
+            exponent += 1
+        }
+        guard exponent >= 0, digits.count + exponent <= 19 else { return nil }
+        return Int64((negative ? "-" : "") + digits + String(repeating: "0", count: exponent))
     }
 }
 

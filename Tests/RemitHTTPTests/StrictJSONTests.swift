@@ -31,4 +31,16 @@ struct StrictJSONTests {
         let allowed = String(repeating: "[", count: StrictJSON.depthMax) + String(repeating: "]", count: StrictJSON.depthMax)
         #expect(throws: Never.self) { try parse(allowed) }
     }
+
+    @Test("a number is the integer it equals, as JSON Schema's integer: 1.0 and 2e3 are integers, 12.5 is not")
+    func exactIntegers() {
+        let integers: [String: Int64] = [
+            "1": 1, "-7": -7, "1.0": 1, "1.000": 1, "2e3": 2_000, "2E+3": 2_000, "1.5e1": 15, "1200e-2": 12,
+            "0.0": 0, "-0": 0, "0e500": 0, "9223372036854775807": .max, "9.223372036854775807e18": .max, "100000000000.0": 100_000_000_000,
+        ]
+        for (literal, value) in integers { #expect(FieldReader.exactInteger(literal) == value, "\(literal)") }
+        for literal in ["12.5", "1e-1", "1250e-2", "9223372036854775808", "1e19", "1e400", "1e99999999999999999999", "0.1e1000"] {
+            #expect(FieldReader.exactInteger(literal) == nil, "\(literal)")
+        }
+    }
 }
