@@ -67,11 +67,13 @@ check "nothing refused reached the log: 4 creates and 1 repeat of the hand-made 
   test "$(sql_east "SELECT count(*) FROM events WHERE event_type = 'RemittanceCreated'")" = 4
 
 # schemathesis, bounded: examples per operation and the whole run's time.
+# From the stack's directory, where schemathesis keeps its cache (.schemathesis/), not the tree.
 export PYTHONPATH="$PWD/tools/e2e"
-"$venv/bin/st" --config-file tools/e2e/schemathesis.toml --no-color run "$east/api/v1/openapi.json" \
+config="$PWD/tools/e2e/schemathesis.toml"
+(cd "$data" && "$venv/bin/st" --config-file "$config" --no-color run "$east/api/v1/openapi.json" \
   -H "Authorization: Bearer $admin" --checks all --max-examples 15 --max-time "${REMIT_FUZZ_SECONDS:-180}" \
   --seed "${REMIT_FUZZ_SEED:-17}" --exclude-path /api/v1/admin/failover --exclude-path '/api/v1/users/{name}/disable' \
-  >"$data/schemathesis.log" 2>&1
+  >"$data/schemathesis.log" 2>&1)
 st_status=$?
 sed -n '/^=* FAILURES =*$/,$p' "$data/schemathesis.log" | head -150
 summary=$(grep -E '^ +[0-9]+ generated' "$data/schemathesis.log")
