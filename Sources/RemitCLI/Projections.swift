@@ -40,10 +40,10 @@ struct Projections: AsyncParsableCommand {
 enum ProgressBar {
     static let width = 40
 
-    static func draw(done: Int64, total: Int64) {
+    static func draw(done: Int64, total: Int64, unit: String = "events") {
         let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))% \(done)/\(total) events".utf8))
+        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))% \(done)/\(total) \(unit)".utf8))
     }
 }

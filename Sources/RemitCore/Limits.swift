@@ -266,4 +266,11 @@ public enum Limits {
     public static let restartWindowSeconds: Int64 = 300
     /// How often `remit up` looks at its processes and clusters.
     public static let superviseIntervalMilliseconds: Int64 = 200
+
+    // MARK: Auditing (remit verify)
+
+    /// Events read per query while `remit verify` streams a log, and remittances per page of
+    /// the views' check: a page of each is held in memory at a time.
+    public static let verifyPageEvents = 10_000
+    public static let verifyPageRemittances = 5_000
 }

@@ -44,6 +44,8 @@ check "each event of the log is once in it: no idempotency key twice" \
   test "$(sql 1 west 'SELECT count(*) - count(DISTINCT idempotency_key) FROM events WHERE idempotency_key IS NOT NULL')" = 0
 check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
 check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
+check "remit verify: east's log, epochs, quarantine and views hold" cli verify --region east
+check "remit verify: west's too" cli verify --region west
 
 stop_up
 check "remit up stops cleanly" test $? -eq 0

@@ -142,6 +142,8 @@ check "then lisa signs in through the router" lisa_signs_in 200
 check "after reconciling, both regions again hold the same log" eventually heads_equal
 check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
 check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
+check "remit verify: east's log, epochs, quarantine and views hold" cli verify --region east
+check "remit verify: west's too" cli verify --region west
 execution=$(cli runbooks --region west | grep forced-failover | head -1 | cut -d' ' -f1)
 check "the forced failover is a runbook execution with its steps" test "$(cli runbooks "$execution" --region west | grep -cE '^  (preflight|stop-writes|fence-or-wait|promote|route) +succeeded')" = 5
 

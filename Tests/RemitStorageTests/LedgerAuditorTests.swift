@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import RemitDomain
+import RemitPostgres
+import Testing
+@testable import RemitStorage
+
+@Suite("ledger auditor (remit verify)")
+struct LedgerAuditorTests {
+    /// 25 remittances with amends and cancels, projected: 42 events.
+    private func withHistory(_ body: @escaping @Sendable (PostgresPool) async throws -> Void) async throws {
+        try await withLedger { pool, appender in
+            try await makeHistory(appender, count: 25)
+            _ = try await Projector(pool: pool, logger: Logger(label: "test")).catchUp()
+            try await body(pool)
+        }
+    }
+
+    /// Runs SQL as a database superuser (or the tables' owner) would, with the log's guard off.
+    private func tamper(_ pool: PostgresPool, _ sql: String) async throws {
+        try await pool.withConnection { connection in
+            try connection.execute(script: """
+                ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete;
+                \(sql);
+                ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete;
+                """)
+        }
+    }
+
+    @Test("an untouched region verifies: the log, its head, the views and the dashboard")
+    func intact() async throws {
+        try await withHistory { pool in
+            let head = try await RegionStore(pool: pool).current()!.headPosition
+            let report = try await LedgerAuditor.audit(pool)
+            #expect(report.ok, "\(String(describing: report.finding))")
+            #expect(report.events == head && report.throughPosition == head && report.epochsOpened == [1])
+            #expect(report.viewsThrough == head && report.remittances == 25 && report.viewsStateHash?.count == 64)
+            let range = try await LedgerAuditor.audit(pool, from: 10, through: 15)
+            #expect(range.ok && range.events == 6 && range.viewsThrough == nil)
+        }
+    }
+
+    @Test("one payload byte changed: found at its position")
+    func payloadByte() async throws {
+        try await withHistory { pool in
+            try await tamper(pool, "UPDATE events SET payload = overlay(payload PLACING '9'::bytea FROM 12 FOR 1) WHERE position = 5")
+            let finding = try #require(try await LedgerAuditor.audit(pool).finding)
+            #expect(finding.position == 5 && finding.reason.contains("hash"))
+        }
+    }
+
+    @Test("two events swapped: found at the first of them")
+    func swapped() async throws {
+        try await withHistory { pool in
+            try await tamper(pool, """
+                UPDATE events SET position = 1000000 WHERE position = 6;
+                UPDATE events SET position = 6 WHERE position = 7;
+                UPDATE events SET position = 7 WHERE position = 1000000
+                """)
+            let finding = try #require(try await LedgerAuditor.audit(pool).finding)
+            #expect(finding.position == 6 && finding.reason.contains("hash"))
+        }
+    }
+
+    @Test("an event deleted: found where the gap is")
+    func deleted() async throws {
+        try await withHistory { pool in
+            try await tamper(pool, "DELETE FROM events WHERE position = 8")
+            #expect(try await LedgerAuditor.audit(pool).finding == .init(position: 9, reason: "the log skips from position 7 to 9: 1 event(s) missing"))
+        }
+    }
+
+    @Test("a view or a dashboard figure that is not the log's replay is found")
+    func views() async throws {
+        try await withHistory { pool in
+            try await pool.withConnection { try $0.query("UPDATE remittances SET amount = amount + 1 WHERE created_position = (SELECT max(created_position) FROM remittances)") }
+            let row = try #require(try await LedgerAuditor.audit(pool).finding)
+            #expect(row.reason.contains("is not the log's replay"))
+        }
+        try await withHistory { pool in
+            try await pool.withConnection { try $0.query("UPDATE dashboard_status SET count = count + 1 WHERE status = 'created'") }
+            #expect(try await LedgerAuditor.audit(pool).finding?.reason == "the dashboard's status figures are not those of the log's remittances")
+        }
+        try await withHistory { pool in
+            try await pool.withConnection { try $0.query("DELETE FROM remittances WHERE created_position = (SELECT min(created_position) FROM remittances)") }
+            #expect(try await LedgerAuditor.audit(pool).finding?.reason.contains("the views lack remittance") == true)
+        }
+    }
+
+    @Test("a quarantined tail must chain from its fork: intact it verifies, changed it is found")
+    func quarantine() async throws {
+        try await withHistory { pool in
+            // The log's own tail after 30, copied into the quarantine as a fork after 30 would hold it.
+            try await pool.withConnection { connection in
+                try connection.query("""
+                    INSERT INTO quarantined_events (position, epoch, stream_id, stream_version, event_type, payload, metadata,
+                                                    idempotency_key, recorded_at_us, hash, fork_position)
+                    SELECT position, epoch, stream_id, stream_version, event_type, payload, metadata, idempotency_key, recorded_at_us, hash, 30
+                    FROM events WHERE position > 30
+                    """)
+            }
+            let intact = try await LedgerAuditor.audit(pool)
+            #expect(intact.ok && intact.quarantinedEvents == intact.events - 30)
+            try await pool.withConnection { try $0.query("UPDATE quarantined_events SET metadata = metadata || ' '::bytea WHERE position = 33") }
+            let finding = try #require(try await LedgerAuditor.audit(pool).finding)
+            #expect(finding.position == 33 && finding.reason.hasPrefix("quarantine (epoch 1, forked after 30)"))
+        }
+    }
+
+    @Test("the region's head must be the log's last event")
+    func head() async throws {
+        try await withHistory { pool in
+            try await pool.withConnection { try $0.query("UPDATE region_state SET head_position = head_position - 1") }
+            #expect(try await LedgerAuditor.audit(pool).finding?.reason.contains("is not the log's last event") == true)
+        }
+    }
+}
