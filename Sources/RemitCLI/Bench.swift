@@ -9,7 +9,7 @@ import RemitWire
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures, measured against a baseline in the same run.",
-        subcommands: [Append.self, Replication.self, FailoverRuns.self, Table.self]
+        subcommands: [Append.self, Replication.self, FailoverRuns.self, Table.self, VerifyChain.self]
     )
 
     struct Append: AsyncParsableCommand {
@@ -179,6 +179,34 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             let region = try stack.regionNames()[0]
             try await TableBench(serverURL: try stack.databaseURL(region), region: region, rows: rows, queries: queries, keep: keep).run()
+        }
+    }
+
+    struct VerifyChain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "The auditor's hash-chain check on one core, in memory, against plain SHA-256 over the same bytes."
+        )
+
+        @Option(help: "Events in the log checked (built in memory first).")
+        var events = 200_000
+
+        @Option(help: "Times the log is checked (and hashed for the baseline).")
+        var passes = 5
+
+        func validate() throws {
+            guard (2...5_000_000).contains(events) else { throw ValidationError("--events must be 2 to 5000000") }
+            guard (1...1_000).contains(passes) else { throw ValidationError("--passes must be 1 to 1000") }
+        }
+
+        func run() async throws {
+            print("bench verify: sealing a log of \(events) events in memory")
+            let result = VerifyBench(events: events, passes: passes).run()
+            let events = Double(result.events * passes)
+            print(String(format: "hash-chain verification (LogAudit): %.0f events/s on one core (%.0f events checked)", result.auditEventsPerSecond, events))
+            print(String(format: "baseline, plain SHA-256 over the same bytes: %.0f events/s, %.0f MB/s (%.0f bytes per event)",
+                         result.sha256EventsPerSecond, result.sha256MegabytesPerSecond, result.bytesPerEvent))
+            print(String(format: "ratio: %.2f× of plain SHA-256", result.auditEventsPerSecond / result.sha256EventsPerSecond))
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RemitCore
+import RemitDomain
 import RemitPostgres
 import RemitStorage
 
@@ -27,6 +28,11 @@ struct Verify: AsyncParsableCommand {
     @Option(help: "The last position to verify.")
     var to: Int64?
 
+    @Option(name: .customLong("kept"), help: ArgumentHelp(
+        "A position and the hash noted for it on an earlier run, as POSITION:HASH (repeatable): the log must still hold it.",
+        valueName: "position:hash"))
+    var keptHashes: [String] = []
+
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
@@ -37,6 +43,18 @@ struct Verify: AsyncParsableCommand {
         if let to, to < 1 { throw ValidationError("--to is a position, 1 or more") }
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
         if region != nil && databaseURL != nil { throw ValidationError("pass --region or --database-url, not both") }
+        _ = try kept()
+    }
+
+    /// `--kept` values, each POSITION:HASH with a 64-digit lowercase hex hash.
+    func kept() throws -> [LedgerAuditor.KeptHash] {
+        try keptHashes.map { text in
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let position = Int64(parts[0]), position > 0, parts[1].count == 64,
+                let hash = [UInt8](hex: parts[1])
+            else { throw ValidationError("--kept \(text.prefix(80)): expected POSITION:HASH, the hash as 64 hex digits") }
+            return LedgerAuditor.KeptHash(position: position, hash: hash)
+        }
     }
 
     func run() async throws {
@@ -52,7 +70,7 @@ struct Verify: AsyncParsableCommand {
         let drawsProgress = !json && isatty(STDERR_FILENO) == 1
         let report: LedgerAuditor.Report
         do {
-            report = try await LedgerAuditor.audit(pool, from: from, through: to) { phase, done, total in
+            report = try await LedgerAuditor.audit(pool, from: from, through: to, kept: try kept()) { phase, done, total in
                 if drawsProgress { ProgressBar.draw(done: done, total: total, unit: phase == "log" ? "events" : "remittances") }
             }
         } catch {

@@ -25,6 +25,8 @@ public struct LogAudit: Sendable {
     /// Each epoch the audited events opened, in order.
     public private(set) var epochsOpened: [EpochStarted] = []
     public private(set) var eventCount: Int64 = 0
+    /// The bytes hashed for the event being checked, kept from one event to the next.
+    private var scratch: [UInt8] = []
 
     /// An audit of the events after `head` (the genesis when auditing from the first event).
     public init(after head: LogHead = LogHead(position: 0, hash: LedgerFormat.genesisHash, epoch: 0)) {
@@ -41,7 +43,18 @@ public struct LogAudit: Sendable {
                 : finding("position \(event.position) comes after position \(head.position)")
         }
         guard event.epoch >= head.epoch else { return finding("epoch \(event.epoch) after epoch \(head.epoch)") }
-        guard LedgerFormat.chainHash(of: event, after: head.hash) == event.hash else {
+        let previous = head.hash
+        let needed = previous.count + LedgerFormat.recordBytesMax(event)
+        if scratch.count < needed { scratch = [UInt8](repeating: 0, count: max(needed, 2 * scratch.count)) }
+        let chained = scratch.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            previous.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: previous.count) }
+            let used = previous.count + LedgerFormat.writeCanonicalRecord(of: event, to: base + previous.count)
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: used))
+            return hasher.finalize().withUnsafeBytes { $0.elementsEqual(event.hash) }
+        }
+        guard chained else {
             return finding("its hash is not the hash of its record after position \(head.position)'s: the event was changed, moved or replaced")
         }
         if event.streamID == LedgerEvent.ledgerStreamID {
@@ -65,27 +78,84 @@ public struct LogAudit: Sendable {
 }
 
 extension LedgerFormat {
-    /// `hash(previous:record:)` of the event's canonical record, computed without building the
-    /// record: each field goes to SHA-256 as it is (the verifier's inner loop).
+    /// `hash(previous:record:)` of the event's canonical record.
     public static func chainHash(of event: RecordedEvent, after previous: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: previous)
-        func field(_ bytes: UnsafeBufferPointer<UInt8>) {
-            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+        var bytes = previous
+        appendCanonicalRecord(of: event, to: &bytes)
+        return Array(SHA256.hash(data: bytes))
+    }
+
+    /// Appends the event's canonical record (`canonicalRecord`, byte for byte) to `bytes`.
+    public static func appendCanonicalRecord(of event: RecordedEvent, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: recordBytesMax(event)))
+        let written = bytes.withUnsafeMutableBufferPointer { writeCanonicalRecord(of: event, to: $0.baseAddress! + start) }
+        bytes.removeLast(bytes.count - start - written)
+    }
+
+    /// At least the length of the event's canonical record: numbers take at most 20 bytes.
+    static func recordBytesMax(_ event: RecordedEvent) -> Int {
+        8 * 4 + 4 * 20 + 36 + event.type.utf8.count + event.payload.count + event.metadata.count
+    }
+
+    /// Writes the event's canonical record at `base` (room for `recordBytesMax`), formatting
+    /// its numbers and stream id in place; returns the bytes written. The verifier's inner
+    /// loop: no allocation, one copy of each field.
+    static func writeCanonicalRecord(of event: RecordedEvent, to base: UnsafeMutablePointer<UInt8>) -> Int {
+        var offset = 0
+        func length(_ count: Int) {
+            base[offset] = UInt8(truncatingIfNeeded: count >> 24)
+            base[offset + 1] = UInt8(truncatingIfNeeded: count >> 16)
+            base[offset + 2] = UInt8(truncatingIfNeeded: count >> 8)
+            base[offset + 3] = UInt8(truncatingIfNeeded: count)
+            offset += 4
         }
-        func field(_ text: String) {
-            var text = text
-            text.withUTF8 { field($0) }
+        func raw(_ bytes: UnsafeBufferPointer<UInt8>) {
+            length(bytes.count)
+            if let start = bytes.baseAddress { (base + offset).update(from: start, count: bytes.count) }
+            offset += bytes.count
         }
-        field(String(event.position))
-        field(String(event.epoch))
-        field(event.streamID.uuidString.lowercased())
-        field(String(event.streamVersion))
-        field(event.type)
-        field(String(event.recordedAtMicroseconds))
-        event.payload.withUnsafeBufferPointer { field($0) }
-        event.metadata.withUnsafeBufferPointer { field($0) }
-        return Array(hasher.finalize())
+        func decimal(_ value: Int64) {
+            guard value >= 0 else {
+                Array(String(value).utf8).withUnsafeBufferPointer { raw($0) }
+                return
+            }
+            var rest = UInt64(value), digits = 1, power: UInt64 = 10
+            while digits < 19, rest >= power {
+                digits += 1
+                power &*= 10
+            }
+            if digits == 19, rest >= power { digits = 20 }
+            length(digits)
+            var index = offset + digits - 1
+            repeat {
+                base[index] = 0x30 &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+                index -= 1
+            } while rest > 0
+            offset += digits
+        }
+        decimal(event.position)
+        decimal(event.epoch)
+        length(36)
+        withUnsafeBytes(of: event.streamID.uuid) { uuid in
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    base[offset] = UInt8(ascii: "-")
+                    offset += 1
+                }
+                let high = uuid[index] >> 4, low = uuid[index] & 0x0F
+                base[offset] = high < 10 ? 0x30 &+ high : 0x57 &+ high
+                base[offset + 1] = low < 10 ? 0x30 &+ low : 0x57 &+ low
+                offset += 2
+            }
+        }
+        decimal(Int64(event.streamVersion))
+        var type = event.type
+        type.withUTF8 { raw($0) }
+        decimal(event.recordedAtMicroseconds)
+        event.payload.withUnsafeBufferPointer { raw($0) }
+        event.metadata.withUnsafeBufferPointer { raw($0) }
+        return offset
     }
 }

@@ -203,6 +203,21 @@ public enum LedgerFormat {
 }
 
 extension Array where Element == UInt8 {
+    /// The bytes of a hex text (two digits a byte, either case); nil when it is not one.
+    public init?<Text: StringProtocol>(hex text: Text) {
+        guard text.utf8.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count / 2)
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self = bytes
+    }
+
     /// Lowercase hex, as hashes appear in JSON and logs.
     public var hex: String {
         let digits = Array("0123456789abcdef".utf8)

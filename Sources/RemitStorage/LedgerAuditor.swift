@@ -36,23 +36,47 @@ public enum LedgerAuditor {
     /// What the audit is doing, for a progress bar: the phase, and how far it is.
     public typealias Progress = @Sendable (_ phase: String, _ done: Int64, _ total: Int64) -> Void
 
+    /// A position and the hash an auditor noted for it on an earlier run (`remit verify`
+    /// prints the head's): the log must still hold that hash there, or history up to it was
+    /// rewritten, however consistently the hashes after it were recomputed.
+    public struct KeptHash: Sendable, Equatable {
+        public var position: Int64
+        public var hash: [UInt8]
+
+        public init(position: Int64, hash: [UInt8]) {
+            self.position = position
+            self.hash = hash
+        }
+    }
+
     public static func audit(
-        _ pool: PostgresPool, from: Int64? = nil, through: Int64? = nil, progress: @escaping Progress = { _, _, _ in }
+        _ pool: PostgresPool, from: Int64? = nil, through: Int64? = nil, kept: [KeptHash] = [],
+        progress: @escaping Progress = { _, _, _ in }
     ) async throws -> Report {
         try await pool.withConnection { connection in
             try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             defer { _ = try? connection.query("ROLLBACK") }
-            return try audit(connection, from: from, through: through, progress: progress)
+            return try audit(connection, from: from, through: through, kept: kept, progress: progress)
         }
     }
 
-    static func audit(_ connection: PostgresConnection, from: Int64?, through: Int64?, progress: Progress) throws -> Report {
+    static func audit(_ connection: PostgresConnection, from: Int64?, through: Int64?, kept: [KeptHash], progress: Progress) throws -> Report {
         let last: Int64 = try connection.query("SELECT coalesce(max(position), 0) FROM events")[0].decode(0)
         let first = max(1, from ?? 1), end = min(through ?? last, last)
         var report = Report(fromPosition: first, throughPosition: end)
         func found(_ position: Int64, _ reason: String) -> Report {
             report.finding = Report.Finding(position: position, reason: reason)
             return report
+        }
+
+        // 0. Every hash the auditor kept is still where it was.
+        for noted in kept.sorted(by: { $0.position < $1.position }) {
+            let stored = try connection.query("SELECT hash FROM events WHERE position = $1", [noted.position]).first.map { try $0.decode(0, as: [UInt8].self) }
+            guard stored == noted.hash else {
+                return found(noted.position, stored.map {
+                    "the log holds hash \($0.hex) here, not the \(noted.hash.hex) kept: history up to this position was rewritten"
+                } ?? "the log no longer holds this position, whose hash was kept")
+            }
         }
 
         // 1. The log, page by page, from the event before `first` (trusted as stored).

@@ -19,15 +19,7 @@ public struct ReplicationKey: Sendable {
     /// From its hex form (64 hex digits, 32 bytes); nil otherwise.
     public init?(hex: String) {
         let text = hex.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.utf8.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
+        guard text.utf8.count == 64, let bytes = [UInt8](hex: text) else { return nil }
         key = SymmetricKey(data: bytes)
     }
 

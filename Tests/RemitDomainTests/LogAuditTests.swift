@@ -52,6 +52,21 @@ struct LogAuditTests {
         }
     }
 
+    @Test("the record built in place is the canonical record, for every size of number")
+    func recordInPlace() {
+        var event = Self.log()[2]
+        for value: Int64 in [0, 1, 9, 10, 99, 100, 999_999_999, 999_999_999_999_999_999, 1_000_000_000_000_000_000, .max, -1, .min] {
+            (event.position, event.epoch, event.recordedAtMicroseconds) = (value, value, value)
+            event.streamVersion = Int32(truncatingIfNeeded: value)
+            var bytes: [UInt8] = []
+            LedgerFormat.appendCanonicalRecord(of: event, to: &bytes)
+            #expect(bytes == LedgerFormat.canonicalRecord(
+                position: value, epoch: value, streamID: event.streamID, streamVersion: event.streamVersion, type: event.type,
+                recordedAtMicroseconds: value, payload: event.payload, metadata: event.metadata
+            ), "\(value)")
+        }
+    }
+
     @Test("one payload byte changed: found at that position")
     func payloadChanged() {
         var events = Self.log()

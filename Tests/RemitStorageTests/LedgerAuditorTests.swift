@@ -107,6 +107,36 @@ struct LedgerAuditorTests {
         }
     }
 
+    @Test("a tail rewritten with every hash recomputed passes the chain; a hash the auditor kept catches it")
+    func rewrittenTail() async throws {
+        try await withHistory { pool in
+            let before = try await LedgerAuditor.audit(pool)
+            let kept = LedgerAuditor.KeptHash(position: before.throughPosition, hash: try #require([UInt8](hex: before.headHash)))
+            // A superuser's rewrite: who made event 21 changed, and every hash after it recomputed.
+            let events = try await LedgerReader(pool: pool).events(after: 19, limit: 1_000)
+            var previous = events[0].hash
+            var rewritten: [RecordedEvent] = []
+            for var event in events.dropFirst() {
+                if event.position == 21 { event.metadata = EventMetadata(actor: "someone-else").bytes() }
+                event.hash = LedgerFormat.chainHash(of: event, after: previous)
+                previous = event.hash
+                rewritten.append(event)
+            }
+            let tail = rewritten, head = previous
+            try await pool.withConnection { connection in
+                try connection.query("ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete")
+                for event in tail {
+                    try connection.query("UPDATE events SET metadata = $1, hash = $2 WHERE position = $3", [event.metadata, event.hash, event.position])
+                }
+                try connection.query("ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete")
+                try connection.query("UPDATE region_state SET head_hash = $1", [head])
+            }
+            #expect(try await LedgerAuditor.audit(pool).ok, "a consistent rewrite is a valid chain: only something kept outside can tell")
+            let finding = try #require(try await LedgerAuditor.audit(pool, kept: [kept]).finding)
+            #expect(finding.position == kept.position && finding.reason.contains("history up to this position was rewritten"))
+        }
+    }
+
     @Test("the region's head must be the log's last event")
     func head() async throws {
         try await withHistory { pool in

@@ -103,13 +103,28 @@ psql "$(database 0 east)" -qc "INSERT INTO runbook_executions (id, kind, source_
 busy=$(curl -s -w ' %{http_code}' -X POST "$router/api/v1/admin/failover" -H "$ops" -H 'Content-Type: application/json' -d '{"target":"west"}')
 check "while one execution runs, a failover request gets 409 naming it" test -n "$(grep "$blocker" <<<"$busy" | grep ' 409$')"
 psql "$(database 0 east)" -qc "UPDATE runbook_executions SET state = 'failed', ended_at = now(), detail = 'e2e' WHERE id = '$blocker'"
-requests=()
-for n in 1 2; do
-  curl -s -o "$data/failover-$n" -w '%{http_code}\n' -X POST "$router/api/v1/admin/failover" -H "$ops" -H 'Content-Type: application/json' -d '{"target":"west"}' >"$data/failover-code-$n" &
-  requests+=($!)
-done
-wait "${requests[@]}"
-check "two concurrent failover requests: one runs (200), the other gets 409" test "$(cat "$data"/failover-code-* | sort | tr '\n' ' ')" = "200 409 "
+# Both requests leave together: two threads released by one barrier (two curl processes
+# started from the shell can be far apart on a loaded machine, the second after the first ran).
+ops_header=$ops python3 - "$router" "$data" <<'PY'
+import os, sys, threading, urllib.error, urllib.request
+router, data = sys.argv[1], sys.argv[2]
+name, value = os.environ["ops_header"].split(": ", 1)
+barrier = threading.Barrier(2)
+def ask(n):
+    request = urllib.request.Request(f"{router}/api/v1/admin/failover", data=b'{"target":"west"}', method="POST",
+                                     headers={name: value, "Content-Type": "application/json"})
+    barrier.wait()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response: code, body = response.status, response.read()
+    except urllib.error.HTTPError as refused: code, body = refused.code, refused.read()
+    open(f"{data}/failover-{n}", "wb").write(body)
+    open(f"{data}/failover-code-{n}", "w").write(f"{code}\n")
+threads = [threading.Thread(target=ask, args=(n,)) for n in (1, 2)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+PY
+codes=$(cat "$data"/failover-code-* | sort | tr '\n' ' ')
+check "two concurrent failover requests: one runs (200), the other gets 409 (got: $codes)" test "$codes" = "200 409 "
 check "the router follows west after the API's failover" eventually active_is west
 api_execution=$(cat "$data"/failover-1 "$data"/failover-2 | python3 -c "
 import json, sys
