@@ -46,8 +46,24 @@ func addRemittanceRoutes(to routes: NodeRoutes, api: LedgerAPI) {
         ))
     }
 
-    routes.add(.get, "/api/v1/remittances/{id}", remittanceReaders) { _, context in
+    routes.add(.get, "/api/v1/remittances/{id}", remittanceReaders) { request, context in
         let id = try RequestParsing.id(context)
+        if let text = request.uri.queryParameters.get("asOf") {
+            guard let asOf = AsOf(String(text)) else {
+                throw Problem.badRequest("asOf must be a log position (1 to 18 digits) or an RFC 3339 date-time such as 2026-12-03T14:00:00Z")
+            }
+            if case .position(let position) = asOf {
+                let head = try await api.regionStore.headPosition()
+                guard position <= head else {
+                    throw Problem(slug: "not-reached", title: "Position not reached", status: .conflict,
+                                  detail: "this region's log ends at position \(head), before \(position)")
+                }
+            }
+            guard let remittance = try await api.reader.remittance(id, asOf: asOf) else {
+                throw Problem(slug: "not-found", title: "Not found", status: .notFound, detail: "no remittance \(id.uuidString.lowercased()) as of \(text)")
+            }
+            return try remittanceResponse(remittance)
+        }
         // From the log itself, so a client reads its own write at once.
         guard let remittance = try await api.reader.remittanceFromLog(id) else { throw Problem(DomainError.notFound(id)) }
         return try remittanceResponse(remittance)

@@ -73,6 +73,26 @@ public struct LedgerReader: Sendable {
         try await pool.withConnection { try LedgerWriter.loadStreams([id], $0)[id] }
     }
 
+    /// The remittance as the log said it was at `asOf`: its events up to that position (or
+    /// recorded by then) folded; nil when it did not exist yet.
+    public func remittance(_ id: UUID, asOf: AsOf) async throws -> Remittance? {
+        let (column, bound): (String, Int64) = switch asOf {
+        case .position(let position): ("position", position)
+        case .time(let microseconds): ("recorded_at_us", microseconds)
+        }
+        return try await pool.withConnection { connection in
+            var state: Remittance?
+            for row in try connection.query(
+                "SELECT stream_version, event_type, payload, recorded_at_us FROM events WHERE stream_id = $1 AND \(column) <= $2 ORDER BY stream_version",
+                [id, bound]
+            ) {
+                let event = try LedgerEvent.decode(type: try row.decode(1), payload: try row.decode(2))
+                state = Decider.apply(event, id: id, version: try row.decode(0), at: Date(microsecondsSince1970: try row.decode(3)), to: state)
+            }
+            return state
+        }
+    }
+
     /// - Parameters:
     ///   - cursor: the `nextCursor` of the previous page.
     ///   - query: matched, case-insensitively, against names, banks and the reference.

@@ -102,6 +102,39 @@ struct APITests {
         }
     }
 
+    @Test("a remittance as of a position or a time: as the log said it was then")
+    func asOf() async throws {
+        try await withAPI { client, pool in
+            let created = try decode(RemittanceBody.self, try await client.execute(
+                uri: "/api/v1/remittances", method: .post, headers: jsonHeaders(), body: ByteBuffer(string: createBody)
+            ))
+            let createdAt: Int64 = try await pool.withConnection {
+                try $0.query("SELECT position FROM events WHERE stream_id = $1", [UUID(uuidString: created.id)!])[0].decode(0)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            let between = Date()
+            try await Task.sleep(for: .milliseconds(20))
+            let amended = try await client.execute(
+                uri: "/api/v1/remittances/\(created.id)", method: .patch, headers: jsonHeaders(["If-Match": "\"1\""]), body: ByteBuffer(string: #"{"amount": 500}"#)
+            )
+            #expect(amended.status == .ok)
+            func read(_ asOf: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/remittances/\(created.id)?asOf=\(asOf)", method: .get)
+            }
+            let atCreate = try await read(String(createdAt))
+            #expect(try atCreate.status == .ok && atCreate.headers[.eTag] == "\"1\"" && decode(RemittanceBody.self, atCreate).amount == 12_345)
+            let atTime = try await read(between.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            #expect(try atTime.status == .ok && decode(RemittanceBody.self, atTime).amount == 12_345)
+            let head = try await RegionStore(pool: pool).headPosition()
+            let now = try await read(String(head))
+            #expect(try now.status == .ok && decode(RemittanceBody.self, now).amount == 500 && now.headers[.eTag] == "\"2\"")
+            #expect(try await read(String(createdAt - 1)).status == .notFound, "it did not exist yet")
+            #expect(try await read("2000-01-01T00:00:00Z").status == .notFound)
+            #expect(try await read(String(head + 1)).status == .conflict, "beyond this region's log")
+            for bad in ["0", "-1", "abc", "2026-13-45T00:00:00Z", "1e3", "0123"] { #expect(try await read(bad).status == .badRequest, "\(bad)") }
+        }
+    }
+
     @Test("the table: conditions on any field with :, !:, = and !=, and/or, any sort stable under paging, a capped count; bad ones are 400s")
     func tableQueries() async throws {
         try await withAPI { client, _ in
