@@ -36,6 +36,16 @@ struct StackOptions: ParsableArguments {
         return try LocalCluster.databaseURL(dataDirectory: absoluteDataDirectory, region: region, port: postgresPort + index)
     }
 
+    /// The database a one-region command reads: `region`'s in this stack, else `databaseURL`
+    /// (or $REMIT_DATABASE_URL), else the first region's.
+    func regionDatabaseURL(_ region: RegionName?, _ databaseURL: String?) throws -> String {
+        if let region { return try self.databaseURL(region) }
+        if databaseURL != nil || ProcessInfo.processInfo.environment["REMIT_DATABASE_URL"] != nil {
+            return try resolveDatabaseURL(databaseURL)
+        }
+        return try self.databaseURL(try regionNames()[0])
+    }
+
     /// Every region's database URL, in `--regions` order.
     func regionURLs() throws -> [(RegionName, String)] {
         try regionNames().map { name in (name, try databaseURL(name)) }

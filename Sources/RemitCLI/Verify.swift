@@ -58,15 +58,7 @@ struct Verify: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url: String
-        if let region {
-            url = try stack.databaseURL(region)
-        } else if databaseURL != nil || ProcessInfo.processInfo.environment["REMIT_DATABASE_URL"] != nil {
-            url = try resolveDatabaseURL(databaseURL)
-        } else {
-            url = try stack.databaseURL(try stack.regionNames()[0])
-        }
-        let pool = PostgresPool(url: url, connectionsMax: 1, applicationName: "remit verify")
+        let pool = PostgresPool(url: try stack.regionDatabaseURL(region, databaseURL), connectionsMax: 1, applicationName: "remit verify")
         let drawsProgress = !json && isatty(STDERR_FILENO) == 1
         let report: LedgerAuditor.Report
         do {

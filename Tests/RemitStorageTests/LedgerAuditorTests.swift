@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import RemitDomain
 import RemitPostgres
 import Testing
@@ -142,6 +143,44 @@ struct LedgerAuditorTests {
         try await withHistory { pool in
             try await pool.withConnection { try $0.query("UPDATE region_state SET head_position = head_position - 1") }
             #expect(try await LedgerAuditor.audit(pool).finding?.reason.contains("is not the log's last event") == true)
+        }
+    }
+}
+
+@Suite("replay as of a point (remit replay)")
+struct LedgerReplayTests {
+    private func replay(_ pool: PostgresPool, _ asOf: AsOf, pageEvents: Int) async throws -> [LedgerReplay.Row] {
+        let rows = Mutex<[LedgerReplay.Row]>([])
+        let count = try await LedgerReplay.remittances(pool, asOf: asOf, pageEvents: pageEvents) { page in rows.withLock { $0 += page } }
+        let all = rows.withLock { $0 }
+        #expect(Int64(all.count) == count)
+        return all
+    }
+
+    @Test("as of the head it is the views; as of an earlier position, the log's prefix folded; pages cut streams anywhere")
+    func asOf() async throws {
+        try await withLedger { pool, appender in
+            try await makeHistory(appender, count: 25)
+            _ = try await Projector(pool: pool, logger: Logger(label: "test")).catchUp()
+            let head = try await RegionStore(pool: pool).current()!.headPosition
+            let views = try await pool.withConnection { connection in
+                try connection.query("SELECT \(Row.columns) FROM remittances ORDER BY id").map(Row.init(from:))
+            }
+            for pageEvents in [3, 10_000] {
+                let replayed = try await replay(pool, .position(head), pageEvents: pageEvents)
+                #expect(replayed.map(\.remittance) == views.map(\.remittance), "page of \(pageEvents)")
+                #expect(replayed.map(\.createdPosition) == views.map(\.createdPosition))
+            }
+            // As of position 20: each remittance folded from its events up to 20, as the reader folds one.
+            let early = try await replay(pool, .position(20), pageEvents: 4)
+            let reader = LedgerReader(pool: pool)
+            var expected: [Remittance] = []
+            for view in views {
+                if let state = try await reader.remittance(view.remittance.id, asOf: .position(20)) { expected.append(state) }
+            }
+            #expect(!early.isEmpty && early.map(\.remittance) == expected)
+            #expect(try await replay(pool, .time(microseconds: 0), pageEvents: 5).isEmpty, "nothing existed in 1970")
+            await #expect(throws: LedgerReplay.NotReached.self) { try await replay(pool, .position(head + 1), pageEvents: 5) }
         }
     }
 }
