@@ -151,8 +151,7 @@ extension LedgerFormat {
             }
         }
         decimal(Int64(event.streamVersion))
-        var type = event.type
-        type.withUTF8 { raw($0) }
+        if event.type.utf8.withContiguousStorageIfAvailable({ raw($0) }) == nil { Array(event.type.utf8).withUnsafeBufferPointer { raw($0) } }
         decimal(event.recordedAtMicroseconds)
         event.payload.withUnsafeBufferPointer { raw($0) }
         event.metadata.withUnsafeBufferPointer { raw($0) }
