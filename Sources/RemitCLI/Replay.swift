@@ -43,7 +43,9 @@ struct Replay: AsyncParsableCommand {
     func run() async throws {
         let pool = PostgresPool(url: try stack.regionDatabaseURL(region, databaseURL), connectionsMax: 1, applicationName: "remit replay")
         let format = self.format
-        if format == .csv { print(Self.csvHeader) } else { print("[", terminator: "") }
+        // Every byte through one unbuffered handle, so that the header and the rows keep their order.
+        let output = FileHandle.standardOutput
+        output.write(Data((format == .csv ? Self.csvHeader + "\n" : "[").utf8))
         let printed = Mutex(0)
         do {
             let count = try await LedgerReplay.remittances(pool, asOf: AsOf(asOf)!) { rows in
@@ -54,9 +56,9 @@ struct Replay: AsyncParsableCommand {
                     case .json: text += (printed.withLock { count in defer { count += 1 }; return count } == 0 ? "\n" : ",\n") + (try Self.jsonLine(row))
                     }
                 }
-                FileHandle.standardOutput.write(Data(text.utf8))
+                output.write(Data(text.utf8))
             }
-            if format == .json { print(count == 0 ? "]" : "\n]") }
+            if format == .json { output.write(Data((count == 0 ? "]\n" : "\n]\n").utf8)) }
             FileHandle.standardError.write(Data("remit replay: \(count) remittances as of \(asOf)\n".utf8))
         } catch let notReached as LedgerReplay.NotReached {
             await pool.close()
@@ -69,14 +71,14 @@ struct Replay: AsyncParsableCommand {
         await pool.close()
     }
 
-    static let csvHeader = "id,status,version,sender_name,sender_bank,sender_account,receiver_name,receiver_bank,receiver_account,amount,currency,reference,cancellation_reason,created_position,created_at,updated_at"
+    static let csvHeader = "id,status,version,sender_name,sender_bank,sender_account,receiver_name,receiver_bank,receiver_account,amount,currency,reference,cancellation_reason,created_position,created_at_us,updated_at_us"
 
     static func csvLine(_ row: LedgerReplay.Row) -> String {
         let r = row.remittance, d = r.details
         let fields: [String] = [
             r.id.uuidString.lowercased(), r.status.rawValue, String(r.version), d.senderName, d.senderBank, d.senderAccount,
             d.receiverName, d.receiverBank, d.receiverAccount, String(d.amount), d.currency, d.reference ?? "", r.cancellationReason ?? "",
-            String(row.createdPosition), timestamp(r.createdAt), timestamp(r.updatedAt),
+            String(row.createdPosition), String(microseconds(r.createdAt)), String(microseconds(r.updatedAt)),
         ]
         return fields.map(csvField).joined(separator: ",")
     }
@@ -87,8 +89,9 @@ struct Replay: AsyncParsableCommand {
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    /// Microseconds since 1970, exactly as the log records them (and its hashes cover).
+    static func microseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
     }
 
     struct JSONRow: Encodable {
@@ -96,7 +99,7 @@ struct Replay: AsyncParsableCommand {
         var senderName: String, senderBank: String, senderAccount: String
         var receiverName: String, receiverBank: String, receiverAccount: String
         var amount: Int64, currency: String, reference: String?, cancellationReason: String?
-        var createdPosition: Int64, createdAt: String, updatedAt: String
+        var createdPosition: Int64, createdAtMicroseconds: Int64, updatedAtMicroseconds: Int64
     }
 
     static func jsonLine(_ row: LedgerReplay.Row) throws -> String {
@@ -108,7 +111,7 @@ struct Replay: AsyncParsableCommand {
             senderName: d.senderName, senderBank: d.senderBank, senderAccount: d.senderAccount,
             receiverName: d.receiverName, receiverBank: d.receiverBank, receiverAccount: d.receiverAccount,
             amount: d.amount, currency: d.currency, reference: d.reference, cancellationReason: r.cancellationReason,
-            createdPosition: row.createdPosition, createdAt: timestamp(r.createdAt), updatedAt: timestamp(r.updatedAt)
+            createdPosition: row.createdPosition, createdAtMicroseconds: microseconds(r.createdAt), updatedAtMicroseconds: microseconds(r.updatedAt)
         )), as: UTF8.self)
     }
 

@@ -31,6 +31,13 @@ public enum LedgerAuditor {
         /// SHA-256 over the remittances view, row by row in id order, as the replay computed it.
         public var viewsStateHash: String?
         public var finding: Finding?
+
+        /// What the log's audit verified so far: the events, the last good hash, the epochs.
+        mutating func record(_ log: LogAudit) {
+            events = log.eventCount
+            headHash = log.head.hash.hex
+            epochsOpened = log.epochsOpened.map(\.epoch)
+        }
     }
 
     /// What the audit is doing, for a progress bar: the phase, and how far it is.
@@ -95,16 +102,14 @@ public enum LedgerAuditor {
             ).map(LedgerReader.recordedEvent)
             guard !page.isEmpty else { return found(log.head.position + 1, "missing: the log ends at \(log.head.position)") }
             for event in page {
-                if let finding = log.check(event) { return found(finding.position, finding.reason) }
+                if let finding = log.check(event) {
+                    report.record(log)
+                    return found(finding.position, finding.reason)
+                }
             }
-            report.events = log.eventCount
-            report.headHash = log.head.hash.hex
-            report.epochsOpened = log.epochsOpened.map(\.epoch)
             progress("log", log.head.position - start.position, end - start.position)
         }
-        report.events = log.eventCount
-        report.headHash = log.head.hash.hex
-        report.epochsOpened = log.epochsOpened.map(\.epoch)
+        report.record(log)
         guard from == nil && through == nil else { return report }
 
         // 2. The region's head is the log's last event.
