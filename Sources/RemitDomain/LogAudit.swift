@@ -52,7 +52,9 @@ public struct LogAudit: Sendable {
             let used = previous.count + LedgerFormat.writeCanonicalRecord(of: event, to: base + previous.count)
             var hasher = SHA256()
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: used))
-            return hasher.finalize().withUnsafeBytes { $0.elementsEqual(event.hash) }
+            return hasher.finalize().withUnsafeBytes { digest in
+                event.hash.withUnsafeBytes { stored in stored.count == digest.count && memcmp(stored.baseAddress!, digest.baseAddress!, digest.count) == 0 }
+            }
         }
         guard chained else {
             return finding("its hash is not the hash of its record after position \(head.position)'s: the event was changed, moved or replaced")
@@ -102,22 +104,44 @@ extension LedgerFormat {
     /// its numbers and stream id in place; returns the bytes written. The verifier's inner
     /// loop: no allocation, one copy of each field.
     static func writeCanonicalRecord(of event: RecordedEvent, to base: UnsafeMutablePointer<UInt8>) -> Int {
+        var writer = RecordWriter(base: base)
+        writer.decimal(event.position)
+        writer.decimal(event.epoch)
+        writer.uuid(event.streamID)
+        writer.decimal(Int64(event.streamVersion))
+        if event.type.utf8.withContiguousStorageIfAvailable({ writer.field($0) }) == nil {
+            Array(event.type.utf8).withUnsafeBufferPointer { writer.field($0) }
+        }
+        writer.decimal(event.recordedAtMicroseconds)
+        event.payload.withUnsafeBufferPointer { writer.field($0) }
+        event.metadata.withUnsafeBufferPointer { writer.field($0) }
+        return writer.offset
+    }
+
+    /// Writes length-prefixed fields at a pointer. A struct, not closures over a counter, so
+    /// that Swift checks exclusive access at compile time rather than on every byte.
+    private struct RecordWriter {
+        let base: UnsafeMutablePointer<UInt8>
         var offset = 0
-        func length(_ count: Int) {
+
+        mutating func length(_ count: Int) {
             base[offset] = UInt8(truncatingIfNeeded: count >> 24)
             base[offset + 1] = UInt8(truncatingIfNeeded: count >> 16)
             base[offset + 2] = UInt8(truncatingIfNeeded: count >> 8)
             base[offset + 3] = UInt8(truncatingIfNeeded: count)
             offset += 4
         }
-        func raw(_ bytes: UnsafeBufferPointer<UInt8>) {
+
+        mutating func field(_ bytes: UnsafeBufferPointer<UInt8>) {
             length(bytes.count)
             if let start = bytes.baseAddress { (base + offset).update(from: start, count: bytes.count) }
             offset += bytes.count
         }
-        func decimal(_ value: Int64) {
+
+        /// Decimal ASCII digits, as `String(value)` writes them.
+        mutating func decimal(_ value: Int64) {
             guard value >= 0 else {
-                Array(String(value).utf8).withUnsafeBufferPointer { raw($0) }
+                Array(String(value).utf8).withUnsafeBufferPointer { field($0) }
                 return
             }
             var rest = UInt64(value), digits = 1, power: UInt64 = 10
@@ -135,26 +159,25 @@ extension LedgerFormat {
             } while rest > 0
             offset += digits
         }
-        decimal(event.position)
-        decimal(event.epoch)
-        length(36)
-        withUnsafeBytes(of: event.streamID.uuid) { uuid in
-            for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    base[offset] = UInt8(ascii: "-")
-                    offset += 1
+
+        /// The lowercase hyphenated form, 36 bytes.
+        mutating func uuid(_ id: UUID) {
+            length(36)
+            var at = offset
+            let base = self.base
+            withUnsafeBytes(of: id.uuid) { bytes in
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        base[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    let high = bytes[index] >> 4, low = bytes[index] & 0x0F
+                    base[at] = high < 10 ? 0x30 &+ high : 0x57 &+ high
+                    base[at + 1] = low < 10 ? 0x30 &+ low : 0x57 &+ low
+                    at += 2
                 }
-                let high = uuid[index] >> 4, low = uuid[index] & 0x0F
-                base[offset] = high < 10 ? 0x30 &+ high : 0x57 &+ high
-                base[offset + 1] = low < 10 ? 0x30 &+ low : 0x57 &+ low
-                offset += 2
             }
+            offset = at
         }
-        decimal(Int64(event.streamVersion))
-        if event.type.utf8.withContiguousStorageIfAvailable({ raw($0) }) == nil { Array(event.type.utf8).withUnsafeBufferPointer { raw($0) } }
-        decimal(event.recordedAtMicroseconds)
-        event.payload.withUnsafeBufferPointer { raw($0) }
-        event.metadata.withUnsafeBufferPointer { raw($0) }
-        return offset
     }
 }
