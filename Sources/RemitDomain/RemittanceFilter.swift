@@ -28,19 +28,22 @@ public struct RemittanceFilter: Sendable, Equatable {
 
         /// `field` `op` `value`, the operator being the first of `!:`, `!=`, `:`, `=` after
         /// the name; a reason when the text is not one.
+        /// Read code point by code point: a value may begin with a combining mark or an emoji
+        /// modifier, which would join the operator into one Character.
         public static func parse(_ text: String) -> Result<Condition, FilterError> {
-            guard let split = text.firstIndex(where: { $0 == ":" || $0 == "=" || $0 == "!" }) else {
+            let scalars = text.unicodeScalars
+            guard let split = scalars.firstIndex(where: { $0 == ":" || $0 == "=" || $0 == "!" }) else {
                 return .failure(FilterError("\(text.prefix(40)) has no operator: use field:value, field!:value, field=value or field!=value"))
             }
-            let name = String(text[..<split])
+            let name = String(scalars[..<split])
             guard let field = Field(rawValue: name) else {
                 return .failure(FilterError("\(name.prefix(40)) is not a field: " + Field.allCases.map(\.rawValue).joined(separator: ", ")))
             }
-            let rest = text[split...]
-            guard let op = [Operator.notContains, .notEquals, .contains, .equals].first(where: { rest.hasPrefix($0.rawValue) }) else {
+            let rest = scalars[split...]
+            guard let op = [Operator.notContains, .notEquals, .contains, .equals].first(where: { rest.starts(with: $0.rawValue.unicodeScalars) }) else {
                 return .failure(FilterError("after \(name) comes one of :, !:, = or !="))
             }
-            let value = String(rest.dropFirst(op.rawValue.count))
+            let value = String(String.UnicodeScalarView(rest.dropFirst(op.rawValue.unicodeScalars.count)))
             guard field.isFilterable else { return .failure(FilterError("\(name) can be sorted on, not filtered")) }
             guard value.unicodeScalars.count <= Validation.nameLengthMax else {
                 return .failure(FilterError("a value may be at most \(Validation.nameLengthMax) characters"))

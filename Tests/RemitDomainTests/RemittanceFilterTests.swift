@@ -22,6 +22,15 @@ struct RemittanceFilterTests {
         #expect(try condition("senderName:ÉL").holds(for: "Él"), "only the ASCII letter is folded")
     }
 
+    @Test("a value may begin with a combining mark or an emoji modifier: the operator is still found")
+    func combiningValue() throws {
+        // "=" followed by U+1F3FB is one Character; the operator must be read per code point.
+        let skinTone = try condition("receiverAccount=\u{1F3FB}x")
+        #expect(skinTone.field == .receiverAccount && skinTone.op == .equals && skinTone.value == "\u{1F3FB}x")
+        let accent = try condition("senderName!:\u{0301}e")
+        #expect(accent.op == .notContains && accent.value.unicodeScalars.map(\.value) == [0x301, 0x65])
+    }
+
     @Test("parsing names the reason a condition is refused")
     func parsing() {
         #expect(throws: RemittanceFilter.FilterError.self) { try RemittanceFilter.Condition.parse("nope:1").get() }
