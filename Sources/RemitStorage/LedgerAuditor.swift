@@ -165,7 +165,8 @@ public enum LedgerAuditor {
         let checkpoint: Int64 = try connection.query("SELECT position FROM projection_checkpoint WHERE name = 'views'")[0].decode(0)
         let total: Int64 = try connection.query("SELECT count(*) FROM remittances")[0].decode(0)
         report.viewsThrough = checkpoint
-        var replayHash = SHA256(), viewHash = SHA256()
+        // Every row hashed is equal to its replay (checked first), so one hash is both states'.
+        var stateHash = SHA256()
         var replayed = DashboardDeltas()
         var after = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         var isFirst = true
@@ -208,8 +209,7 @@ public enum LedgerAuditor {
                 guard expected.sameContent(as: row) else {
                     return LogAudit.Finding(position: row.createdPosition, reason: "the views' row for remittance \(row.remittance.id.uuidString.lowercased()) is not the log's replay of it")
                 }
-                replayHash.update(data: expected.digestBytes)
-                viewHash.update(data: row.digestBytes)
+                stateHash.update(data: expected.digestBytes)
                 replayed.record(before: nil, after: expected)
                 report.remittances += 1
             }
@@ -218,9 +218,7 @@ public enum LedgerAuditor {
             after = viewRows.last!.remittance.id
             isFirst = false
         }
-        let state = Array(replayHash.finalize())
-        precondition(state == Array(viewHash.finalize()), "rows that compared equal hash equal")
-        report.viewsStateHash = state.hex
+        report.viewsStateHash = Array(stateHash.finalize()).hex
         return try auditDashboard(connection, replayed, checkpoint: checkpoint)
     }
 
