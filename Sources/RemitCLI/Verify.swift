@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import RemitCore
+import RemitAuth
 import RemitDomain
+import RemitHTTP
 import RemitPostgres
 import RemitStorage
 
@@ -12,7 +14,10 @@ struct Verify: AsyncParsableCommand {
         discussion: """
             Reads one snapshot of the region's database and changes nothing. Exits 0 when everything \
             holds; 1 naming the first bad position and why; 2 when the database can not be read. \
-            With --from/--to only that range of the log is checked (from the stored hash before it).
+            With --from/--to only that range of the log is checked (from the stored hash before it). \
+            Checkpoints in the log are checked against the keys of --jwks, or else the keys the log itself \
+            published; --checkpoints names a file of checkpoints kept from GET /api/v1/ledger/checkpoints, \
+            each of which must be genuine and still extended by the log.
             """
     )
 
@@ -32,6 +37,16 @@ struct Verify: AsyncParsableCommand {
         "A position and the hash noted for it on an earlier run, as POSITION:HASH (repeatable): the log must still hold it.",
         valueName: "position:hash"))
     var keptHashes: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "A file of checkpoints kept earlier: a page of GET /api/v1/ledger/checkpoints, or an array of its items.",
+        valueName: "file"))
+    var checkpoints: String?
+
+    @Option(help: ArgumentHelp(
+        "Public keys to check checkpoints with: a JWKS file, or a URL such as https://…/.well-known/jwks.json (repeatable).",
+        valueName: "file-or-url"))
+    var jwks: [String] = []
 
     @Flag(help: "Print the report as one JSON object.")
     var json = false
@@ -57,12 +72,35 @@ struct Verify: AsyncParsableCommand {
         }
     }
 
+    /// The kept checkpoints and the keys to check them with; a one-line reason when unreadable.
+    func evidence() async throws -> LedgerAuditor.Evidence {
+        var evidence = LedgerAuditor.Evidence(keptHashes: try kept())
+        if let checkpoints {
+            guard let data = FileManager.default.contents(atPath: checkpoints) else { throw ValidationError("--checkpoints \(checkpoints): can not read the file") }
+            evidence.keptCheckpoints = try KeptCheckpoints.parse(data, file: checkpoints)
+        }
+        if !jwks.isEmpty {
+            var keys: [SigningKey] = []
+            for source in jwks {
+                do {
+                    let document = try JSONDecoder().decode(JWKSDocument.self, from: Data(try await NodeIdentity.fetchJWKS(source)))
+                    keys += try document.keys.map(SigningKey.init(publicJWK:))
+                } catch {
+                    throw ValidationError("--jwks \(source): not a JWKS of P-256 keys (\(error))")
+                }
+            }
+            evidence.keys = keys
+        }
+        return evidence
+    }
+
     func run() async throws {
+        let evidence = try await evidence()
         let pool = PostgresPool(url: try stack.regionDatabaseURL(region, databaseURL), connectionsMax: 1, applicationName: "remit verify")
         let drawsProgress = !json && isatty(STDERR_FILENO) == 1
         let report: LedgerAuditor.Report
         do {
-            report = try await LedgerAuditor.audit(pool, from: from, through: to, kept: try kept()) { phase, done, total in
+            report = try await LedgerAuditor.audit(pool, from: from, through: to, evidence: evidence) { phase, done, total in
                 if drawsProgress { ProgressBar.draw(done: done, total: total, unit: phase == "log" ? "events" : "remittances") }
             }
         } catch {
@@ -81,6 +119,12 @@ struct Verify: AsyncParsableCommand {
         } else {
             var line = "ok: positions \(report.fromPosition)–\(report.throughPosition), \(report.events) events, head \(report.headHash)"
             if !report.epochsOpened.isEmpty { line += ", epochs opened \(report.epochsOpened.map(String.init).joined(separator: ", "))" }
+            line += "; \(report.checkpointsVerified) checkpoints signed (keys from \(report.checkpointKeys == "given" ? "--jwks" : "the log"))"
+            if report.checkpointsUnchecked > 0 { line += ", \(report.checkpointsUnchecked) with keys not given" }
+            if !evidence.keptCheckpoints.isEmpty {
+                line += "; \(report.keptCheckpointsHeld) kept checkpoints extended"
+                if !report.keptCheckpointsCutOff.isEmpty { line += ", \(report.keptCheckpointsCutOff.count) cut off by a forced failover" }
+            }
             if let through = report.viewsThrough {
                 line += "; \(report.quarantinedEvents) quarantined events chain from their forks; views through \(through) equal the replay"
                 line += " (\(report.remittances) remittances, state hash \(report.viewsStateHash ?? "-"))"
@@ -88,5 +132,17 @@ struct Verify: AsyncParsableCommand {
             print(line)
         }
         if !report.ok { throw ExitCode(1) }
+    }
+}
+
+/// A file of checkpoints an auditor kept.
+enum KeptCheckpoints {
+    static func parse(_ data: Data, file: String) throws -> [LedgerCheckpoint] {
+        struct Page: Decodable { var items: [LedgerCheckpoint] }
+        let decoder = JSONDecoder()
+        if let page = try? decoder.decode(Page.self, from: data) { return page.items }
+        if let list = try? decoder.decode([LedgerCheckpoint].self, from: data) { return list }
+        if let one = try? decoder.decode(LedgerCheckpoint.self, from: data) { return [one] }
+        throw ValidationError("--checkpoints \(file): not checkpoints (a page of GET /api/v1/ledger/checkpoints, or an array of its items)")
     }
 }

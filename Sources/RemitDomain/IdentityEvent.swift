@@ -18,15 +18,24 @@ public enum IdentityEvent: Sendable, Equatable {
     case signingKeyPublished(SigningKeyPublished)
     case signingKeyRetired(SigningKeyRetired)
     case auditRecorded(AuditEntry)
+    /// The writer signed its log's head (the event just before this one).
+    case checkpointSigned(LedgerCheckpoint)
 
     /// Users, token families and public keys.
     public static let identityStreamID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))
     /// The audit trail: one entry per event, in log order.
     public static let auditStreamID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2))
+    /// The writers' signed checkpoints (`LedgerCheckpoint`), in log order.
+    public static let checkpointStreamID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3))
+    /// Every stream that is not a remittance's, but the ledger's own (epochs).
+    public static let systemStreamIDs = [identityStreamID, auditStreamID, checkpointStreamID]
 
     public var streamID: UUID {
-        if case .auditRecorded = self { return Self.auditStreamID }
-        return Self.identityStreamID
+        switch self {
+        case .auditRecorded: Self.auditStreamID
+        case .checkpointSigned: Self.checkpointStreamID
+        default: Self.identityStreamID
+        }
     }
 
     public var type: String {
@@ -41,12 +50,13 @@ public enum IdentityEvent: Sendable, Equatable {
         case .signingKeyPublished: "SigningKeyPublished"
         case .signingKeyRetired: "SigningKeyRetired"
         case .auditRecorded: "AuditRecorded"
+        case .checkpointSigned: "CheckpointSigned"
         }
     }
 
     static let types: Set<String> = [
         "UserAdded", "UserDisabled", "UserEnabled", "UserPasswordChanged", "UsersImported", "RefreshTokenRotated",
-        "RefreshFamilyRevoked", "SigningKeyPublished", "SigningKeyRetired", "AuditRecorded",
+        "RefreshFamilyRevoked", "SigningKeyPublished", "SigningKeyRetired", "AuditRecorded", "CheckpointSigned",
     ]
 
     /// The payload's bytes: fields as JSON with sorted keys, as `LedgerEvent.payload()`.
@@ -88,6 +98,14 @@ public enum IdentityEvent: Sendable, Equatable {
             writer.field("region", entry.region)
             writer.field("source", entry.source)
             writer.field("target", entry.target)
+        case .checkpointSigned(let checkpoint):
+            writer.field("atMicroseconds", checkpoint.atMicroseconds)
+            writer.field("epoch", checkpoint.epoch)
+            writer.field("hash", checkpoint.hash)
+            writer.field("kid", checkpoint.kid)
+            writer.field("position", checkpoint.position)
+            writer.field("region", checkpoint.region)
+            writer.field("signature", checkpoint.signature)
         }
     }
 
@@ -104,6 +122,7 @@ public enum IdentityEvent: Sendable, Equatable {
         case "SigningKeyPublished": return .signingKeyPublished(try decoder.decode(SigningKeyPublished.self, from: data))
         case "SigningKeyRetired": return .signingKeyRetired(try decoder.decode(SigningKeyRetired.self, from: data))
         case "AuditRecorded": return .auditRecorded(try decoder.decode(AuditEntry.self, from: data))
+        case "CheckpointSigned": return .checkpointSigned(try decoder.decode(LedgerCheckpoint.self, from: data))
         default: throw LedgerEvent.UnknownEvent(type: type, reason: "unknown type")
         }
     }

@@ -4,7 +4,8 @@ import Foundation
 /// An auditor's replay of a log, one event at a time, in position order: positions run on
 /// without a gap, epochs never go down, every hash is the hash of its record after the one
 /// before, and every new epoch is opened by an `EpochStarted` of that epoch that names the
-/// event before it (position and hash). Pure: `remit verify` streams a region's log through
+/// event before it (position and hash), and every checkpoint names the event before it and is
+/// signed by the key it names (when that key is among `checkpointKeys`). Pure: `remit verify` streams a region's log through
 /// it, and would stream an export's segments the same way.
 public struct LogAudit: Sendable {
     /// The first thing wrong, and where.
@@ -25,12 +26,21 @@ public struct LogAudit: Sendable {
     /// Each epoch the audited events opened, in order.
     public private(set) var epochsOpened: [EpochStarted] = []
     public private(set) var eventCount: Int64 = 0
+    /// Checkpoints in the log whose signature was checked, and those whose key was not given.
+    public private(set) var checkpointsVerified: Int64 = 0
+    public private(set) var checkpointsUnchecked: Int64 = 0
+    /// The keys checkpoints are checked with, by kid.
+    private let checkpointKeys: [String: P256.Signing.PublicKey]
     /// The bytes hashed for the event being checked, kept from one event to the next.
     private var scratch: [UInt8] = []
 
     /// An audit of the events after `head` (the genesis when auditing from the first event).
-    public init(after head: LogHead = LogHead(position: 0, hash: LedgerFormat.genesisHash, epoch: 0)) {
+    public init(
+        after head: LogHead = LogHead(position: 0, hash: LedgerFormat.genesisHash, epoch: 0),
+        checkpointKeys: [String: P256.Signing.PublicKey] = [:]
+    ) {
         self.head = head
+        self.checkpointKeys = checkpointKeys
     }
 
     /// Checks the next event; nil when it holds. After a finding the audit is over: the
@@ -72,9 +82,30 @@ public struct LogAudit: Sendable {
             epochsOpened.append(started)
         } else if event.epoch != head.epoch {
             return finding("epoch \(event.epoch) begins without an EpochStarted")
+        } else if event.streamID == IdentityEvent.checkpointStreamID {
+            if let reason = checkCheckpoint(event) { return finding(reason) }
         }
         head = LogHead(position: event.position, hash: event.hash, epoch: event.epoch)
         eventCount += 1
+        return nil
+    }
+
+    /// A checkpoint is recorded right after the event it signs: it must name that event (the
+    /// one before it), in its own epoch, and be signed by the key it names.
+    private mutating func checkCheckpoint(_ event: RecordedEvent) -> String? {
+        guard case .identity(.checkpointSigned(let checkpoint))? = try? event.event() else {
+            return "the checkpoint stream holds \(event.type), not a CheckpointSigned"
+        }
+        guard checkpoint.position == head.position, checkpoint.hash == head.hash.hex, checkpoint.epoch == event.epoch else {
+            return "the checkpoint signs position \(checkpoint.position) with hash \(checkpoint.hash) in epoch \(checkpoint.epoch), "
+                + "but the event before it is position \(head.position) with hash \(head.hash.hex)"
+        }
+        guard let key = checkpointKeys[checkpoint.kid] else {
+            checkpointsUnchecked += 1
+            return nil
+        }
+        guard checkpoint.isSigned(by: key) else { return "the checkpoint's signature is not key \(checkpoint.kid)'s" }
+        checkpointsVerified += 1
         return nil
     }
 }

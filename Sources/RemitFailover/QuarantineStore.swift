@@ -66,6 +66,7 @@ enum QuarantinedSystemEvent {
         case .signingKeyPublished(let key): "signing key \(key.kid) of \(key.region) published"
         case .signingKeyRetired(let key): "signing key \(key.kid) of \(key.region) retired"
         case .auditRecorded(let entry): "audit: \(entry.actor) \(entry.action) \(entry.target) \(entry.outcome)"
+        case .checkpointSigned(let checkpoint): "checkpoint of position \(checkpoint.position) signed by \(checkpoint.region)"
         }
     }
 }
@@ -106,7 +107,7 @@ public struct QuarantineStore: Sendable {
                 GROUP BY q.stream_id, d.decision, d.decided_by, d.reason
                 ORDER BY min(q.position)
                 """,
-                [PostgresArray([LedgerEvent.ledgerStreamID, IdentityEvent.identityStreamID, IdentityEvent.auditStreamID])]
+                [PostgresArray([LedgerEvent.ledgerStreamID] + IdentityEvent.systemStreamIDs)]
             )
             let remittances = try rows.map { row in
                 let created = try row.decode(4, as: [UInt8]?.self).map { payload -> RemittanceDetails in

@@ -39,6 +39,9 @@ public struct AuthConfiguration: Sendable {
     public var trustedProxies: Set<String> = ["127.0.0.1", "::1"]
     /// Origins whose browser scripts may call the API. Empty: CORS is off.
     public var corsAllowedOrigins: [String] = []
+    /// When the writer signs a checkpoint of its log (`LedgerCheckpoint`).
+    public var checkpointEveryEvents = Limits.checkpointEventsMax
+    public var checkpointEveryMilliseconds = Limits.checkpointIntervalMilliseconds
 
     /// False only for the append benchmark's baseline, which measures what checking tokens
     /// costs; no command-line option turns checks off.

@@ -3,6 +3,7 @@ import Hummingbird
 import RemitWire
 import RemitCore
 import RemitDomain
+import RemitStorage
 
 /// Who may read remittances and the dashboard.
 let remittanceReaders = Access.only(.clerk, .auditor, .operator)
@@ -121,6 +122,13 @@ func addLedgerRoutes(to routes: NodeRoutes, api: LedgerAPI) {
         let limit = try RequestParsing.integer(request, "limit", default: Int64(Limits.pageItemsDefault), range: 1...Int64(Limits.pageItemsMax))!
         let events = try await api.reader.events(after: after, limit: Int(limit))
         return try jsonResponse(EventPageBody(items: events.map(EventBody.init), next: events.count == Int(limit) ? events.last?.position : nil))
+    }
+
+    routes.add(.get, "/api/v1/ledger/checkpoints", .only(.auditor, .operator)) { request, _ in
+        let after = try RequestParsing.integer(request, "after", default: 0, range: 0...Int64.max)!
+        let limit = try RequestParsing.integer(request, "limit", default: Int64(Limits.pageItemsDefault), range: 1...Int64(Limits.pageItemsMax))!
+        let page = try await CheckpointLog.list(api.reader.pool, after: after, limit: Int(limit))
+        return try jsonResponse(CheckpointPageBody(items: page.map(CheckpointBody.init), next: page.count == Int(limit) ? page.last?.eventPosition : nil))
     }
 
     routes.add(.get, "/api/v1/openapi.json", .anyone) { _, _ in

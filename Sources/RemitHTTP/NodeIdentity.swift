@@ -32,7 +32,7 @@ public final class NodeIdentity: Service, Sendable {
     private let peerKeys = Mutex<[String: [SigningKey]]>([:])
     /// When a reload for an unknown kid last started, and the one running, if any.
     private let onDemandReload = Mutex<(last: ContinuousClock.Instant?, running: Task<Void, Never>?)>((nil, nil))
-    private let signing = Mutex<(issuer: TokenIssuer?, jwks: JWKSDocument, kids: [String])>((nil, JWKSDocument(keys: []), []))
+    private let signing = Mutex<(issuer: TokenIssuer?, current: SigningKey?, jwks: JWKSDocument, kids: [String])>((nil, nil, JWKSDocument(keys: []), []))
 
     public init(
         store: IdentityStore, keyStore: SigningKeyStore, configuration: AuthConfiguration, seal: CredentialSeal = CredentialSeal(key: nil),
@@ -127,10 +127,22 @@ public final class NodeIdentity: Service, Sendable {
                 if logged > 0 { logger.info("logged identity changes recorded outside the log", metadata: ["count": "\(logged)"]) }
             }
             if pending.keys { try await store.publishKeys() }
+            try await signCheckpoint()
         } catch is NotWriterError {
             // A writer whose lease ran out, or fenced since: the next round finds out.
         } catch {
             logger.warning("identity changes could not be logged yet", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Signs the log's head with this region's key when a checkpoint is due (the writer only).
+    private func signCheckpoint() async throws {
+        guard let key = signing.withLock({ $0.current }) else { return }
+        let checkpoint = try await store.signCheckpointIfDue(
+            key: key, everyEvents: configuration.checkpointEveryEvents, everyMicroseconds: configuration.checkpointEveryMilliseconds * 1_000
+        )
+        if let checkpoint {
+            logger.debug("checkpoint signed", metadata: ["position": "\(checkpoint.position)", "epoch": "\(checkpoint.epoch)"])
         }
     }
 
@@ -164,6 +176,7 @@ public final class NodeIdentity: Service, Sendable {
         )
         signing.withLock { state in
             if let issuer { state.issuer = issuer }
+            state.current = current
             state.jwks = JWKSDocument(keys: keys.map(\.publicJWK))
             state.kids = kids
         }
@@ -196,7 +209,8 @@ public final class NodeIdentity: Service, Sendable {
         }
     }
 
-    static func fetchJWKS(_ source: String) async throws -> [UInt8] {
+    /// A JWKS document from a file or an http(s) URL, at most `Limits.jwksBytesMax` bytes.
+    public static func fetchJWKS(_ source: String) async throws -> [UInt8] {
         guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: source))
             defer { try? handle.close() }

@@ -1,5 +1,6 @@
 import Foundation
 import RemitDomain
+import RemitStorage
 
 /// A remittance as the API shows it: flat, amounts in minor units, times in ISO 8601 UTC.
 struct RemittanceBody: Codable, Equatable {
@@ -79,6 +80,32 @@ struct EventBody: Codable {
 struct EventPageBody: Codable {
     var items: [EventBody]
     /// The position to ask `after` next; nil when the page reached the head.
+    var next: Int64?
+}
+
+/// A checkpoint as `GET /api/v1/ledger/checkpoints` lists it: the signed fields, and where the
+/// log records it.
+struct CheckpointBody: Codable {
+    var region: String
+    var epoch: Int64
+    var position: Int64
+    var hash: String
+    var atMicroseconds: Int64
+    var kid: String
+    var signature: String
+    var recordedAtPosition: Int64
+
+    init(_ recorded: CheckpointLog.Recorded) {
+        let checkpoint = recorded.checkpoint
+        (region, epoch, position, hash) = (checkpoint.region, checkpoint.epoch, checkpoint.position, checkpoint.hash)
+        (atMicroseconds, kid, signature) = (checkpoint.atMicroseconds, checkpoint.kid, checkpoint.signature)
+        recordedAtPosition = recorded.eventPosition
+    }
+}
+
+struct CheckpointPageBody: Codable {
+    var items: [CheckpointBody]
+    /// The position to ask `after` next; nil when the page reached the last checkpoint.
     var next: Int64?
 }
 

@@ -116,6 +116,9 @@ public enum IdentityProjection {
         case .auditRecorded(let entry):
             // An entry carried here from an outbox is in the log now: it leaves the outbox.
             try connection.query("DELETE FROM audit_outbox WHERE entry_id = $1", [entry.entryID])
+        case .checkpointSigned:
+            // Read from the log itself (`Checkpoints.list`): no view.
+            break
         }
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RemitAuth
 import RemitCore
 import RemitDomain
 import RemitPostgres
@@ -24,6 +25,14 @@ public enum LedgerAuditor {
         public var headHash = ""
         /// The epochs the verified events opened.
         public var epochsOpened: [Int64] = []
+        /// The log's checkpoints whose signatures verified, and those signed with a key not given.
+        public var checkpointsVerified: Int64 = 0
+        public var checkpointsUnchecked: Int64 = 0
+        /// Where the keys came from: "given" (the auditor's JWKS) or "log" (the keys the log published).
+        public var checkpointKeys = "log"
+        /// Kept checkpoints the log extends, and those a forced failover cut off (position: why).
+        public var keptCheckpointsHeld: Int64 = 0
+        public var keptCheckpointsCutOff: [String] = []
         public var quarantinedEvents: Int64 = 0
         /// The projection checkpoint the views were checked at (nil: not checked, a range was asked).
         public var viewsThrough: Int64?
@@ -37,6 +46,8 @@ public enum LedgerAuditor {
             events = log.eventCount
             headHash = log.head.hash.hex
             epochsOpened = log.epochsOpened.map(\.epoch)
+            checkpointsVerified = log.checkpointsVerified
+            checkpointsUnchecked = log.checkpointsUnchecked
         }
     }
 
@@ -56,18 +67,33 @@ public enum LedgerAuditor {
         }
     }
 
+    /// What an auditor brings from outside the database: hashes and signed checkpoints kept
+    /// from earlier, and the public keys checkpoints are checked with (nil: the keys the log
+    /// itself published, which prove only that the log is consistent with itself).
+    public struct Evidence: Sendable {
+        public var keptHashes: [KeptHash]
+        public var keptCheckpoints: [LedgerCheckpoint]
+        public var keys: [SigningKey]?
+
+        public init(keptHashes: [KeptHash] = [], keptCheckpoints: [LedgerCheckpoint] = [], keys: [SigningKey]? = nil) {
+            self.keptHashes = keptHashes
+            self.keptCheckpoints = keptCheckpoints
+            self.keys = keys
+        }
+    }
+
     public static func audit(
-        _ pool: PostgresPool, from: Int64? = nil, through: Int64? = nil, kept: [KeptHash] = [],
+        _ pool: PostgresPool, from: Int64? = nil, through: Int64? = nil, evidence: Evidence = Evidence(),
         progress: @escaping Progress = { _, _, _ in }
     ) async throws -> Report {
         try await pool.withConnection { connection in
             try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             defer { _ = try? connection.query("ROLLBACK") }
-            return try audit(connection, from: from, through: through, kept: kept, progress: progress)
+            return try audit(connection, from: from, through: through, evidence: evidence, progress: progress)
         }
     }
 
-    static func audit(_ connection: PostgresConnection, from: Int64?, through: Int64?, kept: [KeptHash], progress: Progress) throws -> Report {
+    static func audit(_ connection: PostgresConnection, from: Int64?, through: Int64?, evidence: Evidence, progress: Progress) throws -> Report {
         let last: Int64 = try connection.query("SELECT coalesce(max(position), 0) FROM events")[0].decode(0)
         let first = max(1, from ?? 1), end = min(through ?? last, last)
         var report = Report(fromPosition: first, throughPosition: end)
@@ -75,6 +101,11 @@ public enum LedgerAuditor {
             report.finding = Report.Finding(position: position, reason: reason)
             return report
         }
+        let keys = try evidence.keys ?? publishedKeys(connection)
+        report.checkpointKeys = evidence.keys == nil ? "log" : "given"
+        var keysByKid: [String: P256.Signing.PublicKey] = [:]
+        for key in keys { keysByKid[key.kid] = key.publicKey }
+        let kept = evidence.keptHashes
 
         // 0. Every hash the auditor kept is still where it was.
         for noted in kept.sorted(by: { $0.position < $1.position }) {
@@ -86,6 +117,14 @@ public enum LedgerAuditor {
             }
         }
 
+        for checkpoint in evidence.keptCheckpoints.sorted(by: { $0.position < $1.position }) {
+            switch try keptCheckpoint(checkpoint, keys: keysByKid, connection) {
+            case .held: report.keptCheckpointsHeld += 1
+            case .cutOff(let why): report.keptCheckpointsCutOff.append("\(checkpoint.position): \(why)")
+            case .broken(let reason): return found(checkpoint.position, reason)
+            }
+        }
+
         // 1. The log, page by page, from the event before `first` (trusted as stored).
         var start = LogHead(position: 0, hash: LedgerFormat.genesisHash, epoch: 0)
         if first > 1 {
@@ -94,7 +133,7 @@ public enum LedgerAuditor {
             }
             start = LogHead(position: first - 1, hash: try row.decode(0), epoch: try row.decode(1))
         }
-        var log = LogAudit(after: start)
+        var log = LogAudit(after: start, checkpointKeys: keysByKid)
         while log.head.position < end {
             let page = try connection.query(
                 "SELECT \(LedgerReader.eventColumns) FROM events WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3",
@@ -122,7 +161,7 @@ public enum LedgerAuditor {
         }
 
         // 3. Each quarantined tail continues the log where it forked.
-        if let finding = try auditQuarantine(connection, &report) { return found(finding.position, finding.reason) }
+        if let finding = try auditQuarantine(connection, &report, keys: keysByKid) { return found(finding.position, finding.reason) }
 
         // 4. The views are a replay of the log up to the projector's checkpoint.
         if let finding = try auditViews(connection, &report, progress: progress) { return found(finding.position, finding.reason) }
@@ -131,7 +170,9 @@ public enum LedgerAuditor {
 
     /// A forced failover's cut-off tail: each run of quarantined events after one fork position
     /// must chain from the log's event there, as it did in the old writer's log.
-    static func auditQuarantine(_ connection: PostgresConnection, _ report: inout Report) throws -> LogAudit.Finding? {
+    static func auditQuarantine(
+        _ connection: PostgresConnection, _ report: inout Report, keys: [String: P256.Signing.PublicKey]
+    ) throws -> LogAudit.Finding? {
         let rows = try connection.query(
             "SELECT fork_position, \(LedgerReader.eventColumns) FROM quarantined_events ORDER BY fork_position, epoch, position"
         )
@@ -148,7 +189,7 @@ public enum LedgerAuditor {
                 guard let base = try connection.query("SELECT hash, epoch FROM events WHERE position = $1", [forkPosition]).first else {
                     return LogAudit.Finding(position: forkPosition, reason: "quarantine: the fork position \(forkPosition) is not in the log")
                 }
-                tail = LogAudit(after: LogHead(position: forkPosition, hash: try base.decode(0), epoch: try base.decode(1)))
+                tail = LogAudit(after: LogHead(position: forkPosition, hash: try base.decode(0), epoch: try base.decode(1)), checkpointKeys: keys)
                 fork = forkPosition
             }
             if let finding = tail!.check(event) {
@@ -157,6 +198,60 @@ public enum LedgerAuditor {
             report.quarantinedEvents += 1
         }
         return nil
+    }
+
+    enum KeptCheckpoint: Equatable {
+        case held
+        /// A forced failover cut the checkpointed event off this region's log.
+        case cutOff(String)
+        case broken(String)
+    }
+
+    /// A checkpoint an auditor kept: it must be genuine (signed by the key it names, which the
+    /// auditor must have given or the log published), and the log must still hold its hash
+    /// at its position — or a forced failover must have cut that event off: in quarantine here
+    /// with the same hash, or after the fork of a later epoch.
+    static func keptCheckpoint(
+        _ checkpoint: LedgerCheckpoint, keys: [String: P256.Signing.PublicKey], _ connection: PostgresConnection
+    ) throws -> KeptCheckpoint {
+        guard let key = keys[checkpoint.kid] else {
+            return .broken("the kept checkpoint is signed with key \(checkpoint.kid), which is not among the keys to check it with")
+        }
+        guard checkpoint.isSigned(by: key) else {
+            return .broken("the kept checkpoint's signature is not key \(checkpoint.kid)'s: it is not what \(checkpoint.region) signed")
+        }
+        let stored = try connection.query("SELECT hash FROM events WHERE position = $1", [checkpoint.position]).first.map { try $0.decode(0, as: [UInt8].self) }
+        if stored?.hex == checkpoint.hash { return .held }
+        let quarantined = try connection.query(
+            "SELECT 1 FROM quarantined_events WHERE position = $1 AND epoch = $2 AND encode(hash, 'hex') = $3",
+            [checkpoint.position, checkpoint.epoch, checkpoint.hash]
+        )
+        if !quarantined.isEmpty { return .cutOff("in quarantine, as signed, after a forced failover") }
+        let laterEpoch = try connection.query(
+            "SELECT epoch, payload FROM events WHERE stream_id = $1 AND epoch > $2 ORDER BY position LIMIT 1",
+            [LedgerEvent.ledgerStreamID, checkpoint.epoch]
+        ).first
+        if let laterEpoch, case .epochStarted(let started)? = try? LedgerEvent.decode(type: "EpochStarted", payload: try laterEpoch.decode(1)),
+            started.afterPosition < checkpoint.position
+        {
+            return .cutOff("epoch \(started.epoch) forked after position \(started.afterPosition): a forced failover left this event in the old writer")
+        }
+        return .broken(stored.map {
+            "the log holds hash \($0.hex) here, not the \(checkpoint.hash) \(checkpoint.region) signed: history up to this position was rewritten"
+        } ?? "the log no longer holds this position, which \(checkpoint.region) signed")
+    }
+
+    /// Every key the log published, retired ones too: checkpoints outlive a key's tokens.
+    static func publishedKeys(_ connection: PostgresConnection) throws -> [SigningKey] {
+        try connection.query(
+            "SELECT payload FROM events WHERE stream_id = $1 AND event_type = 'SigningKeyPublished' ORDER BY stream_version",
+            [IdentityEvent.identityStreamID]
+        ).compactMap { row in
+            guard case .identity(.signingKeyPublished(let published)) = try LedgerEvent.decode(type: "SigningKeyPublished", payload: try row.decode(0)),
+                let jwk = try? JSONDecoder().decode(PublicJWK.self, from: Data(published.publicJWK.utf8))
+            else { return nil }
+            return try? SigningKey(publicJWK: jwk)
+        }
     }
 
     /// The remittances view and the dashboard against a replay, page by page of ids: each page

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import RemitDomain
@@ -114,5 +115,53 @@ struct LogAuditTests {
         var audit = LogAudit(after: LogHead(position: 3, hash: events[2].hash, epoch: 1))
         for event in events[3...] { #expect(audit.check(event) == nil) }
         #expect(audit.eventCount == 4 && audit.epochsOpened.map(\.epoch) == [2])
+    }
+
+    /// The log with a checkpoint of its head appended, signed by `key` as `kid`, from `checkpoint` as made.
+    private func checkpointed(_ key: P256.Signing.PrivateKey, _ change: (inout LedgerCheckpoint) -> Void = { _ in }) throws -> [RecordedEvent] {
+        let events = Self.log()
+        let last = events.last!
+        var checkpoint = try LedgerCheckpoint.sign(
+            region: "west", head: LogHead(position: last.position, hash: last.hash, epoch: last.epoch), atMicroseconds: 1_800_000_000_000_200,
+            kid: "west-key", with: key
+        )
+        change(&checkpoint)
+        return events + [LedgerFormat.seal(
+            position: last.position + 1, epoch: last.epoch, streamID: IdentityEvent.checkpointStreamID, streamVersion: 1,
+            event: .identity(.checkpointSigned(checkpoint)), metadata: EventMetadata(actor: "system"),
+            recordedAtMicroseconds: 1_800_000_000_000_200, previousHash: last.hash
+        )]
+    }
+
+    private func audit(_ events: [RecordedEvent], keys: [String: P256.Signing.PublicKey]) -> (LogAudit, LogAudit.Finding?) {
+        var audit = LogAudit(checkpointKeys: keys)
+        for event in events {
+            if let finding = audit.check(event) { return (audit, finding) }
+        }
+        return (audit, nil)
+    }
+
+    @Test("a checkpoint must name the event before it and carry its key's signature; a key not given leaves it unchecked")
+    func checkpoints() throws {
+        let key = P256.Signing.PrivateKey()
+        let keys = ["west-key": key.publicKey]
+        let (good, none) = audit(try checkpointed(key), keys: keys)
+        #expect(none == nil && good.checkpointsVerified == 1 && good.checkpointsUnchecked == 0)
+        let (unchecked, fine) = audit(try checkpointed(key), keys: [:])
+        #expect(fine == nil && unchecked.checkpointsVerified == 0 && unchecked.checkpointsUnchecked == 1)
+        // Signed as it reads, but of another position: a checkpoint can not be moved.
+        let moved = try checkpointed(key) { checkpoint in
+            checkpoint = try! LedgerCheckpoint.sign(
+                region: "west", head: LogHead(position: 6, hash: [UInt8](hex: checkpoint.hash)!, epoch: 2), atMicroseconds: 1, kid: "west-key", with: key
+            )
+        }
+        #expect(audit(moved, keys: keys).1?.reason.contains("but the event before it is position 7") == true)
+        let otherKey = try checkpointed(P256.Signing.PrivateKey())
+        #expect(audit(otherKey, keys: keys).1 == LogAudit.Finding(position: 8, reason: "the checkpoint's signature is not key west-key's"))
+        let altered = try checkpointed(key) { $0.atMicroseconds += 1 }
+        #expect(audit(altered, keys: keys).1?.reason == "the checkpoint's signature is not key west-key's")
+        let statement = try checkpointed(key).last!
+        guard case .identity(.checkpointSigned(let checkpoint)) = try statement.event() else { Issue.record("not a checkpoint"); return }
+        #expect(String(decoding: checkpoint.signingInput, as: UTF8.self) == "remit-checkpoint-v1\nwest\n2\n7\n\(checkpoint.hash)\n1800000000000200")
     }
 }

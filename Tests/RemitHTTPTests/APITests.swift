@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import RemitAuth
 import RemitWire
 import RemitDomain
 import RemitPostgres
@@ -186,9 +188,9 @@ struct APITests {
         }
     }
 
-    @Test("lists, the dashboard, the head and the raw log")
+    @Test("lists, the dashboard, the head, the raw log and its checkpoints")
     func reads() async throws {
-        try await withAPI { client, _ in
+        try await withAPI { client, pool in
             for index in 0..<3 {
                 let response = try await client.execute(
                     uri: "/api/v1/remittances", method: .post, headers: jsonHeaders(),
@@ -214,6 +216,24 @@ struct APITests {
             let log = try decode(EventPageBody.self, try await client.execute(uri: "/api/v1/ledger/events?after=1&limit=2", method: .get))
             #expect(log.items.map(\.position) == [2, 3] && log.next == 3)
             #expect(log.items.last?.hash != nil)
+
+            // The writer's upkeep publishes its key, then signs the head (the first checkpoint is due at once).
+            let identity = NodeIdentity(
+                store: IdentityStore(pool: pool, region: "east"), keyStore: SigningKeyStore(pool: pool, region: "east"),
+                configuration: AuthConfiguration(), logger: Logger(label: "test")
+            )
+            try await identity.reloadSigningKeys()
+            await identity.keepLog()
+            let signed = try decode(CheckpointPageBody.self, try await client.execute(uri: "/api/v1/ledger/checkpoints", method: .get))
+            let checkpoint = try #require(signed.items.first)
+            let key = try #require(identity.jwks.keys.first { $0.kid == checkpoint.kid })
+            #expect(signed.items.count == 1 && signed.next == nil && checkpoint.recordedAtPosition == checkpoint.position + 1)
+            #expect(LedgerCheckpoint(
+                region: checkpoint.region, epoch: checkpoint.epoch, position: checkpoint.position, hash: checkpoint.hash,
+                atMicroseconds: checkpoint.atMicroseconds, kid: checkpoint.kid, signature: checkpoint.signature
+            ).isSigned(by: try SigningKey(publicJWK: key).publicKey))
+            let after = try decode(CheckpointPageBody.self, try await client.execute(uri: "/api/v1/ledger/checkpoints?after=\(checkpoint.recordedAtPosition)", method: .get))
+            #expect(after.items.isEmpty)
 
             #expect(dashboard?.countsByStatus["created"] == 3)
             #expect(dashboard?.currencies.first?.amount == 600)
@@ -269,6 +289,7 @@ struct APITests {
         .init(method: .patch, uri: "/api/v1/remittances/\(unknownID)", headers: [.contentType: "text/plain", HTTPField.Name("If-Match")!: "\"1\""], body: Array(#"{"amount": 1}"#.utf8), status: .unsupportedMediaType),
         .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(repeating: 0x20, count: 1_100_000), status: .contentTooLarge),
         .init(method: .get, uri: "/api/v1/ledger/events?after=-1", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/ledger/checkpoints?limit=0", status: .badRequest),
         .init(method: .delete, uri: "/api/v1/remittances/\(unknownID)", status: .methodNotAllowed),
         .init(method: .put, uri: "/api/v1/remittances", status: .methodNotAllowed),
         .init(method: .get, uri: "/api/v2/anything", status: .notFound),

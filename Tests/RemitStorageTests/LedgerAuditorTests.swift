@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import RemitAuth
 import RemitDomain
 import RemitPostgres
 import Testing
@@ -25,6 +26,29 @@ struct LedgerAuditorTests {
                 \(sql);
                 ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete;
                 """)
+        }
+    }
+
+    /// A superuser's rewrite: who made event `position` changed, and every hash from there on
+    /// recomputed, the region's head too.
+    private func rewriteTail(_ pool: PostgresPool, changing position: Int64) async throws {
+        let events = try await LedgerReader(pool: pool).events(after: position - 2, limit: 1_000)
+        var previous = events[0].hash
+        var rewritten: [RecordedEvent] = []
+        for var event in events.dropFirst() {
+            if event.position == position { event.metadata = EventMetadata(actor: "someone-else").bytes() }
+            event.hash = LedgerFormat.chainHash(of: event, after: previous)
+            previous = event.hash
+            rewritten.append(event)
+        }
+        let tail = rewritten, head = previous
+        try await pool.withConnection { connection in
+            try connection.query("ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete")
+            for event in tail {
+                try connection.query("UPDATE events SET metadata = $1, hash = $2 WHERE position = $3", [event.metadata, event.hash, event.position])
+            }
+            try connection.query("ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete")
+            try connection.query("UPDATE region_state SET head_hash = $1", [head])
         }
     }
 
@@ -113,28 +137,75 @@ struct LedgerAuditorTests {
         try await withHistory { pool in
             let before = try await LedgerAuditor.audit(pool)
             let kept = LedgerAuditor.KeptHash(position: before.throughPosition, hash: try #require([UInt8](hex: before.headHash)))
-            // A superuser's rewrite: who made event 21 changed, and every hash after it recomputed.
-            let events = try await LedgerReader(pool: pool).events(after: 19, limit: 1_000)
-            var previous = events[0].hash
-            var rewritten: [RecordedEvent] = []
-            for var event in events.dropFirst() {
-                if event.position == 21 { event.metadata = EventMetadata(actor: "someone-else").bytes() }
-                event.hash = LedgerFormat.chainHash(of: event, after: previous)
-                previous = event.hash
-                rewritten.append(event)
-            }
-            let tail = rewritten, head = previous
-            try await pool.withConnection { connection in
-                try connection.query("ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete")
-                for event in tail {
-                    try connection.query("UPDATE events SET metadata = $1, hash = $2 WHERE position = $3", [event.metadata, event.hash, event.position])
-                }
-                try connection.query("ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete")
-                try connection.query("UPDATE region_state SET head_hash = $1", [head])
-            }
+            try await rewriteTail(pool, changing: 21)
             #expect(try await LedgerAuditor.audit(pool).ok, "a consistent rewrite is a valid chain: only something kept outside can tell")
-            let finding = try #require(try await LedgerAuditor.audit(pool, kept: [kept]).finding)
+            let finding = try #require(try await LedgerAuditor.audit(pool, evidence: .init(keptHashes: [kept])).finding)
             #expect(finding.position == kept.position && finding.reason.contains("history up to this position was rewritten"))
+        }
+    }
+
+    /// The history, this region's key published, and a checkpoint of the head signed with it.
+    private func withCheckpoint(
+        _ body: @escaping @Sendable (PostgresPool, SigningKey, LedgerCheckpoint, Appender) async throws -> Void
+    ) async throws {
+        try await withLedger { pool, appender in
+            try await makeHistory(appender, count: 25)
+            _ = try await Projector(pool: pool, logger: Logger(label: "test")).catchUp()
+            let key = try await SigningKeyStore(pool: pool, region: "east").currentKey()
+            let store = IdentityStore(pool: pool, region: "east")
+            try await store.publishKeys()
+            let checkpoint = try #require(try await store.signCheckpointIfDue(key: key, everyEvents: 1, everyMicroseconds: 1))
+            try await body(pool, key, checkpoint, appender)
+        }
+    }
+
+    @Test("the writer signs its head when a checkpoint is due, never twice for the same head; it verifies and replicates as an event")
+    func checkpointSigned() async throws {
+        try await withCheckpoint { pool, key, checkpoint, appender in
+            let head = try await RegionStore(pool: pool).current()!
+            #expect(checkpoint.position == head.headPosition - 1 && checkpoint.epoch == 1 && checkpoint.region == "east")
+            #expect(checkpoint.isSigned(by: key.publicKey) && checkpoint.kid == key.kid)
+            let store = IdentityStore(pool: pool, region: "east")
+            #expect(try await store.signCheckpointIfDue(key: key, everyEvents: 1, everyMicroseconds: 1) == nil, "nothing new since")
+            try await makeHistory(appender, count: 1)
+            #expect(try await store.signCheckpointIfDue(key: key, everyEvents: 10, everyMicroseconds: 3_600_000_000) == nil, "not due yet")
+            let second = try #require(try await store.signCheckpointIfDue(key: key, everyEvents: 1, everyMicroseconds: 3_600_000_000))
+            let listed = try await CheckpointLog.list(pool, after: 0, limit: 10)
+            #expect(listed.map(\.checkpoint) == [checkpoint, second] && listed.map(\.eventPosition) == [checkpoint.position + 1, second.position + 1])
+            let report = try await LedgerAuditor.audit(pool, evidence: .init(keptCheckpoints: [checkpoint, second]))
+            #expect(report.ok, "\(String(describing: report.finding))")
+            #expect(report.checkpointsVerified == 2 && report.checkpointKeys == "log" && report.keptCheckpointsHeld == 2)
+        }
+    }
+
+    @Test("a tail rewritten with every hash recomputed is caught by the checkpoint in the log and by a kept one")
+    func checkpointCatchesRewrite() async throws {
+        try await withCheckpoint { pool, _, checkpoint, _ in
+            try await rewriteTail(pool, changing: 21)
+            let inLog = try #require(try await LedgerAuditor.audit(pool).finding)
+            #expect(inLog.position == checkpoint.position + 1 && inLog.reason.contains("but the event before it is position \(checkpoint.position)"))
+            let kept = try #require(try await LedgerAuditor.audit(pool, evidence: .init(keptCheckpoints: [checkpoint])).finding)
+            #expect(kept.position == checkpoint.position && kept.reason.contains("not the \(checkpoint.hash) east signed"))
+        }
+    }
+
+    @Test("a forged or altered kept checkpoint, or one whose key is not given, is refused")
+    func forgedCheckpoint() async throws {
+        try await withCheckpoint { pool, key, checkpoint, _ in
+            var altered = checkpoint
+            altered.position -= 1
+            let moved = try #require(try await LedgerAuditor.audit(pool, evidence: .init(keptCheckpoints: [altered])).finding)
+            #expect(moved.reason.contains("signature is not key"))
+            var forged = checkpoint
+            forged.signature = String(forged.signature.dropLast()) + (forged.signature.hasSuffix("0") ? "1" : "0")
+            #expect(try await LedgerAuditor.audit(pool, evidence: .init(keptCheckpoints: [forged])).finding?.reason.contains("signature is not key") == true)
+            let stranger = SigningKey.generate()
+            let unknown = try await LedgerAuditor.audit(pool, evidence: .init(keptCheckpoints: [checkpoint], keys: [stranger]))
+            #expect(unknown.finding?.reason.contains("not among the keys") == true)
+            let given = try await LedgerAuditor.audit(pool, evidence: .init(keys: [SigningKey(publicJWK: key.publicJWK)]))
+            #expect(given.ok && given.checkpointKeys == "given" && given.checkpointsVerified == 1)
+            let others = try await LedgerAuditor.audit(pool, evidence: .init(keys: [stranger]))
+            #expect(others.ok && others.checkpointsVerified == 0 && others.checkpointsUnchecked == 1)
         }
     }
 
