@@ -117,6 +117,23 @@ sign_in() {
 # The first admin's access token.
 admin_token() { sign_in admin "$(cat "$data/admin-password")" | json_field "['accessToken']"; }
 
+# Adds the checkpoints BASE lists (its first 500) to the array kept in FILE; prints how many FILE holds.
+keep_checkpoints() {
+  curl -s -m 10 -H "$auth" "$1/api/v1/ledger/checkpoints?limit=500" | python3 -c '
+import json, sys
+try:
+    kept = json.load(open(sys.argv[1]))
+except OSError:
+    kept = []
+seen = {(c["epoch"], c["position"]) for c in kept}
+kept += [c for c in json.load(sys.stdin)["items"] if (c["epoch"], c["position"]) not in seen]
+json.dump(kept, open(sys.argv[1], "w"))
+print(len(kept))' "$2"
+}
+
+# FILE REGION EPOCH → how many kept checkpoints REGION signed in EPOCH.
+kept_count() { python3 -c 'import json, sys; print(sum(1 for c in json.load(open(sys.argv[1])) if c["region"] == sys.argv[2] and c["epoch"] == int(sys.argv[3])))' "$@"; }
+
 # A remit command against this stack's data directory and clusters.
 cli() { "$remit" "$@" --data-dir "$data" --postgres-port "$postgres_port"; }
 

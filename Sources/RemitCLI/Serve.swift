@@ -75,6 +75,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var lease: LeaseOption
 
+    @OptionGroup var checkpoint: CheckpointOption
+
     @Option(help: .hidden)
     var parentPid: Int32?
 
@@ -145,6 +147,7 @@ struct Serve: AsyncParsableCommand {
         auth.requestsPerSecondPerPrincipal = principalRateLimit
         auth.burstPerPrincipal = principalRateBurst
         auth.corsAllowedOrigins = corsOrigin
+        auth.checkpointEveryMilliseconds = checkpoint.checkpointMilliseconds
         return auth
     }
 

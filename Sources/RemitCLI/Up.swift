@@ -34,6 +34,8 @@ struct Up: AsyncParsableCommand {
 
     @OptionGroup var lease: LeaseOption
 
+    @OptionGroup var checkpoint: CheckpointOption
+
     func run() async throws {
         logFormat.bootstrap()
         let logger = Logger(label: "remit.up")
@@ -54,6 +56,7 @@ struct Up: AsyncParsableCommand {
         configuration.accessLog = accessLog
         configuration.secondRouterPort = secondRouterPort == 0 ? nil : secondRouterPort
         configuration.leaseMilliseconds = lease.leaseMilliseconds
+        configuration.checkpointMilliseconds = checkpoint.checkpointMilliseconds
         configuration.autoFailoverAfterSeconds = autoFailover.autoFailoverAfterSeconds
         configuration.autoFailoverLagEventsMax = autoFailover.autoFailoverLagEventsMax
         let service = UpService(stack: try EmbeddedStack(configuration: configuration, logger: logger), logger: logger)

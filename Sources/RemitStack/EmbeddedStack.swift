@@ -121,6 +121,7 @@ public final class EmbeddedStack: Sendable {
                     "--initial-role", role.rawValue, "--migrations-dir", configuration.migrationsDirectory,
                     "--parent-pid", String(parentProcessID), "--log-format", configuration.logFormat,
                     "--lease-milliseconds", String(configuration.leaseMilliseconds),
+                    "--checkpoint-milliseconds", String(configuration.checkpointMilliseconds),
                 ] + configuration.routerURLs.flatMap { ["--router-url", $0] } + (configuration.accessLog ? ["--access-log"] : [])
                 for other in others {
                     // Each region accepts the others' tokens, may pull their logs, and shows them.

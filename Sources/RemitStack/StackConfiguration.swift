@@ -45,6 +45,8 @@ public struct StackConfiguration: Sendable {
 
     /// The write lease the routers grant and the nodes' forced failovers wait out.
     public var leaseMilliseconds = Limits.writeLeaseMilliseconds
+    /// How soon after a new event the writer signs a checkpoint of its log.
+    public var checkpointMilliseconds = Limits.checkpointIntervalMilliseconds
     /// A second router, so that clients and lease renewals never depend on one process (nil: one router).
     public var secondRouterPort: Int?
 

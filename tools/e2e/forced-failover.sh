@@ -3,7 +3,8 @@
 # writer stops accepting appends within its lease; with east's PostgreSQL killed (SIGKILL) under
 # load while west lags behind, `remit failover --to west --force` opens epoch 2 in west; east,
 # restarted, rejoins as a reader with its divergent tail in quarantine; every acknowledged create
-# is in west's log or in east's quarantine; `remit reconcile` resubmits and dismisses.
+# is in west's log or in east's quarantine; `remit reconcile` resubmits and dismisses. Checkpoints
+# kept before and during the loss window, and signed by west after it, verify in both regions.
 # Usage: tools/e2e/forced-failover.sh [path-to-remit]. Last line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,7 +22,7 @@ create_at() {  # base-url key → HTTP status
 leased() { test "$(lease_left "$east")" -gt 3000 2>/dev/null; }
 created() { test "$(create_at "$router" "$1")" = 201; }
 
-start_up
+start_up --checkpoint-milliseconds 1000
 check "remit up starts" wait_ready
 token=$(admin_token)
 auth="Authorization: Bearer $token"
@@ -44,6 +45,8 @@ codes="$data/codes"
 i=0
 while [[ $i -lt 20 ]]; do i=$((i + 1)); echo "$i $(create_at "$router" "a-$i")" >>"$codes"; done
 check "west has everything so far" eventually heads_equal
+curl -s "$east/.well-known/jwks.json" >"$data/jwks-east.json"
+check "east signs checkpoints of its log; an auditor keeps them" eventually test "$(keep_checkpoints "$router" "$data/kept.json")" -gt 0
 PGAPPNAME=e2e-holder psql "$(database 1 west)" -c "BEGIN; SELECT 1 FROM region_state FOR UPDATE; SELECT pg_sleep(600);" >/dev/null 2>&1 &
 holder=$!
 sleep 1
@@ -51,6 +54,9 @@ user_made=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -X POST "$router/api/v1
   -d '{"name":"lisa","roles":["clerk"],"password":"lisa-password-123"}')
 check "a user made at east in the loss window is acknowledged (201)" test "$user_made" = 201
 while [[ $i -lt 40 ]]; do i=$((i + 1)); echo "$i $(create_at "$router" "a-$i")" >>"$codes"; done
+tail_end=$(sql 0 east "SELECT position FROM events WHERE idempotency_key = 'forced-a-40'")
+signed_tail() { keep_checkpoints "$east" "$data/kept.json" >/dev/null; python3 -c 'import json, sys; sys.exit(0 if max(c["position"] for c in json.load(open(sys.argv[1]))) >= int(sys.argv[2]) else 1)' "$data/kept.json" "$tail_end"; }
+check "east signs a checkpoint of the tail west has not got, and it is kept" eventually signed_tail
 east_pg=$(head -1 "$data/regions/east/pgdata/postmaster.pid")
 # East is lost for good (remit up would start its PostgreSQL again otherwise).
 touch "$data/regions/east/no-restart"
@@ -140,10 +146,21 @@ check "until reconciled, lisa can not sign in" lisa_signs_in 401
 check "resubmitting it appends it again at west" grep -q 're-created at position' <<<"$(cli reconcile resubmit "$lisa")"
 check "then lisa signs in through the router" lisa_signs_in 200
 check "after reconciling, both regions again hold the same log" eventually heads_equal
-check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
-check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
-check "remit verify: east's log, epochs, quarantine and views hold" cli verify --region east
-check "remit verify: west's too" cli verify --region west
+curl -s "$west/.well-known/jwks.json" >"$data/jwks-west.json"
+west_signs() { keep_checkpoints "$router" "$data/kept.json" >/dev/null; test "$(kept_count "$data/kept.json" west 2)" -gt 0; }
+check "west, the writer of epoch 2, signs checkpoints with its own key" eventually west_signs
+echo "     kept: $(kept_count "$data/kept.json" east 1) checkpoints of east (epoch 1), $(kept_count "$data/kept.json" west 2) of west (epoch 2)"
+keys=(--jwks "$data/jwks-east.json" --jwks "$data/jwks-west.json" --checkpoints "$data/kept.json")
+for region in east west; do
+  index=$([[ $region = east ]] && echo 0 || echo 1)
+  verified=$(cli verify --region "$region" "${keys[@]}")
+  check "remit verify: $region's log, epochs, quarantine, views and every kept checkpoint hold" test $? -eq 0
+  echo "     $verified"
+  check "the checkpoints of east's lost tail are reported cut off by the forced failover, not as tampering" grep -q 'cut off by a forced failover' <<<"$verified"
+  python_verified=$(python3 tools/verify-ledger.py "$(database "$index" "$region")" "${keys[@]}")
+  check "the independent verifier accepts $region's log and the kept checkpoints" test $? -eq 0
+  echo "     $python_verified"
+done
 execution=$(cli runbooks --region west | grep forced-failover | head -1 | cut -d' ' -f1)
 check "the forced failover is a runbook execution with its steps" test "$(cli runbooks "$execution" --region west | grep -cE '^  (preflight|stop-writes|fence-or-wait|promote|route) +succeeded')" = 5
 
