@@ -95,7 +95,13 @@ struct Verify: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let evidence = try await evidence()
+        let evidence: LedgerAuditor.Evidence
+        do {
+            evidence = try await self.evidence()
+        } catch let error as ValidationError {
+            FileHandle.standardError.write(Data("remit verify: \(error.message)\n".utf8))
+            throw ExitCode(2)
+        }
         let pool = PostgresPool(url: try stack.regionDatabaseURL(region, databaseURL), connectionsMax: 1, applicationName: "remit verify")
         let drawsProgress = !json && isatty(STDERR_FILENO) == 1
         let report: LedgerAuditor.Report

@@ -23,11 +23,14 @@ creates_ok() {  # prefix count: every create answered 201
 }
 active_is() { test "$(curl -sf "$router/readyz" | json_field "['active']" 2>/dev/null)" = "$1"; }
 
-start_up
+start_up --checkpoint-milliseconds 1000
 check "remit up starts" wait_ready
 token=$(admin_token)
 auth="Authorization: Bearer $token"
 check "creates through the router reach east" creates_ok a 10
+# An auditor keeps the writer's checkpoints as the writer changes: epoch 1 (east), 2 (west), 3 (east).
+keeps() { keep_checkpoints "$router" "$data/kept.json" >/dev/null; test "$(kept_count "$data/kept.json" "$1" "$2")" -gt 0; }
+check "east signs checkpoints in epoch 1" eventually keeps east 1
 
 # A client creating continuously (each create with its own key) through both switches.
 background_creates() {
@@ -46,6 +49,7 @@ check "remit failover --to west succeeds" test $? -eq 0
 check "it prints every step as it happens" test "$(grep -cE '^  (preflight|fence|drain|promote|route|reverse) +succeeded' <<<"$steps")" = 6
 check "the router follows west" eventually active_is west
 check "creates go on at west (the token from east still works)" creates_ok b 10
+check "west signs checkpoints in epoch 2, with its own key" eventually keeps west 2
 # East learns epoch 2 when it applies west's EpochStarted: a moment after the runbook ends.
 status_after_failover() {
   local status
@@ -63,6 +67,7 @@ cli failover --to east >/dev/null 2>&1
 check "failback to east succeeds" test $? -eq 0
 check "the router follows east again" eventually active_is east
 check "creates go on at east" creates_ok c 10
+check "east signs checkpoints in epoch 3" eventually keeps east 3
 touch "$data/stop"
 wait "$creator"
 check "the client creating throughout saw no error, only 201s (requests were held, not refused)" test -s "$data/codes" -a -z "$(grep -v '^201$' "$data/codes")"
@@ -70,8 +75,14 @@ background_ok=$(grep -c '^201$' "$data/codes")
 check "both regions end with the same head and hash" eventually heads_equal
 check "epochs went 1, 2, 3" test "$(psql "$(database 1 west)" -Atc "SELECT string_agg(epoch::text, ',' ORDER BY position) FROM events WHERE event_type = 'EpochStarted'")" = 1,2,3
 check "every acknowledged create is there exactly once" test "$(psql "$(database 1 west)" -Atc "SELECT count(*) FROM events WHERE idempotency_key LIKE 'e2e-%'")" = $((30 + background_ok))
-check "the independent verifier accepts east's log" python3 tools/verify-ledger.py "$(database 0 east)"
-check "and west's" python3 tools/verify-ledger.py "$(database 1 west)"
+curl -s "$east/.well-known/jwks.json" >"$data/jwks.json"
+keys=(--jwks "$data/jwks.json" --checkpoints "$data/kept.json")
+check "the independent verifier accepts east's log and every kept checkpoint" python3 tools/verify-ledger.py "$(database 0 east)" "${keys[@]}"
+check "and west's" python3 tools/verify-ledger.py "$(database 1 west)" "${keys[@]}"
+verified=$(cli verify --region west "${keys[@]}")
+check "remit verify: west's log extends every checkpoint kept across both switches, none cut off" eval \
+  'grep -q "; $(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$data/kept.json") kept checkpoints extended\(;\|$\)" <<<"$verified"'
+echo "     $verified"
 runbooks_in() { cli runbooks --region "$1" | grep -c 'planned-failover.*succeeded'; }
 check "both executions are recorded in both regions" test "$(runbooks_in east) $(runbooks_in west)" = "2 2"
 execution=$(cli runbooks --region west | head -1 | cut -d' ' -f1)
