@@ -126,7 +126,7 @@ let package = Package(
         .target(
             name: "RemitReplication",
             dependencies: [
-                "RemitCore", "RemitDomain", "RemitLZ4", "RemitSegment", "RemitPostgres", "RemitStorage", "RemitWire",
+                "RemitCore", "RemitDomain", "RemitLZ4", "RemitSegment", "RemitPostgres", "RemitStorage", "RemitWire", "RemitAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

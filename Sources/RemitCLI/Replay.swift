@@ -27,21 +27,14 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "csv or json.")
     var format: Format = .csv
 
-    @Option(help: "The region to read, in the stack of --data-dir (default: the first of --regions).")
-    var region: RegionName?
-
-    @Option(help: "The region's database (libpq URL), instead of --region. Default: $REMIT_DATABASE_URL.")
-    var databaseURL: String?
-
-    @OptionGroup var stack: StackOptions
+    @OptionGroup var database: RegionDatabaseOptions
 
     func validate() throws {
         guard AsOf(asOf) != nil else { throw ValidationError("--as-of \(asOf.prefix(60)): expected a log position or an RFC 3339 date-time") }
-        if region != nil && databaseURL != nil { throw ValidationError("pass --region or --database-url, not both") }
     }
 
     func run() async throws {
-        let pool = PostgresPool(url: try stack.regionDatabaseURL(region, databaseURL), connectionsMax: 1, applicationName: "remit replay")
+        let pool = PostgresPool(url: try database.url, connectionsMax: 1, applicationName: "remit replay")
         let format = self.format
         // Every byte through one unbuffered handle, so that the header and the rows keep their order.
         let output = FileHandle.standardOutput

@@ -1,10 +1,12 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import RemitCore
 import RemitAuth
 import RemitDomain
 import RemitHTTP
 import RemitPostgres
+import RemitSegment
 import RemitStorage
 
 /// `remit verify`: an auditor's check of one region's ledger, straight from its database.
@@ -21,11 +23,8 @@ struct Verify: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The region to verify, in the stack of --data-dir (default: the first of --regions).")
-    var region: RegionName?
-
-    @Option(help: "The region's database (libpq URL), instead of --region. Default: $REMIT_DATABASE_URL.")
-    var databaseURL: String?
+    @Option(help: ArgumentHelp("An export of `remit export` to verify instead of a database: no database, no network.", valueName: "directory"))
+    var segments: String?
 
     @Option(help: "The first position to verify.")
     var from: Int64?
@@ -51,13 +50,16 @@ struct Verify: AsyncParsableCommand {
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
-    @OptionGroup var stack: StackOptions
+    @OptionGroup var database: RegionDatabaseOptions
 
     func validate() throws {
         if let from, from < 1 { throw ValidationError("--from is a position, 1 or more") }
         if let to, to < 1 { throw ValidationError("--to is a position, 1 or more") }
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
-        if region != nil && databaseURL != nil { throw ValidationError("pass --region or --database-url, not both") }
+        if segments != nil && (database.region != nil || database.databaseURL != nil || from != nil || to != nil) {
+            throw ValidationError("--segments verifies the whole export it names: pass no --region, --database-url, --from or --to with it")
+        }
+        if segments != nil && !keptHashes.isEmpty { throw ValidationError("--kept checks a database; with --segments, keep checkpoints (--checkpoints)") }
         _ = try kept()
     }
 
@@ -102,7 +104,8 @@ struct Verify: AsyncParsableCommand {
             FileHandle.standardError.write(Data("remit verify: \(error.message)\n".utf8))
             throw ExitCode(2)
         }
-        let pool = PostgresPool(url: try stack.regionDatabaseURL(region, databaseURL), connectionsMax: 1, applicationName: "remit verify")
+        if let segments { return try verifyExport(segments, evidence) }
+        let pool = PostgresPool(url: try database.url, connectionsMax: 1, applicationName: "remit verify")
         let drawsProgress = !json && isatty(STDERR_FILENO) == 1
         let report: LedgerAuditor.Report
         do {
@@ -134,6 +137,66 @@ struct Verify: AsyncParsableCommand {
             if let through = report.viewsThrough {
                 line += "; \(report.quarantinedEvents) quarantined events chain from their forks; views through \(through) equal the replay"
                 line += " (\(report.remittances) remittances, state hash \(report.viewsStateHash ?? "-"))"
+            }
+            print(line)
+        }
+        if !report.ok { throw ExitCode(1) }
+    }
+
+    /// `--segments DIR`: the export's files only. Keys from --jwks, or else the export's own
+    /// copy of the keys its log published (which proves only that the export agrees with itself).
+    func verifyExport(_ directory: String, _ evidence: LedgerAuditor.Evidence) throws {
+        func fail(_ message: String) -> ExitCode {
+            FileHandle.standardError.write(Data("remit verify: \(message)\n".utf8))
+            return ExitCode(2)
+        }
+        let decoder = JSONDecoder()
+        guard let manifestData = FileManager.default.contents(atPath: directory + "/" + ExportManifest.fileName) else {
+            throw fail("\(directory) holds no \(ExportManifest.fileName): not an export of remit export, or one cut short")
+        }
+        guard let manifest = try? decoder.decode(ExportManifest.self, from: manifestData) else {
+            throw fail("\(directory)/\(ExportManifest.fileName) is not an export manifest")
+        }
+        var keys = evidence.keys
+        if keys == nil {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + ExportManifest.keysFileName),
+                let document = try? decoder.decode(JWKSDocument.self, from: data)
+            else { throw fail("\(directory) holds no readable \(ExportManifest.keysFileName); pass --jwks") }
+            keys = document.keys.compactMap { try? SigningKey(publicJWK: $0) }
+        }
+        var byKid: [String: P256.Signing.PublicKey] = [:]
+        for key in keys ?? [] { byKid[key.kid] = key.publicKey }
+        let drawsProgress = !json && isatty(STDERR_FILENO) == 1
+        var done: Int64 = 0
+        let report = ExportAudit.audit(manifest, keys: byKid, kept: evidence.keptCheckpoints) { name in
+            let path = directory + "/" + name
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            guard size <= Limits.segmentResponseBytesMax else { throw ValidationError("\(size) bytes, more than a segment can hold") }
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("no such file") }
+            if drawsProgress, let file = manifest.segments.first(where: { $0.file == name }) {
+                done = file.lastPosition - manifest.fromPosition + 1
+                ProgressBar.draw(done: done, total: manifest.throughPosition - manifest.fromPosition + 1)
+            }
+            return Array(data)
+        }
+        if drawsProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else if let finding = report.finding {
+            print("broken at position \(finding.position): \(finding.reason)")
+        } else {
+            var line = "ok: export of \(report.region), positions \(report.fromPosition)–\(report.throughPosition), \(report.segments) segments, "
+            line += "\(report.events) events, head \(report.headHash)"
+            if !report.epochsOpened.isEmpty { line += ", epochs opened \(report.epochsOpened.map(String.init).joined(separator: ", "))" }
+            line += report.manifestSigned ? "; manifest signed by \(manifest.kid ?? "")" : "; the manifest is not signed (the region had no key)"
+            line += "; \(report.checkpointsVerified) checkpoints signed (keys from \(evidence.keys == nil ? "the export" : "--jwks"))"
+            if report.checkpointsUnchecked > 0 { line += ", \(report.checkpointsUnchecked) with keys not given" }
+            if !evidence.keptCheckpoints.isEmpty {
+                line += "; \(report.keptCheckpointsHeld) kept checkpoints extended"
+                if report.keptCheckpointsCutOff > 0 { line += ", \(report.keptCheckpointsCutOff) cut off by a forced failover" }
+                if report.keptCheckpointsOutside > 0 { line += ", \(report.keptCheckpointsOutside) outside the export" }
             }
             print(line)
         }

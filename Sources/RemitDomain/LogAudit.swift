@@ -9,7 +9,7 @@ import Foundation
 /// it, and would stream an export's segments the same way.
 public struct LogAudit: Sendable {
     /// The first thing wrong, and where.
-    public struct Finding: Error, Equatable, Sendable, CustomStringConvertible {
+    public struct Finding: Error, Codable, Equatable, Sendable, CustomStringConvertible {
         public let position: Int64
         public let reason: String
 

@@ -65,8 +65,7 @@ public struct SegmentStore: Sendable {
                 [position, Int64(eventsMax)]
             ) {
                 let event = try LedgerReader.recordedEvent(row)
-                // Eight 4-byte lengths, short numbers and the UUID, then payload and metadata.
-                let recordBytes = 32 + 100 + event.type.utf8.count + event.payload.count + event.metadata.count
+                let recordBytes = Segment.recordBytesBound(event)
                 if !events.isEmpty && bytes + recordBytes > Limits.segmentBytesMax { break }
                 bytes += recordBytes
                 events.append(event)

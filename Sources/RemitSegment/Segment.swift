@@ -89,6 +89,13 @@ public struct Segment: Sendable, Equatable {
         return (header.bytes() + compressed, body.count)
     }
 
+    /// At least the bytes an event's canonical record takes in a segment: eight 4-byte
+    /// lengths, short numbers and the UUID, then type, payload and metadata. Cutters add
+    /// events while the sum stays within `Limits.segmentBytesMax`.
+    public static func recordBytesBound(_ event: RecordedEvent) -> Int {
+        32 + 100 + event.type.utf8.count + event.payload.count + event.metadata.count
+    }
+
     /// The last position a segment's header names, without decoding the rest; nil if the
     /// bytes do not start with a header.
     public static func lastPosition(of bytes: [UInt8]) -> Int64? {

@@ -12,10 +12,7 @@ import RemitPostgres
 /// state hash of both). Reads only; the first thing wrong is the report's finding.
 public enum LedgerAuditor {
     public struct Report: Codable, Sendable, Equatable {
-        public struct Finding: Codable, Sendable, Equatable {
-            public var position: Int64
-            public var reason: String
-        }
+        public typealias Finding = LogAudit.Finding
 
         public var ok: Bool { finding == nil }
         public var fromPosition: Int64
@@ -242,7 +239,7 @@ public enum LedgerAuditor {
     }
 
     /// Every key the log published, retired ones too: checkpoints outlive a key's tokens.
-    static func publishedKeys(_ connection: PostgresConnection) throws -> [SigningKey] {
+    public static func publishedKeys(_ connection: PostgresConnection) throws -> [SigningKey] {
         try connection.query(
             "SELECT payload FROM events WHERE stream_id = $1 AND event_type = 'SigningKeyPublished' ORDER BY stream_version",
             [IdentityEvent.identityStreamID]

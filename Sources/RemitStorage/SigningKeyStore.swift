@@ -33,7 +33,7 @@ public struct SigningKeyStore: Sendable {
 
     /// This region's current signing key, made and stored first if there is none.
     public func currentKey() async throws -> SigningKey {
-        if let key = try await readCurrent() { return key }
+        if let key = try await currentKeyIfAny() { return key }
         let fresh = SigningKey.generate()
         let region = self.region
         try await pool.withTransaction { connection in
@@ -47,7 +47,7 @@ public struct SigningKeyStore: Sendable {
                 try connection.query("INSERT INTO signing_key_secrets (kid, private_pem) VALUES ($1, $2)", [fresh.kid, fresh.privateKeyPEM!])
             }
         }
-        guard let key = try await readCurrent() else { throw SigningKeyError("no current signing key after making one") }
+        guard let key = try await currentKeyIfAny() else { throw SigningKeyError("no current signing key after making one") }
         return key
     }
 
@@ -72,7 +72,8 @@ public struct SigningKeyStore: Sendable {
         return (retired, fresh)
     }
 
-    private func readCurrent() async throws -> SigningKey? {
+    /// This region's current signing key, if it has made one (reads only).
+    public func currentKeyIfAny() async throws -> SigningKey? {
         let region = self.region
         return try await pool.withConnection { connection in
             let rows = try connection.query(
