@@ -9,7 +9,7 @@ import RemitWire
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print their figures, measured against a baseline in the same run.",
-        subcommands: [Append.self, Replication.self, FailoverRuns.self, Table.self, VerifyChain.self]
+        subcommands: [Append.self, Replication.self, FailoverRuns.self, Table.self, VerifyChain.self, Audit.self]
     )
 
     struct Append: AsyncParsableCommand {
@@ -179,6 +179,31 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             let region = try stack.regionNames()[0]
             try await TableBench(serverURL: try stack.databaseURL(region), region: region, rows: rows, queries: queries, keep: keep).run()
+        }
+    }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "remit verify, replay, export and verify --segments of a large log in a scratch database, against reading the log alone."
+        )
+
+        @Option(help: "Events in the log (written first, through the append transaction).")
+        var events = 1_000_000
+
+        @Option(help: "A database on the cluster to make the scratch database on. Default: the first region's in --data-dir.")
+        var databaseURL: String?
+
+        @Flag(help: "Keep the scratch database (remit_bench_audit) for the next run.")
+        var keep = false
+
+        @OptionGroup var stack: StackOptions
+
+        func validate() throws {
+            guard (1_000...10_000_000).contains(events) else { throw ValidationError("--events must be 1000 to 10000000") }
+        }
+
+        func run() async throws {
+            try await AuditBench(events: events, databaseURL: try databaseURL ?? stack.databaseURL(try stack.regionNames()[0]), keep: keep).run()
         }
     }
 
