@@ -49,17 +49,8 @@ func addRemittanceRoutes(to routes: NodeRoutes, api: LedgerAPI) {
 
     routes.add(.get, "/api/v1/remittances/{id}", remittanceReaders) { request, context in
         let id = try RequestParsing.id(context)
-        if let text = request.uri.queryParameters.get("asOf") {
-            guard let asOf = AsOf(String(text)) else {
-                throw Problem.badRequest("asOf must be a log position (1 to 18 digits) or an RFC 3339 date-time such as 2026-12-03T14:00:00Z")
-            }
-            if case .position(let position) = asOf {
-                let head = try await api.regionStore.headPosition()
-                guard position <= head else {
-                    throw Problem(slug: "not-reached", title: "Position not reached", status: .conflict,
-                                  detail: "this region's log ends at position \(head), before \(position)")
-                }
-            }
+        if let asOf = try await asOfParameter(request, api) {
+            let text = request.uri.queryParameters.get("asOf") ?? ""
             guard let remittance = try await api.reader.remittance(id, asOf: asOf) else {
                 throw Problem(slug: "not-found", title: "Not found", status: .notFound, detail: "no remittance \(id.uuidString.lowercased()) as of \(text)")
             }
@@ -101,10 +92,29 @@ func addRemittanceRoutes(to routes: NodeRoutes, api: LedgerAPI) {
 
 }
 
+/// The `asOf` query parameter, if given: 400 when it is neither a position nor an RFC 3339
+/// time, 409 `not-reached` for a position past this region's log.
+func asOfParameter(_ request: Request, _ api: LedgerAPI) async throws -> AsOf? {
+    guard let text = request.uri.queryParameters.get("asOf") else { return nil }
+    guard let asOf = AsOf(String(text)) else {
+        throw Problem.badRequest("asOf must be a log position (1 to 18 digits) or an RFC 3339 date-time such as 2026-12-03T14:00:00Z")
+    }
+    if case .position(let position) = asOf {
+        let head = try await api.regionStore.headPosition()
+        guard position <= head else {
+            throw Problem(slug: "not-reached", title: "Position not reached", status: .conflict,
+                          detail: "this region's log ends at position \(head), before \(position)")
+        }
+    }
+    return asOf
+}
+
 /// The routes over the whole ledger: the dashboard, the head, the raw log, the API document.
 func addLedgerRoutes(to routes: NodeRoutes, api: LedgerAPI) {
-    routes.add(.get, "/api/v1/dashboard", remittanceReaders) { _, _ in
-        try jsonResponse(try await api.reader.dashboard())
+    routes.add(.get, "/api/v1/dashboard", remittanceReaders) { request, _ in
+        // As of a point: folded from the log itself, not read from the views.
+        if let asOf = try await asOfParameter(request, api) { return try jsonResponse(try await LedgerReplay.dashboard(api.reader.pool, asOf: asOf)) }
+        return try jsonResponse(try await api.reader.dashboard())
     }
 
     routes.add(.get, "/api/v1/ledger/head", .only(.auditor, .operator)) { _, _ in

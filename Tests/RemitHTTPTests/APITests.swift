@@ -235,6 +235,8 @@ struct APITests {
             let after = try decode(CheckpointPageBody.self, try await client.execute(uri: "/api/v1/ledger/checkpoints?after=\(checkpoint.recordedAtPosition)", method: .get))
             #expect(after.items.isEmpty)
 
+            let asOf = try decode(Dashboard.self, try await client.execute(uri: "/api/v1/dashboard?asOf=3", method: .get))
+            #expect(asOf.countsByStatus == ["created": 2] && asOf.projectedPosition == 3 && asOf.currencies.first?.amount == 300)
             #expect(dashboard?.countsByStatus["created"] == 3)
             #expect(dashboard?.currencies.first?.amount == 600)
         }
@@ -290,6 +292,8 @@ struct APITests {
         .init(method: .post, uri: "/api/v1/remittances/\(unknownID)/cancel", headers: jsonHeaders(["If-Match": "\"1\""]), body: Array(repeating: 0x20, count: 1_100_000), status: .contentTooLarge),
         .init(method: .get, uri: "/api/v1/ledger/events?after=-1", status: .badRequest),
         .init(method: .get, uri: "/api/v1/ledger/checkpoints?limit=0", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/dashboard?asOf=yesterday", status: .badRequest),
+        .init(method: .get, uri: "/api/v1/dashboard?asOf=999999999", status: .conflict),
         .init(method: .delete, uri: "/api/v1/remittances/\(unknownID)", status: .methodNotAllowed),
         .init(method: .put, uri: "/api/v1/remittances", status: .methodNotAllowed),
         .init(method: .get, uri: "/api/v2/anything", status: .notFound),

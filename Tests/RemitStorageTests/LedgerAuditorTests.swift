@@ -228,6 +228,30 @@ struct LedgerReplayTests {
         return all
     }
 
+    @Test("the dashboard as of a point is the live dashboard as it was then, by position and by time")
+    func dashboardAsOf() async throws {
+        try await withLedger { pool, appender in
+            let projector = Projector(pool: pool, logger: Logger(label: "test")), reader = LedgerReader(pool: pool)
+            /// The live dashboard without statuses that no remittance holds any more.
+            func live() async throws -> Dashboard {
+                var dashboard = try await reader.dashboard()
+                dashboard.countsByStatus = dashboard.countsByStatus.filter { $0.value != 0 }
+                return dashboard
+            }
+            try await makeHistory(appender, count: 12)
+            _ = try await projector.catchUp()
+            let then = try await live()
+            let thenTime: Int64 = try await pool.withConnection { try $0.query("SELECT max(recorded_at_us) FROM events")[0].decode(0) }
+            try await Task.sleep(for: .milliseconds(5))
+            try await makeHistory(appender, count: 13)
+            _ = try await projector.catchUp()
+            #expect(try await LedgerReplay.dashboard(pool, asOf: .position(then.projectedPosition)) == then)
+            #expect(try await LedgerReplay.dashboard(pool, asOf: .time(microseconds: thenTime)) == then)
+            let now = try await live()
+            #expect(try await LedgerReplay.dashboard(pool, asOf: .position(now.projectedPosition)) == now && now != then)
+        }
+    }
+
     @Test("as of the head it is the views; as of an earlier position, the log's prefix folded; pages cut streams anywhere")
     func asOf() async throws {
         try await withLedger { pool, appender in
