@@ -22,7 +22,10 @@ public struct LogAudit: Sendable {
     }
 
     /// The last event that verified (position 0 and the genesis hash before the first).
-    public private(set) var head: LogHead
+    public var head: LogHead { LogHead(position: headPosition, hash: headHash, epoch: headEpoch) }
+    private var headPosition: Int64
+    private var headEpoch: Int64
+    private var headHash: [UInt8] { Array(scratch[0..<LedgerFormat.hashBytes]) }
     /// Each epoch the audited events opened, in order.
     public private(set) var epochsOpened: [EpochStarted] = []
     public private(set) var eventCount: Int64 = 0
@@ -31,15 +34,21 @@ public struct LogAudit: Sendable {
     public private(set) var checkpointsUnchecked: Int64 = 0
     /// The keys checkpoints are checked with, by kid.
     private let checkpointKeys: [String: P256.Signing.PublicKey]
-    /// The bytes hashed for the event being checked, kept from one event to the next.
-    private var scratch: [UInt8] = []
+    /// The bytes hashed for the event being checked, kept from one event to the next: the
+    /// head's hash first (the previous hash of the next event), then the record. Kept here
+    /// rather than as an array of its own, so that moving on costs a 32-byte copy, not a
+    /// reference count's atomic increments.
+    private var scratch: [UInt8]
 
     /// An audit of the events after `head` (the genesis when auditing from the first event).
     public init(
         after head: LogHead = LogHead(position: 0, hash: LedgerFormat.genesisHash, epoch: 0),
         checkpointKeys: [String: P256.Signing.PublicKey] = [:]
     ) {
-        self.head = head
+        precondition(head.hash.count == LedgerFormat.hashBytes, "a head hash is \(LedgerFormat.hashBytes) bytes")
+        headPosition = head.position
+        headEpoch = head.epoch
+        scratch = head.hash + [UInt8](repeating: 0, count: 1_024)
         self.checkpointKeys = checkpointKeys
     }
 
@@ -47,19 +56,18 @@ public struct LogAudit: Sendable {
     /// caller reports it and stops.
     public mutating func check(_ event: RecordedEvent) -> Finding? {
         func finding(_ reason: String) -> Finding { Finding(position: event.position, reason: reason) }
-        guard event.position == head.position + 1 else {
-            return event.position > head.position + 1
-                ? finding("the log skips from position \(head.position) to \(event.position): \(event.position - head.position - 1) event(s) missing")
-                : finding("position \(event.position) comes after position \(head.position)")
+        guard event.position == headPosition + 1 else {
+            return event.position > headPosition + 1
+                ? finding("the log skips from position \(headPosition) to \(event.position): \(event.position - headPosition - 1) event(s) missing")
+                : finding("position \(event.position) comes after position \(headPosition)")
         }
-        guard event.epoch >= head.epoch else { return finding("epoch \(event.epoch) after epoch \(head.epoch)") }
-        let previous = head.hash
-        let needed = previous.count + LedgerFormat.recordBytesMax(event)
-        if scratch.count < needed { scratch = [UInt8](repeating: 0, count: max(needed, 2 * scratch.count)) }
+        guard event.epoch >= headEpoch else { return finding("epoch \(event.epoch) after epoch \(headEpoch)") }
+        let hashBytes = LedgerFormat.hashBytes
+        let needed = hashBytes + LedgerFormat.recordBytesMax(event)
+        if scratch.count < needed { scratch += [UInt8](repeating: 0, count: max(needed, 2 * scratch.count) - scratch.count) }
         let chained = scratch.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
-            previous.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: previous.count) }
-            let used = previous.count + LedgerFormat.writeCanonicalRecord(of: event, to: base + previous.count)
+            let used = hashBytes + LedgerFormat.writeCanonicalRecord(of: event, to: base + hashBytes)
             var hasher = SHA256()
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: used))
             return hasher.finalize().withUnsafeBytes { digest in
@@ -67,25 +75,30 @@ public struct LogAudit: Sendable {
             }
         }
         guard chained else {
-            return finding("its hash is not the hash of its record after position \(head.position)'s: the event was changed, moved or replaced")
+            return finding("its hash is not the hash of its record after position \(headPosition)'s: the event was changed, moved or replaced")
         }
         if event.streamID == LedgerEvent.ledgerStreamID {
             guard case .epochStarted(let started)? = try? event.event() else {
                 return finding("the ledger stream holds \(event.type), not an EpochStarted")
             }
-            guard started.epoch == event.epoch, event.epoch > head.epoch else {
-                return finding("EpochStarted(\(started.epoch)) recorded in epoch \(event.epoch) after epoch \(head.epoch)")
+            guard started.epoch == event.epoch, event.epoch > headEpoch else {
+                return finding("EpochStarted(\(started.epoch)) recorded in epoch \(event.epoch) after epoch \(headEpoch)")
             }
-            guard started.afterPosition == head.position, started.previousHash == head.hash.hex else {
+            guard started.afterPosition == headPosition, started.previousHash == headHash.hex else {
                 return finding("EpochStarted(\(started.epoch)) names position \(started.afterPosition), not the event before it")
             }
             epochsOpened.append(started)
-        } else if event.epoch != head.epoch {
+        } else if event.epoch != headEpoch {
             return finding("epoch \(event.epoch) begins without an EpochStarted")
         } else if event.streamID == IdentityEvent.checkpointStreamID {
             if let reason = checkCheckpoint(event) { return finding(reason) }
         }
-        head = LogHead(position: event.position, hash: event.hash, epoch: event.epoch)
+        // The verified hash becomes the previous hash of the next event.
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            event.hash.withUnsafeBufferPointer { buffer.baseAddress!.update(from: $0.baseAddress!, count: hashBytes) }
+        }
+        headPosition = event.position
+        headEpoch = event.epoch
         eventCount += 1
         return nil
     }
@@ -96,9 +109,10 @@ public struct LogAudit: Sendable {
         guard case .identity(.checkpointSigned(let checkpoint))? = try? event.event() else {
             return "the checkpoint stream holds \(event.type), not a CheckpointSigned"
         }
-        guard checkpoint.position == head.position, checkpoint.hash == head.hash.hex, checkpoint.epoch == event.epoch else {
+        let previous = headHash.hex
+        guard checkpoint.position == headPosition, checkpoint.hash == previous, checkpoint.epoch == event.epoch else {
             return "the checkpoint signs position \(checkpoint.position) with hash \(checkpoint.hash) in epoch \(checkpoint.epoch), "
-                + "but the event before it is position \(head.position) with hash \(head.hash.hex)"
+                + "but the event before it is position \(headPosition) with hash \(previous)"
         }
         guard let key = checkpointKeys[checkpoint.kid] else {
             checkpointsUnchecked += 1
