@@ -119,13 +119,7 @@ struct Verify: AsyncParsableCommand {
         }
         await pool.close()
         if drawsProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else if let finding = report.finding {
-            print("broken at position \(finding.position): \(finding.reason)")
-        } else {
+        try printReport(report, finding: report.finding) {
             var line = "ok: positions \(report.fromPosition)–\(report.throughPosition), \(report.events) events, head \(report.headHash)"
             if !report.epochsOpened.isEmpty { line += ", epochs opened \(report.epochsOpened.map(String.init).joined(separator: ", "))" }
             line += "; \(report.checkpointsVerified) checkpoints signed (keys from \(report.checkpointKeys == "given" ? "--jwks" : "the log"))"
@@ -138,9 +132,22 @@ struct Verify: AsyncParsableCommand {
                 line += "; \(report.quarantinedEvents) quarantined events chain from their forks; views through \(through) equal the replay"
                 line += " (\(report.remittances) remittances, state hash \(report.viewsStateHash ?? "-"))"
             }
-            print(line)
+            return line
         }
         if !report.ok { throw ExitCode(1) }
+    }
+
+    /// The report as JSON with --json; else one line: the finding, or `okLine()`.
+    func printReport<Report: Encodable>(_ report: Report, finding: LogAudit.Finding?, okLine: () -> String) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else if let finding {
+            print("broken at position \(finding.position): \(finding.reason)")
+        } else {
+            print(okLine())
+        }
     }
 
     /// `--segments DIR`: the export's files only. Keys from --jwks, or else the export's own
@@ -180,13 +187,7 @@ struct Verify: AsyncParsableCommand {
             return Array(data)
         }
         if drawsProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else if let finding = report.finding {
-            print("broken at position \(finding.position): \(finding.reason)")
-        } else {
+        try printReport(report, finding: report.finding) {
             var line = "ok: export of \(report.region), positions \(report.fromPosition)–\(report.throughPosition), \(report.segments) segments, "
             line += "\(report.events) events, head \(report.headHash)"
             if !report.epochsOpened.isEmpty { line += ", epochs opened \(report.epochsOpened.map(String.init).joined(separator: ", "))" }
@@ -198,7 +199,7 @@ struct Verify: AsyncParsableCommand {
                 if report.keptCheckpointsCutOff > 0 { line += ", \(report.keptCheckpointsCutOff) cut off by a forced failover" }
                 if report.keptCheckpointsOutside > 0 { line += ", \(report.keptCheckpointsOutside) outside the export" }
             }
-            print(line)
+            return line
         }
         if !report.ok { throw ExitCode(1) }
     }
