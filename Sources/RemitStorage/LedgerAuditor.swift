@@ -137,11 +137,16 @@ public enum LedgerAuditor {
                 [log.head.position, end, Int64(Limits.verifyPageEvents)]
             ).map(LedgerReader.recordedEvent)
             guard !page.isEmpty else { return found(log.head.position + 1, "missing: the log ends at \(log.head.position)") }
-            for event in page {
-                if let finding = log.check(event) {
-                    report.record(log)
-                    return found(finding.position, finding.reason)
+            // Lent through a buffer pointer: no event copied out (and retained) to be checked.
+            let finding = page.withUnsafeBufferPointer { events -> LogAudit.Finding? in
+                for index in events.indices {
+                    if let finding = log.check(events[index]) { return finding }
                 }
+                return nil
+            }
+            if let finding {
+                report.record(log)
+                return found(finding.position, finding.reason)
             }
             progress("log", log.head.position - start.position, end - start.position)
         }
