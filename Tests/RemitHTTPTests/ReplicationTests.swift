@@ -88,6 +88,13 @@ struct ReplicationTests {
         Issue.record("the reader did not catch up within 20 s")
     }
 
+    /// The log without the writer's checkpoints: the writer signs one whenever its upkeep finds
+    /// one due, so how many there are, and whether the last reached the reader before it
+    /// stopped, depends on timing; every other event must be the same in both regions.
+    static func withoutCheckpoints(_ events: [RecordedEvent]) -> [RecordedEvent] {
+        events.filter { $0.streamID != IdentityEvent.checkpointStreamID }
+    }
+
     @Test("events created at the writer appear at the reader identically; a reader restart resumes without gaps or duplicates")
     func endToEnd() async throws {
         let migrations = try Migration.load(directory: try MigrationsDirectory.locate())
@@ -119,11 +126,11 @@ struct ReplicationTests {
                         #expect(response.headers.first(name: "X-Remit-Lag-Events") == "0")
                     }
                 }
-                let written = try await LedgerReader(pool: writer).events(after: 0, limit: 1_000)
+                let written = try await Self.withoutCheckpoints(LedgerReader(pool: writer).events(after: 0, limit: 1_000))
                 // 91 of the ledger, and 3 of identity: the first user, its import, the writer's key.
                 #expect(written.count == 94)
                 #expect(written.filter { $0.streamID == IdentityEvent.identityStreamID }.map(\.type) == ["UserAdded", "UsersImported", "SigningKeyPublished"])
-                #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 1_000) == written)
+                #expect(try await Self.withoutCheckpoints(LedgerReader(pool: reader).events(after: 0, limit: 1_000)) == written)
             }
         }
     }
@@ -152,9 +159,9 @@ struct ReplicationTests {
                         try await Task.sleep(for: .milliseconds(300))
                     }
                 }
-                let written = try await LedgerReader(pool: writer).events(after: 0, limit: 1_000)
+                let written = try await Self.withoutCheckpoints(LedgerReader(pool: writer).events(after: 0, limit: 1_000))
                 #expect(written.count == 52 + 3, "with the first user, its import and the writer's key")
-                #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 1_000) == written)
+                #expect(try await Self.withoutCheckpoints(LedgerReader(pool: reader).events(after: 0, limit: 1_000)) == written)
             }
         }
     }
@@ -192,7 +199,10 @@ struct ReplicationTests {
                         #expect(try await Self.figures(second, token: token).mode == "pulling")
                     }
                 }
-                #expect(try await LedgerReader(pool: reader).events(after: 0, limit: 100) == LedgerReader(pool: writer).events(after: 0, limit: 100))
+                #expect(
+                    try await Self.withoutCheckpoints(LedgerReader(pool: reader).events(after: 0, limit: 100))
+                        == Self.withoutCheckpoints(LedgerReader(pool: writer).events(after: 0, limit: 100))
+                )
             }
         }
     }
