@@ -50,6 +50,8 @@ check "it prints every step as it happens" test "$(grep -cE '^  (preflight|fence
 check "the router follows west" eventually active_is west
 check "creates go on at west (the token from east still works)" creates_ok b 10
 check "west signs checkpoints in epoch 2, with its own key" eventually keeps west 2
+# The auditor keeps each writer's keys while it writes, as they keep its checkpoints.
+curl -s "$west/.well-known/jwks.json" >"$data/jwks-west.json"
 # East learns epoch 2 when it applies west's EpochStarted: a moment after the runbook ends.
 status_after_failover() {
   local status
@@ -75,8 +77,8 @@ background_ok=$(grep -c '^201$' "$data/codes")
 check "both regions end with the same head and hash" eventually heads_equal
 check "epochs went 1, 2, 3" test "$(psql "$(database 1 west)" -Atc "SELECT string_agg(epoch::text, ',' ORDER BY position) FROM events WHERE event_type = 'EpochStarted'")" = 1,2,3
 check "every acknowledged create is there exactly once" test "$(psql "$(database 1 west)" -Atc "SELECT count(*) FROM events WHERE idempotency_key LIKE 'e2e-%'")" = $((30 + background_ok))
-curl -s "$east/.well-known/jwks.json" >"$data/jwks.json"
-keys=(--jwks "$data/jwks.json" --checkpoints "$data/kept.json")
+curl -s "$east/.well-known/jwks.json" >"$data/jwks-east.json"
+keys=(--jwks "$data/jwks-east.json" --jwks "$data/jwks-west.json" --checkpoints "$data/kept.json")
 check "the independent verifier accepts east's log and every kept checkpoint" python3 tools/verify-ledger.py "$(database 0 east)" "${keys[@]}"
 check "and west's" python3 tools/verify-ledger.py "$(database 1 west)" "${keys[@]}"
 verified=$(cli verify --region west "${keys[@]}")
