@@ -47,10 +47,7 @@ public struct LedgerCheckpoint: Codable, Sendable, Equatable {
 
     /// Whether `key` signed this statement, exactly as it reads.
     public func isSigned(by key: P256.Signing.PublicKey) -> Bool {
-        guard signature.count == 128, let raw = [UInt8](hex: signature),
-            let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: raw)
-        else { return false }
-        return key.isValidSignature(parsed, for: signingInput)
+        key.isValidSignature(hex: signature, for: signingInput)
     }
 
     public init(region: String, epoch: Int64, position: Int64, hash: String, atMicroseconds: Int64, kid: String, signature: String) {
@@ -61,5 +58,16 @@ public struct LedgerCheckpoint: Codable, Sendable, Equatable {
         self.atMicroseconds = atMicroseconds
         self.kid = kid
         self.signature = signature
+    }
+}
+
+extension P256.Signing.PublicKey {
+    /// Whether `signature` (r and s, 32 bytes each, as 128 hex digits: how checkpoints and
+    /// export manifests carry theirs) is this key's ECDSA signature over `bytes`.
+    public func isValidSignature(hex signature: String?, for bytes: [UInt8]) -> Bool {
+        guard let signature, signature.count == 128, let raw = [UInt8](hex: signature),
+            let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: raw)
+        else { return false }
+        return isValidSignature(parsed, for: bytes)
     }
 }

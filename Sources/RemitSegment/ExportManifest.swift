@@ -68,9 +68,6 @@ public struct ExportManifest: Codable, Sendable, Equatable {
     }
 
     public func isSigned(by key: P256.Signing.PublicKey) -> Bool {
-        guard let signature, signature.count == 128, let raw = [UInt8](hex: signature),
-            let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: raw)
-        else { return false }
-        return key.isValidSignature(parsed, for: signingInput)
+        key.isValidSignature(hex: signature, for: signingInput)
     }
 }
