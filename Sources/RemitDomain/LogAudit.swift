@@ -103,6 +103,14 @@ public struct LogAudit: Sendable {
         return nil
     }
 
+    /// Checks the events in order; the first finding, or nil when they all hold.
+    public mutating func check(_ events: [RecordedEvent]) -> Finding? {
+        for event in events {
+            if let finding = check(event) { return finding }
+        }
+        return nil
+    }
+
     /// A checkpoint is recorded right after the event it signs: it must name that event (the
     /// one before it), in its own epoch, and be signed by the key it names.
     private mutating func checkCheckpoint(_ event: RecordedEvent) -> String? {
@@ -183,46 +191,53 @@ extension LedgerFormat {
             offset += bytes.count
         }
 
-        /// Decimal ASCII digits, as `String(value)` writes them.
+        /// Decimal ASCII digits, as `String(value)` writes them: two at a time from the end, at
+        /// the far end of the number's 20 bytes of room, then moved after the length.
         mutating func decimal(_ value: Int64) {
             guard value >= 0 else {
                 Array(String(value).utf8).withUnsafeBufferPointer { field($0) }
                 return
             }
-            var rest = UInt64(value), digits = 1, power: UInt64 = 10
-            while digits < 19, rest >= power {
-                digits += 1
-                power &*= 10
+            let room = 20, end = base + offset + 4 + room
+            var rest = UInt64(value), start = end
+            while rest >= 100 {
+                let pair = rest % 100
+                rest /= 100
+                start -= 2
+                start[0] = 0x30 &+ UInt8(truncatingIfNeeded: pair / 10)
+                start[1] = 0x30 &+ UInt8(truncatingIfNeeded: pair % 10)
             }
-            if digits == 19, rest >= power { digits = 20 }
+            if rest >= 10 {
+                start -= 2
+                start[0] = 0x30 &+ UInt8(truncatingIfNeeded: rest / 10)
+                start[1] = 0x30 &+ UInt8(truncatingIfNeeded: rest % 10)
+            } else {
+                start -= 1
+                start.pointee = 0x30 &+ UInt8(truncatingIfNeeded: rest)
+            }
+            let digits = end - start
             length(digits)
-            var index = offset + digits - 1
-            repeat {
-                base[index] = 0x30 &+ UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-                index -= 1
-            } while rest > 0
+            memmove(base + offset, start, digits)  // the two may overlap
             offset += digits
         }
 
         /// The lowercase hyphenated form, 36 bytes.
         mutating func uuid(_ id: UUID) {
             length(36)
-            var at = offset
-            let base = self.base
+            var at = base + offset
             withUnsafeBytes(of: id.uuid) { bytes in
                 for index in 0..<16 {
                     if index == 4 || index == 6 || index == 8 || index == 10 {
-                        base[at] = UInt8(ascii: "-")
+                        at.pointee = UInt8(ascii: "-")
                         at += 1
                     }
                     let high = bytes[index] >> 4, low = bytes[index] & 0x0F
-                    base[at] = high < 10 ? 0x30 &+ high : 0x57 &+ high
-                    base[at + 1] = low < 10 ? 0x30 &+ low : 0x57 &+ low
+                    at[0] = high < 10 ? 0x30 &+ high : 0x57 &+ high
+                    at[1] = low < 10 ? 0x30 &+ low : 0x57 &+ low
                     at += 2
                 }
             }
-            offset = at
+            offset = at - base
         }
     }
 }

@@ -137,14 +137,7 @@ public enum LedgerAuditor {
                 [log.head.position, end, Int64(Limits.verifyPageEvents)]
             ).map(LedgerReader.recordedEvent)
             guard !page.isEmpty else { return found(log.head.position + 1, "missing: the log ends at \(log.head.position)") }
-            // Lent through a buffer pointer: no event copied out (and retained) to be checked.
-            let finding = page.withUnsafeBufferPointer { events -> LogAudit.Finding? in
-                for index in events.indices {
-                    if let finding = log.check(events[index]) { return finding }
-                }
-                return nil
-            }
-            if let finding {
+            if let finding = log.check(page) {
                 report.record(log)
                 return found(finding.position, finding.reason)
             }
