@@ -20,8 +20,11 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Base URL of the writer region's node (or the router).")
         var url = "http://127.0.0.1:8081"
 
-        @Option(help: "Concurrent clients.")
-        var clients = 64
+        @Option(help: "Concurrent clients (default 64; 4 with --batch).")
+        var clients: Int?
+
+        @Option(help: "Send creates in batches of this many (POST /api/v1/remittance-batches), against PostgreSQL COPY of the same rows.")
+        var batch: Int?
 
         @Option(help: "Seconds each measurement runs.")
         var seconds = 10
@@ -41,7 +44,10 @@ struct Bench: AsyncParsableCommand {
         var passwordFile: String?
 
         func validate() throws {
-            guard (1...1_024).contains(clients) else { throw ValidationError("--clients must be 1 to 1024") }
+            guard clients.map({ (1...1_024).contains($0) }) ?? true else { throw ValidationError("--clients must be 1 to 1024") }
+            guard batch.map({ (1...Limits.batchItemsMax).contains($0) }) ?? true else {
+                throw ValidationError("--batch must be 1 to \(Limits.batchItemsMax)")
+            }
             // Each measurement signs in afresh; its access token must outlive it.
             guard (1...600).contains(seconds) else { throw ValidationError("--seconds must be 1 to 600") }
             guard generator == nil || generator == "wrk" || generator == "swift" else {
@@ -52,8 +58,14 @@ struct Bench: AsyncParsableCommand {
 
         func run() async throws {
             let region = try stack.regionNames()[0]
+            if let batch {
+                return try await BatchAppendBench(
+                    url: url, clients: clients ?? 4, seconds: seconds, batch: batch, databaseURL: try databaseURL ?? stack.databaseURL(region),
+                    username: username, password: try stack.adminPassword(from: passwordFile)
+                ).run()
+            }
             try await AppendBench(
-                url: url, clients: clients, seconds: seconds, databaseURL: try databaseURL ?? stack.databaseURL(region), region: region,
+                url: url, clients: clients ?? 64, seconds: seconds, databaseURL: try databaseURL ?? stack.databaseURL(region), region: region,
                 generator: generator, username: username, password: try stack.adminPassword(from: passwordFile),
                 key: (try? String(contentsOfFile: EmbeddedStack.replicationKeyFile(dataDirectory: stack.absoluteDataDirectory), encoding: .utf8))
                     .flatMap { ReplicationKey(hex: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }

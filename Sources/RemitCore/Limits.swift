@@ -45,6 +45,9 @@ public enum Limits {
     public static let pageItemsMax = 500
     /// The longest `Idempotency-Key` accepted.
     public static let idempotencyKeyLengthMax = 128
+    /// Remittances one batch request (`POST /api/v1/remittance-batches`) may create: a payroll
+    /// file's page. Below `appendQueueDepthMax`, so one batch always fits an empty queue.
+    public static let batchItemsMax = 1_000
 
     // MARK: LZ4
 
@@ -59,6 +62,9 @@ public enum Limits {
     /// The largest body of a remittance write (create, amend, cancel) or a quarantine dismissal:
     /// room for the largest valid one even with every character \u-escaped (12 bytes each).
     public static let remittanceBodyBytesMax = 16 * 1024
+    /// The largest body of a batch of remittances: what the router and a node read at most,
+    /// room for `batchItemsMax` items of about 1 KiB each.
+    public static let batchBodyBytesMax = httpRequestBodyBytesMax
     /// The largest body of a sign-in, refresh, logout or user change.
     public static let authBodyBytesMax = 4 * 1024
     /// Request header fields, and their bytes (names and values), a node or the router accepts.

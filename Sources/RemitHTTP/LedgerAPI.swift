@@ -21,6 +21,16 @@ public struct LedgerAPI: Sendable {
         self.amountMax = amountMax
     }
 
+    /// Submits a request's commands together (one transaction) and turns a failure of the
+    /// append into its problem; each command's own refusal stays in its outcome.
+    func submit(_ commands: [LedgerCommand], bytes: Int) async throws -> [Result<LedgerOutcome, DomainError>] {
+        do {
+            return try await appender.submit(commands, bytes: bytes)
+        } catch let failure as Appender.Failure {
+            throw Problem(failure)
+        }
+    }
+
     /// Submits a command and turns every refusal into its problem.
     func submit(_ command: LedgerCommand, bytes: Int) async throws -> LedgerOutcome {
         let result: Result<LedgerOutcome, DomainError>
@@ -106,11 +116,18 @@ enum RequestParsing {
 
     static func idempotencyKey(_ request: Request) throws -> String? {
         guard let key = request.headers[idempotencyKey] else { return nil }
-        guard !key.isEmpty, key.utf8.count <= Limits.idempotencyKeyLengthMax, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw Problem.badRequest("Idempotency-Key must be 1 to \(Limits.idempotencyKeyLengthMax) printable ASCII characters")
+        guard isIdempotencyKey(key) else {
+            throw Problem.badRequest("Idempotency-Key must be \(idempotencyKeyRule)")
         }
         return key
     }
+
+    /// What an idempotency key may be, in a header or a batch item.
+    static func isIdempotencyKey(_ key: String) -> Bool {
+        !key.isEmpty && key.utf8.count <= Limits.idempotencyKeyLengthMax && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+
+    static let idempotencyKeyRule = "1 to \(Limits.idempotencyKeyLengthMax) printable ASCII characters"
 
     static func metadata(
         _ request: Request, _ context: NodeRequestContext, idempotencyKey: String? = nil, requestHash: String? = nil

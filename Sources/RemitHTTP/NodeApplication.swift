@@ -83,6 +83,7 @@ public func buildNodeRouter(
         try jsonResponse(replication.status.current)
     }
     addRemittanceRoutes(to: routes, api: api)
+    addBatchRoutes(to: routes, api: api)
     addLedgerRoutes(to: routes, api: api)
     addAuthRoutes(to: routes, identity: identity, metrics: metrics)
     addAdminRoutes(to: routes, identity: identity)

@@ -20,10 +20,11 @@ public final class Appender: Service, Sendable {
         case storage(String)
     }
 
+    /// One request's commands: appended in one transaction, in order, and answered together.
     struct Pending {
-        let command: LedgerCommand
+        let commands: [LedgerCommand]
         let bytes: Int
-        let continuation: CheckedContinuation<Result<LedgerOutcome, DomainError>, any Error>
+        let continuation: CheckedContinuation<[Result<LedgerOutcome, DomainError>], any Error>
     }
 
     /// One batch as it ended, for figures: how many commands, how many were appended (the
@@ -49,8 +50,9 @@ public final class Appender: Service, Sendable {
     private let pool: PostgresPool
     private let amountMax: Int64
     private let logger: Logger
-    /// Pending commands, figures, and whether the appender stopped (then nothing more is queued).
-    private let queue = Mutex<(pending: [Pending], statistics: Statistics, stopped: Bool)>(([], Statistics(), false))
+    /// Pending requests, how many commands they hold, figures, and whether the appender stopped
+    /// (then nothing more is queued).
+    private let queue = Mutex<(pending: [Pending], commands: Int, statistics: Statistics, stopped: Bool)>(([], 0, Statistics(), false))
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
     /// Told the last position after each commit (the projector listens).
@@ -77,12 +79,21 @@ public final class Appender: Service, Sendable {
     /// Queues a command and waits until its batch committed (or it was refused).
     /// - Parameter bytes: the size of the request, for the batch's byte bound.
     public func submit(_ command: LedgerCommand, bytes: Int) async throws -> Result<LedgerOutcome, DomainError> {
-        try await withCheckedThrowingContinuation { continuation in
+        try await submit([command], bytes: bytes)[0]
+    }
+
+    /// Queues a request's commands and waits until they committed: all in one transaction, so
+    /// a failure writes none of them; refused commands get their `DomainError`, one outcome
+    /// per command in order.
+    public func submit(_ commands: [LedgerCommand], bytes: Int) async throws -> [Result<LedgerOutcome, DomainError>] {
+        precondition(!commands.isEmpty && commands.count <= Limits.appendQueueDepthMax, "a request holds 1 to appendQueueDepthMax commands")
+        return try await withCheckedThrowingContinuation { continuation in
             let refusal = queue.withLock { state -> Failure? in
                 guard !state.stopped else { return .storage("the node is shutting down") }
-                guard state.pending.count < Limits.appendQueueDepthMax else { return .overloaded }
-                state.pending.append(Pending(command: command, bytes: bytes, continuation: continuation))
-                state.statistics.queued = state.pending.count
+                guard state.commands + commands.count <= Limits.appendQueueDepthMax else { return .overloaded }
+                state.pending.append(Pending(commands: commands, bytes: bytes, continuation: continuation))
+                state.commands += commands.count
+                state.statistics.queued = state.commands
                 return nil
             }
             if let refusal { return continuation.resume(throwing: refusal) }
@@ -106,6 +117,7 @@ public final class Appender: Service, Sendable {
         let abandoned = queue.withLock { state in
             defer {
                 state.pending = []
+                state.commands = 0
                 state.stopped = true
             }
             return state.pending
@@ -118,38 +130,46 @@ public final class Appender: Service, Sendable {
     private func takeBatch() -> [Pending]? {
         queue.withLock { state in
             guard !state.pending.isEmpty else { return nil }
-            var count = 0, bytes = 0
+            // Whole requests only; one larger than the bounds is a batch of its own.
+            var taken = 0, commands = 0, bytes = 0
             for pending in state.pending {
-                guard count < Limits.appendBatchCommandsMax, count == 0 || bytes + pending.bytes <= Limits.appendBatchBytesMax else { break }
-                count += 1
+                let fits = commands + pending.commands.count <= Limits.appendBatchCommandsMax && bytes + pending.bytes <= Limits.appendBatchBytesMax
+                guard taken == 0 || fits else { break }
+                taken += 1
+                commands += pending.commands.count
                 bytes += pending.bytes
             }
-            let batch = Array(state.pending.prefix(count))
-            state.pending.removeFirst(count)
-            state.statistics.queued = state.pending.count
+            let batch = Array(state.pending.prefix(taken))
+            state.pending.removeFirst(taken)
+            state.commands -= commands
+            state.statistics.queued = state.commands
             state.statistics.batches += 1
-            state.statistics.commands += count
-            state.statistics.largestBatch = max(state.statistics.largestBatch, count)
+            state.statistics.commands += commands
+            state.statistics.largestBatch = max(state.statistics.largestBatch, commands)
             return batch
         }
     }
 
     private func commit(_ batch: [Pending]) async {
-        let commands = batch.map(\.command)
+        let commands = batch.flatMap(\.commands)
         let amountMax = self.amountMax
         let started = ContinuousClock.now
         func ended(_ outcome: Batch.Outcome, appended: Int = 0) {
-            onBatch(Batch(commands: batch.count, appended: appended, elapsed: ContinuousClock.now - started, outcome: outcome))
+            onBatch(Batch(commands: commands.count, appended: appended, elapsed: ContinuousClock.now - started, outcome: outcome))
         }
         do {
             let outcomes = try await pool.withConnection { connection in
                 try LedgerWriter.append(commands, amountMax: amountMax, on: connection)
             }
-            precondition(outcomes.count == batch.count, "one outcome per command")
+            precondition(outcomes.count == commands.count, "one outcome per command")
             let positions = outcomes.compactMap { (try? $0.get())?.position }
             ended(.committed, appended: positions.count)
             if let last = positions.max() { onCommit(last) }
-            for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
+            var rest = outcomes[...]
+            for pending in batch {
+                pending.continuation.resume(returning: Array(rest.prefix(pending.commands.count)))
+                rest = rest.dropFirst(pending.commands.count)
+            }
         } catch let error as NotWriterError {
             ended(.notWriter)
             for pending in batch { pending.continuation.resume(throwing: Failure.notWriter(error)) }
