@@ -210,13 +210,25 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The payout-file importer: reads and checks a CSV file, sends it through the batch route.
+        .target(
+            name: "RemitImport",
+            dependencies: [
+                "RemitCore", "RemitDomain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The benchmarks behind `remit bench`: load generators, their baselines measured in the
         // same run, and the figures they print. Through the modules' APIs; raw SQL only where it
         // measures PostgreSQL itself (the INSERT baseline, the WAL).
         .target(
             name: "RemitBench",
             dependencies: [
-                "RemitCore", "RemitPostgres", "RemitStorage", "RemitWire", "RemitReplication", "RemitFailover", "RemitHTTP", "RemitStack",
+                "RemitImport", "RemitCore", "RemitPostgres", "RemitStorage", "RemitWire", "RemitReplication", "RemitFailover", "RemitHTTP", "RemitStack",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -229,7 +241,7 @@ let package = Package(
             name: "RemitCLI",
             dependencies: [
                 "RemitCore", "RemitPostgres", "RemitStorage", "RemitWire", "RemitHTTP", "RemitRouter", "RemitStack", "RemitAuth", "RemitFailover", "RemitReplication", "RemitBench",
-                "RemitMetrics",
+                "RemitMetrics", "RemitImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -292,5 +304,6 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "RemitStackTests", dependencies: ["RemitStack"], swiftSettings: strict),
+        .testTarget(name: "RemitImportTests", dependencies: ["RemitImport", "RemitDomain"], swiftSettings: strict),
     ]
 )

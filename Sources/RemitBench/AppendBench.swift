@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import RemitCore
+import RemitImport
 import RemitPostgres
 import RemitStorage
 import RemitWire
@@ -49,7 +50,7 @@ public struct AppendBench: Sendable {
         let pool = PostgresPool(url: database, connectionsMax: min(clients, 64), applicationName: "remit bench")
         do {
             let useWrk = (generator ?? (WrkLoad.executable == nil ? "swift" : "wrk")) == "wrk"
-            let signIn: @Sendable (String) async throws -> String = { base in try await BenchSignIn.token(client: client, url: base, username: username, password: password) }
+            let signIn: @Sendable (String) async throws -> String = { base in try await APISignIn.token(client: client, url: base, username: username, password: password) }
             var api = try await measure(pool: pool, client: client, url: url, token: try await signIn(url), useWrk: useWrk)
             let batch = try await averageBatch(pool, after: api.startPosition, through: api.endPosition)
             let refusedCeiling = useWrk

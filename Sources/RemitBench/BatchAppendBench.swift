@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import RemitCore
+import RemitImport
 import RemitPostgres
 import RemitStorage
 import Synchronization
@@ -28,7 +29,7 @@ public struct BatchAppendBench: Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let pool = PostgresPool(url: databaseURL, connectionsMax: clients, applicationName: "remit bench")
         do {
-            let token = try await BenchSignIn.token(client: client, url: url, username: username, password: password)
+            let token = try await APISignIn.token(client: client, url: url, username: username, password: password)
             let start = try await RegionStore(pool: pool).headPosition()
             let started = ContinuousClock.now
             let load = try await post(client: client, token: token)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import RemitCore
+import RemitImport
 import RemitFailover
 import RemitPostgres
 import RemitStack
@@ -57,7 +58,7 @@ public struct FailoverBench: Sendable {
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            let token = try await BenchSignIn.token(client: client, url: routerURL, username: "admin", password: password)
+            let token = try await APISignIn.token(client: client, url: routerURL, username: "admin", password: password)
             let load = SteadyCreates(client: client, url: routerURL, token: token, rate: rate, run: UUID().uuidString.prefix(8).lowercased())
             let loading = Task { try await load.run() }
             try await Task.sleep(for: .seconds(settleSeconds))

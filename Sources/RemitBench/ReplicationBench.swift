@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import RemitCore
+import RemitImport
 import RemitPostgres
 import RemitReplication
 import RemitStorage
@@ -49,7 +50,7 @@ public struct ReplicationBench: Sendable {
         let writer = PostgresPool(url: writerDatabaseURL, connectionsMax: 4, applicationName: "remit bench replication")
         let reader = PostgresPool(url: readerDatabaseURL, connectionsMax: 2, applicationName: "remit bench replication")
         do {
-            let token = try await BenchSignIn.token(client: client, url: writerURL, username: "admin", password: password)
+            let token = try await APISignIn.token(client: client, url: writerURL, username: "admin", password: password)
             let steady = try await steadyLag(client: client, token: token, writer: writer, reader: reader)
             let full = try await fullSpeed(token: token, writer: writer, reader: reader)
             let catchUp = try await CatchUp(

@@ -64,8 +64,8 @@ enum BatchRequest {
         var reader = FieldReader(value, allowed: ["idempotencyKey", "remittance"])
         let key = reader.string("idempotencyKey")
         var errors = reader.errors
-        if let key, !RequestParsing.isIdempotencyKey(key) {
-            errors.append(FieldError(field: "idempotencyKey", message: "must be \(RequestParsing.idempotencyKeyRule)"))
+        if let key, !IdempotencyKeyRule.holds(for: key) {
+            errors.append(FieldError(field: "idempotencyKey", message: "must be \(IdempotencyKeyRule.description)"))
         }
         let validKey = errors.contains { $0.field == "idempotencyKey" } ? nil : key
         guard case .object(let members) = value, let remittance = members["remittance"] else {

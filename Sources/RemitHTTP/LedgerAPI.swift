@@ -116,18 +116,11 @@ enum RequestParsing {
 
     static func idempotencyKey(_ request: Request) throws -> String? {
         guard let key = request.headers[idempotencyKey] else { return nil }
-        guard isIdempotencyKey(key) else {
-            throw Problem.badRequest("Idempotency-Key must be \(idempotencyKeyRule)")
+        guard IdempotencyKeyRule.holds(for: key) else {
+            throw Problem.badRequest("Idempotency-Key must be \(IdempotencyKeyRule.description)")
         }
         return key
     }
-
-    /// What an idempotency key may be, in a header or a batch item.
-    static func isIdempotencyKey(_ key: String) -> Bool {
-        !key.isEmpty && key.utf8.count <= Limits.idempotencyKeyLengthMax && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
-    }
-
-    static let idempotencyKeyRule = "1 to \(Limits.idempotencyKeyLengthMax) printable ASCII characters"
 
     static func metadata(
         _ request: Request, _ context: NodeRequestContext, idempotencyKey: String? = nil, requestHash: String? = nil
