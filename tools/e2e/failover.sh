@@ -42,6 +42,26 @@ background_creates() {
 }
 background_creates &
 creator=$!
+# And a payout import in batches through the same switches: files of 1,000 lines, 100 per
+# request, one after another; each line once in the ledger whatever the router held or resent.
+payout_file() {  # n: a file of 1,000 lines keyed imp-n-i
+  python3 -c "
+import sys
+print('idempotencyKey,senderName,senderBank,senderAccount,receiverName,receiverBank,receiverAccount,amount,currency,reference')
+for i in range(1000): print(f'imp-{sys.argv[1]}-{i},Acme,First Bank,111,Employee {i},Second Bank,{2000 + i},{100 + i},EUR,payroll {sys.argv[1]}')
+" "$1" >"$data/payouts-$1.csv"
+}
+background_imports() {
+  local n=0
+  while [[ ! -e "$data/stop" ]]; do
+    n=$((n + 1))
+    payout_file "$n"
+    cli import "$data/payouts-$n.csv" --url "$router" --batch 100 >"$data/import-$n.out" 2>&1
+    echo "$?" >>"$data/import-codes"
+  done
+}
+background_imports &
+importer=$!
 sleep 1
 
 steps=$(cli failover --to west 2>&1)
@@ -71,12 +91,19 @@ check "the router follows east again" eventually active_is east
 check "creates go on at east" creates_ok c 10
 check "east signs checkpoints in epoch 3" eventually keeps east 3
 touch "$data/stop"
-wait "$creator"
+wait "$creator" "$importer"
 check "the client creating throughout saw no error, only 201s (requests were held, not refused)" test -s "$data/codes" -a -z "$(grep -v '^201$' "$data/codes")"
 background_ok=$(grep -c '^201$' "$data/codes")
 check "both regions end with the same head and hash" eventually heads_equal
 check "epochs went 1, 2, 3" test "$(psql "$(database 1 west)" -Atc "SELECT string_agg(epoch::text, ',' ORDER BY position) FROM events WHERE event_type = 'EpochStarted'")" = 1,2,3
 check "every acknowledged create is there exactly once" test "$(psql "$(database 1 west)" -Atc "SELECT count(*) FROM events WHERE idempotency_key LIKE 'e2e-%'")" = $((30 + background_ok))
+imported_files=$(grep -c . "$data/import-codes")
+check "remit import ran through both switches: $imported_files file(s), every one exit 0" test "$imported_files" -ge 1 -a -z "$(grep -v '^0$' "$data/import-codes")"
+check "and reported every line created or already imported, none refused" test \
+  "$(cat "$data"/import-*.out | grep -cE '^line [0-9]+: (created|already imported) ')" = $((imported_files * 1000))
+check "every imported line is in both regions exactly once" test \
+  "$(psql "$(database 1 west)" -Atc "SELECT count(*) || ' ' || count(DISTINCT idempotency_key) FROM events WHERE idempotency_key LIKE 'imp-%'") $(psql "$(database 0 east)" -Atc "SELECT count(*) FROM events WHERE idempotency_key LIKE 'imp-%'")" \
+  = "$((imported_files * 1000)) $((imported_files * 1000)) $((imported_files * 1000))"
 curl -s "$east/.well-known/jwks.json" >"$data/jwks-east.json"
 keys=(--jwks "$data/jwks-east.json" --jwks "$data/jwks-west.json" --checkpoints "$data/kept.json")
 check "the independent verifier accepts east's log and every kept checkpoint" python3 tools/verify-ledger.py "$(database 0 east)" "${keys[@]}"
