@@ -69,8 +69,13 @@ public enum ProjectionWriter {
         return (rows.count, last)
     }
 
+    /// One primary-key lookup per id, whatever the table's statistics say (see
+    /// `LedgerWriter.existingKeysSQL`: `= ANY($1)` could scan the whole view for each batch).
     private static func loadRows(_ ids: [UUID], _ connection: PostgresConnection) throws -> [(UUID, Row)] {
-        try connection.query("SELECT \(Row.columns) FROM remittances WHERE id = ANY($1)", [PostgresArray(ids)])
+        try connection.query(
+            "SELECT found.* FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL (SELECT \(Row.columns) FROM remittances WHERE id = wanted.id OFFSET 0) AS found",
+            [PostgresArray(ids)]
+        )
             .map { let row = try Row(from: $0); return (row.remittance.id, row) }
     }
 }
