@@ -75,9 +75,14 @@ public struct AppendBench: Sendable {
                 }
                 if metrics { measured.append(result) } else { bare.append(result) }
             }
-            let baseline = try await InsertBaseline(pool: pool, clients: min(clients, 64), seconds: seconds).run()
+            let inserts = InsertBaseline(pool: pool, databaseURL: database, clients: min(clients, 64), seconds: seconds)
+            let swiftBaseline = try await inserts.run()
+            let pgbench = try await inserts.runPgbench()
             api.result.generator = useWrk ? "wrk" : "swift"
-            report(api: api.result, batch: batch, baseline: baseline, refusedCeiling: refusedCeiling, unchecked: unchecked, checked: checked)
+            report(
+                api: api.result, batch: batch, baseline: (pgbench: pgbench, swift: swiftBaseline), refusedCeiling: refusedCeiling,
+                unchecked: unchecked, checked: checked
+            )
             let bareRate = bare.map(\.perSecond).reduce(0, +) / Double(bare.count)
             let measuredRate = measured.map(\.perSecond).reduce(0, +) / Double(measured.count)
             let each = { (results: [AppendLoad.Result]) in results.map { String(format: "%.0f", $0.perSecond) }.joined(separator: " and ") }
@@ -119,17 +124,21 @@ public struct AppendBench: Sendable {
     }
 
     private func report(
-        api: AppendLoad.Result, batch: Double, baseline: Double, refusedCeiling: Double?,
+        api: AppendLoad.Result, batch: Double, baseline inserts: (pgbench: Double?, swift: Double), refusedCeiling: Double?,
         unchecked: [AppendLoad.Result], checked: [AppendLoad.Result]
     ) {
+        // PostgreSQL's ceiling is pgbench's when it is installed: a C client, prepared statements.
+        let baseline = inserts.pgbench ?? inserts.swift
         let ratio = baseline > 0 ? api.perSecond / baseline : 0
         let uncheckedPerSecond = unchecked.map(\.perSecond).reduce(0, +) / Double(unchecked.count)
         let checkedPerSecond = checked.map(\.perSecond).reduce(0, +) / Double(checked.count)
         let authRatio = uncheckedPerSecond > 0 ? checkedPerSecond / uncheckedPerSecond : 0
         let each = { (results: [AppendLoad.Result]) in results.map { String(format: "%.0f", $0.perSecond) }.joined(separator: " and ") }
         print(String(
-            format: "append (authenticated): %.0f durable creates/s (%d clients, %d s, %@), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s; ratio %.2fx",
-            api.perSecond, clients, seconds, api.generator, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline, ratio
+            format: "append (authenticated): %.0f durable creates/s (%d clients, %d s, %@), p50 %.1f ms, p99 %.1f ms, max %.1f ms, %.1f events/commit, %d errors; PostgreSQL single-row INSERT ceiling %.0f tx/s (%@); ratio %.2fx",
+            api.perSecond, clients, seconds, api.generator, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline,
+            inserts.pgbench == nil ? "this process's libpq client; pgbench is not installed" : String(format: "pgbench -M prepared; this process's libpq client: %.0f", inserts.swift),
+            ratio
         ) + (refusedCeiling.map { String(format: "; the node answers refused creates (422, no database) at %.0f req/s", $0) } ?? ""))
         print(String(
             format: "authentication: %.0f creates/s with token checks (%@) vs %.0f without (%@), in-process nodes on the same database: %.2fx",
@@ -138,7 +147,7 @@ public struct AppendBench: Sendable {
         var json: [String: Any] = [
             "bench": "append", "clients": clients, "seconds": seconds, "generator": api.generator, "createsPerSecond": api.perSecond.rounded(),
             "p50Milliseconds": api.p50Milliseconds, "p99Milliseconds": api.p99Milliseconds, "maxMilliseconds": api.maxMilliseconds,
-            "eventsPerCommit": (batch * 10).rounded() / 10, "errors": api.errors, "insertBaselinePerSecond": baseline.rounded(),
+            "eventsPerCommit": (batch * 10).rounded() / 10, "errors": api.errors, "insertBaselinePerSecond": baseline.rounded(), "swiftInsertBaselinePerSecond": inserts.swift.rounded(),
             "ratio": (ratio * 100).rounded() / 100, "authenticated": true,
             "authCheckedPerSecond": checkedPerSecond.rounded(), "authUncheckedPerSecond": uncheckedPerSecond.rounded(),
             "authRatio": (authRatio * 100).rounded() / 100,
