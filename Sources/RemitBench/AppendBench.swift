@@ -77,7 +77,7 @@ public struct AppendBench: Sendable {
             }
             let inserts = InsertBaseline(pool: pool, databaseURL: database, clients: min(clients, 64), seconds: seconds)
             let swiftBaseline = try await inserts.run()
-            let pgbench = try await inserts.runPgbench()
+            let pgbench = try await inserts.runPgbench(expectedPerSecond: swiftBaseline)
             api.result.generator = useWrk ? "wrk" : "swift"
             report(
                 api: api.result, batch: batch, baseline: (pgbench: pgbench, swift: swiftBaseline), refusedCeiling: refusedCeiling,

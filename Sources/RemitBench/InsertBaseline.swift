@@ -17,8 +17,11 @@ struct InsertBaseline {
         ["/usr/bin/pgbench", "/usr/local/bin/pgbench"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Transactions per second pgbench reached; nil when it is not installed.
-    func runPgbench() async throws -> Double? {
+    /// Transactions per second pgbench reached; nil when it is not installed. It runs a fixed
+    /// number of transactions per connection, about `seconds` long at `expectedPerSecond`:
+    /// `-T` ends on SIGALRM, which a child of this process does not get (pgbench started from
+    /// here with `-T 5` was still inserting 15 minutes later).
+    func runPgbench(expectedPerSecond: Double) async throws -> Double? {
         guard let executable = Self.pgbench else { return nil }
         try await pool.withConnection { try $0.execute(script: "DROP TABLE IF EXISTS remit_bench_baseline; " + Self.table) }
         let hex = Self.payload.map { String(format: "%02x", $0) }.joined()
@@ -27,7 +30,8 @@ struct InsertBaseline {
         defer { try? FileManager.default.removeItem(atPath: scriptPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-n", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", scriptPath, databaseURL]
+        process.arguments = ["-n", "-M", "prepared", "-c", String(clients), "-j", "2",
+                             "-t", String(max(1, Int(expectedPerSecond * Double(seconds) / Double(clients)))), "-f", scriptPath, databaseURL]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
