@@ -28,19 +28,13 @@ struct InsertBaseline {
         let scriptPath = FileManager.default.temporaryDirectory.appendingPathComponent("remit-bench-\(UUID().uuidString).sql").path
         try "INSERT INTO remit_bench_baseline (payload) VALUES ('\\x\(hex)'::bytea);\n".write(toFile: scriptPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: scriptPath) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-n", "-M", "prepared", "-c", String(clients), "-j", "2",
-                             "-t", String(max(1, Int(expectedPerSecond * Double(seconds) / Double(clients)))), "-f", scriptPath, databaseURL]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, output) = try LoadTool.run(executable, [
+            "-n", "-M", "prepared", "-c", String(clients), "-j", "2",
+            "-t", String(max(1, Int(expectedPerSecond * Double(seconds) / Double(clients)))), "-f", scriptPath, databaseURL,
+        ])
         try await pool.withConnection { try $0.execute(script: "DROP TABLE remit_bench_baseline") }
         // "tps = 21302.123456 (without initial connection time)"
-        guard process.terminationStatus == 0,
+        guard status == 0,
             let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
             let tps = Double(line.dropFirst("tps = ".count).split(separator: " ")[0])
         else { throw BenchError("pgbench failed: \(output)") }

@@ -51,16 +51,10 @@ public struct WrkLoad {
         let scriptPath = FileManager.default.temporaryDirectory.appendingPathComponent("remit-bench-\(UUID().uuidString).lua").path
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: scriptPath) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable!)
-        process.arguments = ["-t", "2", "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", scriptPath, url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("wrk failed: \(output)") }
+        let (status, output) = try LoadTool.run(
+            Self.executable!, ["-t", "2", "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", scriptPath, url]
+        )
+        guard status == 0 else { throw BenchError("wrk failed: \(output)") }
         func latency(_ label: String) -> Double {
             guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }) else { return 0 }
             return Self.milliseconds(String(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
