@@ -5,7 +5,7 @@ import RemitDomain
 
 /// `remit bench verify`: the auditor's inner loop on one core, in memory. A log of `events`
 /// creates is sealed once; then `LogAudit` checks it `passes` times (positions, epochs and the
-/// hash chain, each hash streamed field by field), and, as the baseline in the same run, plain
+/// hash chain, each record built in its reused buffer), and, as the baseline in the same run, plain
 /// SHA-256 runs over exactly the bytes the chain hashes (the previous hash and the canonical
 /// record, built beforehand) as many times. Nothing else runs: the figures are the CPU's.
 public struct VerifyBench: Sendable {
