@@ -14,7 +14,8 @@ public final class KeyedRateLimiter: Sendable {
         self.keysMax = keysMax
     }
 
-    public func take(_ key: String, nowNanoseconds: UInt64 = DispatchTime.now().uptimeNanoseconds) -> TokenBucket.Decision {
+    /// Takes `count` tokens from `key`'s bucket (see `TokenBucket.take`).
+    public func take(_ key: String, count: Int = 1, nowNanoseconds: UInt64 = DispatchTime.now().uptimeNanoseconds) -> TokenBucket.Decision {
         buckets.withLock { buckets in
             if buckets[key] == nil && buckets.count >= keysMax {
                 // Forget keys whose buckets refilled (they are as good as new); if every
@@ -23,7 +24,7 @@ public final class KeyedRateLimiter: Sendable {
                 if buckets.count >= keysMax { buckets.removeAll() }
             }
             var bucket = buckets[key] ?? TokenBucket(capacity: burst, refillPerSecond: requestsPerSecond, nowNanoseconds: nowNanoseconds)
-            let decision = bucket.take(nowNanoseconds: nowNanoseconds)
+            let decision = bucket.take(Double(count), nowNanoseconds: nowNanoseconds)
             buckets[key] = bucket
             return decision
         }

@@ -20,14 +20,19 @@ public struct TokenBucket: Sendable, Equatable {
         self.lastNanoseconds = nowNanoseconds
     }
 
-    public mutating func take(nowNanoseconds: UInt64) -> Decision {
+    /// Takes `count` tokens (a request that stands for several, such as a batch of creates),
+    /// or none when fewer are there. At most `capacity` are asked for, so a request as large as
+    /// the bucket can still pass once it is full.
+    public mutating func take(_ count: Double = 1, nowNanoseconds: UInt64) -> Decision {
+        precondition(count >= 1, "a request takes at least one token")
+        let cost = min(count, capacity)
         refill(nowNanoseconds)
-        if tokens >= 1 {
-            tokens -= 1
+        if tokens >= cost {
+            tokens -= cost
             return .allowed
         }
-        let secondsToOne = (1 - tokens) / refillPerSecond
-        return .limited(retryAfterSeconds: max(1, Int(secondsToOne.rounded(.up))))
+        let secondsToEnough = (cost - tokens) / refillPerSecond
+        return .limited(retryAfterSeconds: max(1, Int(secondsToEnough.rounded(.up))))
     }
 
     /// True when the bucket has refilled completely: forgetting it changes nothing.

@@ -43,13 +43,21 @@ public struct AccessGuard: Sendable {
         case .success(let verified): principal = verified
         case .failure(let rejection): throw Problem.unauthorized(rejection.description, error: "invalid_token")
         }
-        if case .limited(let seconds) = principalLimiter.take(principal.actor) {
-            throw Problem.rateLimited(retryAfterSeconds: seconds, detail: "this principal sent more requests than it may; retry after \(seconds) s")
-        }
+        try charge(principal, requests: 1)
         guard principal.holds(anyOf: admitted) else {
             throw Problem.forbidden("this needs one of the roles " + admitted.sorted().map(\.rawValue).joined(separator: ", "))
         }
         return principal
+    }
+
+    /// Counts `requests` more against the principal's rate: a batch of creates costs what as
+    /// many single creates would (`check` counted its first), or a batch would let one token
+    /// ask for a thousand times what the limit means to allow.
+    func charge(_ principal: Principal?, requests: Int) throws {
+        guard let principal, requests > 0 else { return }
+        if case .limited(let seconds) = principalLimiter.take(principal.actor, count: requests) {
+            throw Problem.rateLimited(retryAfterSeconds: seconds, detail: "this principal sent more requests than it may; retry after \(seconds) s")
+        }
     }
 }
 

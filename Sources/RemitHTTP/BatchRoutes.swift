@@ -11,9 +11,11 @@ import RemitWire
 /// only after it committed. Sending the same batch again creates nothing: each item answers
 /// `repeated` with the remittance it made, as a repeated single create does.
 func addBatchRoutes(to routes: NodeRoutes, api: LedgerAPI) {
+    let accessGuard = routes.accessGuard
     routes.add(.post, "/api/v1/remittance-batches", .only(.clerk)) { request, context in
         let (body, bytes) = try await RequestParsing.json(request, bytesMax: Limits.batchBodyBytesMax)
         let items = try BatchRequest.items(body)
+        try accessGuard.charge(context.principal, requests: items.count - 1)
         let parsed = items.map { BatchRequest.item($0, amountMax: api.amountMax) }
         var commands: [LedgerCommand] = []
         for case .success(let (key, details)) in parsed {

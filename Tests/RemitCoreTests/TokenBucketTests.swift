@@ -27,4 +27,15 @@ struct TokenBucketTests {
         #expect(bucket.take(nowNanoseconds: 0) == .limited(retryAfterSeconds: 4))
         #expect(bucket.take(nowNanoseconds: 3 * second) == .limited(retryAfterSeconds: 1))
     }
+
+    @Test("a request standing for several takes as many tokens, or none; never more than the bucket holds")
+    func takeSeveral() {
+        var bucket = TokenBucket(capacity: 10, refillPerSecond: 1, nowNanoseconds: 0)
+        #expect(bucket.take(8, nowNanoseconds: 0) == .allowed)
+        #expect(bucket.take(3, nowNanoseconds: 0) == .limited(retryAfterSeconds: 1), "2 left, 3 asked: 1 s to the third")
+        #expect(bucket.take(2, nowNanoseconds: 0) == .allowed, "the refused request took nothing")
+        #expect(bucket.take(1_000, nowNanoseconds: 0) == .limited(retryAfterSeconds: 10), "asks for the whole bucket, not 1,000")
+        #expect(bucket.take(1_000, nowNanoseconds: 10 * second) == .allowed)
+        #expect(bucket.take(nowNanoseconds: 10 * second) == .limited(retryAfterSeconds: 1))
+    }
 }

@@ -255,6 +255,35 @@ struct AuthTests {
         }
     }
 
+    @Test("a batch of creates counts as one request per item against the principal's rate; refused, it writes nothing")
+    func batchChargesItsItems() async throws {
+        var auth = AuthConfiguration()
+        auth.requestsPerSecondPerPrincipal = 1.0 / 3_600
+        auth.burstPerPrincipal = 11
+        try await withAuthNode(auth: auth) { client, node, _ in
+            let clerk = try await node.token([.clerk], subject: "payroll")
+            var headers = bearer(clerk)
+            headers[.contentType] = "application/json"
+            func batch(_ indexes: Range<Int>) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/remittance-batches", method: .post, headers: headers,
+                    body: batchBody(indexes.map { ("rate-\($0)", remittanceJSON($0)) })
+                )
+            }
+            #expect(try await batch(0..<8).status == .ok, "8 of the 11 tokens")
+            let limited = try await batch(8..<12)
+            #expect(limited.status == .tooManyRequests && Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1, "4 asked, 3 left")
+            // Refused, it cost one token (it was a request), not four: 2 are left. Its first
+            // item's key, sent alone, is created now (201): the refused batch wrote nothing.
+            var single = headers
+            single[HTTPField.Name("Idempotency-Key")!] = "rate-8"
+            let alone = try await client.execute(uri: "/api/v1/remittances", method: .post, headers: single, body: ByteBuffer(string: remittanceJSON(8)))
+            #expect(alone.status == .created)
+            #expect(try await batch(20..<21).status == .ok, "a batch of one costs one")
+            #expect(try await client.execute(uri: "/api/v1/dashboard", method: .get, headers: bearer(clerk)).status == .tooManyRequests)
+        }
+    }
+
     @Test("admins manage users through the API; nothing answers with a password or hash; changes are audited")
     func userAdministration() async throws {
         try await withAuthNode { client, node, _ in
