@@ -123,8 +123,10 @@ public final class ReplicationPuller: Service, Sendable {
     }
 
     /// One long-poll: applies what came. While a segment is applied, the next one is already
-    /// being fetched (from the position the current one ends at), so a reader far behind
-    /// keeps both regions busy. True when the writer answered as expected.
+    /// being asked for (from the position the current one ends at): a reader far behind keeps
+    /// both regions busy, and a caught-up one has its next long-poll waiting at the writer, so
+    /// what commits during an apply leaves at once instead of after the apply and a round
+    /// trip. True when the writer answered as expected.
     func pullOnce(_ prefetch: inout Prefetch?) async throws -> Bool {
         let (head, headRecordedAt) = try await store.head()
         let pulled: PulledSegment
@@ -142,7 +144,7 @@ public final class ReplicationPuller: Service, Sendable {
             }
             return true
         }
-        if let next = Segment.lastPosition(of: bytes), pulled.writerHead.map({ $0 > next }) ?? false {
+        if let next = Segment.lastPosition(of: bytes) {
             let source = self.source
             prefetch = Prefetch(after: next, answer: Task { try await source.segment(after: next) })
         }

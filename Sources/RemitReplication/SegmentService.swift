@@ -27,6 +27,7 @@ public struct SegmentService: Sendable {
     public func segment(after position: Int64, waitMilliseconds: Int64) async throws -> PulledSegment {
         let deadline = ContinuousClock.now + .milliseconds(waitMilliseconds)
         while true {
+            let seen = commits.generation
             let segment: CutSegment?
             do {
                 segment = try await store.cut(after: position)
@@ -44,7 +45,7 @@ public struct SegmentService: Sendable {
             // A node shutting down answers its long-polls at once rather than holding them open.
             guard remaining > .zero, !Task.isShuttingDownGracefully else { break }
             await cancelWhenGracefulShutdown {
-                await commits.wait(milliseconds: max(1, min(Int64(remaining.milliseconds), Limits.segmentRecheckMilliseconds)))
+                await commits.wait(after: seen, milliseconds: max(1, min(Int64(remaining.milliseconds), Limits.segmentRecheckMilliseconds)))
             }
             // A short linger: a burst's commits leave in one segment rather than one each.
             try? await Task.sleep(for: .milliseconds(Limits.segmentLingerMilliseconds))

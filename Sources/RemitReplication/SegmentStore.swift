@@ -46,9 +46,9 @@ public struct SegmentStore: Sendable {
         }
     }
 
-    /// The events after `position` as one segment (bounded by `Limits.segmentEventsMax` and
+    /// The events after `position` as one segment (bounded by `Limits.segmentCutEventsMax` and
     /// `segmentBytesMax`), or nil when there are none yet.
-    public func cut(after position: Int64, eventsMax: Int = Limits.segmentEventsMax) async throws -> CutSegment? {
+    public func cut(after position: Int64, eventsMax: Int = Limits.segmentCutEventsMax) async throws -> CutSegment? {
         try await pool.withTransaction(isolation: .repeatableRead) { connection in
             let head: Int64 = try connection.query("SELECT head_position FROM region_state")[0].decode(0)
             guard position <= head else {

@@ -54,7 +54,7 @@ struct CatchUpTests {
                 }
                 let (readerHead, writerHead) = (try await sink.head().head, try await source.head().head)
                 #expect(readerHead.position == 1_000_000 && readerHead == writerHead)
-                #expect(segments == 50, "20,000 events a segment")
+                #expect(segments == 1_000_000 / Limits.segmentCutEventsMax, "\(Limits.segmentCutEventsMax) events a segment")
                 // The independent verifier, on the reader's database.
                 let verified = try runPythonVerifier(readerURL)
                 #expect(verified.status == 0 && verified.output.hasPrefix("ok: 1000000 events"), "\(verified.output)")
