@@ -24,10 +24,13 @@ public struct ReplicationBench: Sendable {
     public var seconds: Int
     public var clients: Int
     public var catchUpEvents: Int
+    /// The nodes' `/metrics` token, for their resident memory; without it only this process's is shown.
+    public var metricsToken: String?
 
     public init(
         writerURL: String, readerURL: String, writerDatabaseURL: String, readerDatabaseURL: String, readerRegion: RegionName,
-        key: ReplicationKey, password: String, rate: Int, seconds: Int, clients: Int, catchUpEvents: Int
+        key: ReplicationKey, password: String, rate: Int, seconds: Int, clients: Int, catchUpEvents: Int,
+        metricsToken: String?
     ) {
         self.writerURL = writerURL
         self.readerURL = readerURL
@@ -40,6 +43,7 @@ public struct ReplicationBench: Sendable {
         self.seconds = seconds
         self.clients = clients
         self.catchUpEvents = catchUpEvents
+        self.metricsToken = metricsToken
     }
 
     public func run() async throws {
@@ -52,12 +56,16 @@ public struct ReplicationBench: Sendable {
         do {
             let token = try await APISignIn.token(client: client, url: writerURL, username: "admin", password: password)
             let steady = try await steadyLag(client: client, token: token, writer: writer, reader: reader)
-            let full = try await fullSpeed(token: token, writer: writer, reader: reader)
-            let catchUp = try await CatchUp(
-                writerURL: writerURL, key: key, region: readerRegion.rawValue, readerDatabase: readerDatabaseURL,
-                writer: writer, eventsMax: catchUpEvents
-            ).run()
-            report(steady: steady, full: full, catchUp: catchUp)
+            let loaded = ResidentMemory(nodes(("writer node", writerURL), ("reader node", readerURL)))
+            let full = try await loaded.during { try await fullSpeed(token: token, writer: writer, reader: reader) }
+            let catchingUp = ResidentMemory(nodes(("writer node", writerURL)) + [("this process (the catching-up puller)", .thisProcess)])
+            let catchUp = try await catchingUp.during {
+                try await CatchUp(
+                    writerURL: writerURL, key: key, region: readerRegion.rawValue, readerDatabase: readerDatabaseURL,
+                    writer: writer, eventsMax: catchUpEvents
+                ).run()
+            }
+            report(steady: steady, full: full, catchUp: catchUp, loaded: loaded, catchingUp: catchingUp)
         } catch {
             await writer.close()
             await reader.close()
@@ -69,13 +77,30 @@ public struct ReplicationBench: Sendable {
         try await client.shutdown()
     }
 
-    struct Lag { var p50: Double, p99: Double, max: Double, count: Int }
+    /// Nodes whose resident memory can be sampled: none without the metrics token.
+    func nodes(_ nodes: (name: String, url: String)...) -> [(name: String, source: ResidentMemory.Source)] {
+        guard let metricsToken else { return [] }
+        return nodes.map { ($0.name, .node(url: $0.url, metricsToken: metricsToken)) }
+    }
+
+    struct Steady {
+        /// Acknowledged at the writer → the reader's head reached the create's position.
+        var headLag: Percentiles
+        /// Acknowledged at the writer → readable at the reader's API (by id, and in its list).
+        var reader: ReaderVisibility.Figures
+    }
 
     /// Creates at a fixed rate; each one's lag is from its acknowledgement at the writer to
-    /// the moment the reader's head reached its position.
-    func steadyLag(client: HTTPClient, token: String, writer: PostgresPool, reader: PostgresPool) async throws -> Lag {
+    /// the moment the reader's head reached its position, and to its first 200 at the reader's API.
+    func steadyLag(client: HTTPClient, token: String, writer: PostgresPool, reader: PostgresPool) async throws -> Steady {
         let sampler = HeadSampler(pool: reader)
         let sampling = Task { try await sampler.run() }
+        let visibility = ReaderVisibility(client: client, url: readerURL, token: token)
+        let watching = Task { try await visibility.run() }
+        defer {
+            sampling.cancel()
+            watching.cancel()
+        }
         let workers = min(64, rate)
         let start = ContinuousClock.now
         let total = rate * seconds
@@ -94,7 +119,10 @@ public struct ReplicationBench: Sendable {
                         let response = try await client.execute(request, timeout: .seconds(30))
                         let body = try await response.body.collect(upTo: 1 << 16)
                         let at = ContinuousClock.now
-                        if response.status == .created, let id = Self.id(body) { acked.append((id, at)) }
+                        if response.status == .created, let id = Self.id(body) {
+                            acked.append((id, at))
+                            visibility.acknowledged(id, at: at)
+                        }
                         index += workers
                     }
                     return acked
@@ -102,16 +130,18 @@ public struct ReplicationBench: Sendable {
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
+        visibility.finish()
+        let readerFigures = try await watching.value
         let writerHead = try await RegionStore(pool: writer).headPosition()
         try await sampler.waitFor(writerHead, timeoutSeconds: 60)
-        sampling.cancel()
         let positions = try await LedgerReader(pool: writer).createPositions(acks.map(\.0))
         let lags = Percentiles(acks.compactMap { id, ackedAt -> Double? in
             guard let position = positions[id], let visible = sampler.firstSeen(position) else { return nil }
             return max(0, (visible - ackedAt).milliseconds)
         })
-        return Lag(p50: lags.at(0.5), p99: lags.at(0.99), max: lags.max, count: lags.count)
+        return Steady(headLag: lags, reader: readerFigures)
     }
+
 
     static func id(_ body: ByteBuffer) -> UUID? {
         struct Created: Decodable { let id: String }
@@ -172,21 +202,32 @@ public struct ReplicationBench: Sendable {
         return try JSONDecoder().decode(ReplicationFigures.self, from: Data(buffer: body))
     }
 
-    func report(steady: Lag, full: FullSpeed, catchUp: CatchUp.Result) {
+    func report(steady: Steady, full: FullSpeed, catchUp: CatchUp.Result, loaded: ResidentMemory, catchingUp: ResidentMemory) {
         let walRatio = full.walBytesPerEvent > 0 ? full.shippedBytesPerEvent / full.walBytesPerEvent : 0
-        print(String(format: "replication lag at %d creates/s (%d creates): p50 %.1f ms, p99 %.1f ms, max %.1f ms (acknowledged at the writer → readable at the reader)",
-                     rate, steady.count, steady.p50, steady.p99, steady.max))
+        let get = steady.reader.get, list = steady.reader.list, head = steady.headLag
+        print(String(format: "at %d creates/s (%d acknowledged), from the writer's acknowledgement:", rate, head.count))
+        print(String(format: "  → first 200 of GET /api/v1/remittances/{id} at the reader (%d sampled): p50 %.1f ms, p99 %.1f ms, max %.1f ms%@",
+                     get.count, get.at(0.5), get.at(0.99), get.max, steady.reader.unseen > 0 ? " (\(steady.reader.unseen) never seen)" : ""))
+        print(String(format: "  → in the reader's list and dashboard (%d sampled): p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                     list.count, list.at(0.5), list.at(0.99), list.max))
+        print(String(format: "  → the reader's head at the create's position (its database asked every 1 ms): p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                     head.at(0.5), head.at(0.99), head.max))
         print(String(format: "full speed: %.0f creates/s; shipped %.0f bytes/event (LZ4 ratio %.2fx) vs PostgreSQL WAL %.0f bytes/event: %.2f of the WAL; reader caught up %.0f ms after the load stopped",
                      full.createsPerSecond, full.shippedBytesPerEvent, full.compressionRatio, full.walBytesPerEvent, walRatio, full.catchUpAfterMilliseconds))
         print(String(format: "catch-up: %lld events applied from 0 in %.1f s: %.0f events/s (%lld segments, %.0f bytes/event shipped)",
                      catchUp.events, catchUp.seconds, Double(catchUp.events) / max(catchUp.seconds, 0.001), catchUp.segments,
                      Double(catchUp.bytes) / Double(max(catchUp.events, 1))))
+        print("resident memory, peak: under the \(clients)-client load: \(loaded.sources.isEmpty ? "no metrics token, nodes not read" : loaded.summary); during the catch-up: \(catchingUp.summary)")
         let json: [String: Any] = [
-            "bench": "replication", "rate": rate, "lagP50Milliseconds": steady.p50, "lagP99Milliseconds": steady.p99, "lagMaxMilliseconds": steady.max,
+            "bench": "replication", "rate": rate,
+            "readerGetP50Milliseconds": get.at(0.5), "readerGetP99Milliseconds": get.at(0.99), "readerGetMaxMilliseconds": get.max,
+            "readerListP50Milliseconds": list.at(0.5), "readerListP99Milliseconds": list.at(0.99), "unseen": steady.reader.unseen,
+            "lagP50Milliseconds": head.at(0.5), "lagP99Milliseconds": head.at(0.99), "lagMaxMilliseconds": head.max,
             "fullSpeedCreatesPerSecond": full.createsPerSecond.rounded(), "shippedBytesPerEvent": full.shippedBytesPerEvent.rounded(),
             "walBytesPerEvent": full.walBytesPerEvent.rounded(), "shippedToWalRatio": (walRatio * 100).rounded() / 100,
             "compressionRatio": (full.compressionRatio * 100).rounded() / 100, "catchUpEvents": catchUp.events,
             "catchUpEventsPerSecond": (Double(catchUp.events) / max(catchUp.seconds, 0.001)).rounded(),
+            "residentMegabytesUnderLoad": loaded.megabytes, "residentMegabytesDuringCatchUp": catchingUp.megabytes,
         ]
         print(String(decoding: try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
     }

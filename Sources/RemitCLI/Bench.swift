@@ -115,7 +115,9 @@ struct Bench: AsyncParsableCommand {
             try await ReplicationBench(
                 writerURL: writerURL, readerURL: readerURL, writerDatabaseURL: try stack.databaseURL(regions[0]),
                 readerDatabaseURL: try stack.databaseURL(regions[1]), readerRegion: regions[1], key: key, password: try stack.adminPassword(),
-                rate: rate, seconds: seconds, clients: clients, catchUpEvents: catchUpEvents
+                rate: rate, seconds: seconds, clients: clients, catchUpEvents: catchUpEvents,
+                metricsToken: try? String(contentsOfFile: EmbeddedStack.metricsTokenFile(dataDirectory: stack.absoluteDataDirectory), encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
             ).run()
         }
     }
