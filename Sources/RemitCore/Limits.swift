@@ -149,6 +149,8 @@ public enum Limits {
     /// one that must pass many rows that do not match (the matches cluster at the far end of the
     /// sort, or there are none) is the slowest, and the planner can not tell which it will be.
     public static let tableQueryPlannedMillisecondsMax = 20
+    /// Times the rollback that ends that bound is asked for when the bound cancels it too.
+    public static let tableQueryRollbackAttemptsMax = 5
     /// Users listed at most.
     public static let usersListedMax = 1_000
 
