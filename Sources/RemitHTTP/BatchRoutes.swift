@@ -20,7 +20,7 @@ func addBatchRoutes(to routes: NodeRoutes, api: LedgerAPI) {
         var commands: [LedgerCommand] = []
         for case .success(let (key, details)) in parsed {
             let metadata = RequestParsing.metadata(request, context, idempotencyKey: key, requestHash: details.fingerprint)
-            commands.append(.create(id: UUID(), details: details, metadata: metadata))
+            commands.append(.create(id: RandomID.uuid(), details: details, metadata: metadata))
         }
         var outcomes = commands.isEmpty ? [] : try await api.submit(commands, bytes: bytes)[...]
         var results: [BatchItemResult] = []

@@ -15,7 +15,7 @@ func addRemittanceRoutes(to routes: NodeRoutes, api: LedgerAPI) {
         let key = try RequestParsing.idempotencyKey(request)
         let details = try RequestBodies.details(body, amountMax: api.amountMax).mapError(Problem.init).get()
         let metadata = RequestParsing.metadata(request, context, idempotencyKey: key, requestHash: key.map { _ in details.fingerprint })
-        let outcome = try await api.submit(.create(id: UUID(), details: details, metadata: metadata), bytes: bytes)
+        let outcome = try await api.submit(.create(id: RandomID.uuid(), details: details, metadata: metadata), bytes: bytes)
         return try remittanceResponse(outcome.remittance, status: outcome.isRepeat ? .ok : .created, location: true)
     }
 

@@ -15,6 +15,6 @@ public enum RequestID {
         {
             return offered
         }
-        return UUID().uuidString.lowercased()
+        return RandomID.uuid().uuidString.lowercased()
     }
 }

@@ -33,29 +33,17 @@ public struct TraceParent: Sendable, Equatable {
 
     /// A new trace, sampled.
     public static func start() -> TraceParent {
-        TraceParent(traceID: randomHex(bytes: 16), parentID: randomHex(bytes: 8), flags: "01")
+        TraceParent(traceID: RandomID.hex(bytes: 16), parentID: RandomID.hex(bytes: 8), flags: "01")
     }
 
     /// The same trace, with this process as the span that sends it on.
     public func child() -> TraceParent {
-        TraceParent(traceID: traceID, parentID: Self.randomHex(bytes: 8), flags: flags)
+        TraceParent(traceID: traceID, parentID: RandomID.hex(bytes: 8), flags: flags)
     }
 
     public var text: String { "00-\(traceID)-\(parentID)-\(flags)" }
 
     private static func isHex(_ text: String, count: Int) -> Bool {
         text.utf8.count == count && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
-    }
-
-    private static func randomHex(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var hex = ""
-        while true {
-            hex = (0..<bytes).map { _ in
-                let byte = UInt8.random(in: 0...255, using: &generator)
-                return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-            }.joined()
-            if hex.contains(where: { $0 != "0" }) { return hex }
-        }
     }
 }
