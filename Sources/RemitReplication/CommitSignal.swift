@@ -3,8 +3,9 @@ import Synchronization
 /// Wakes long-polling pulls when the appender commits, instead of having them poll the database.
 ///
 /// A pull looks at the log, finds nothing, then waits: a commit signalled between the look and
-/// the wait must still wake it, or the new event waits out the whole recheck interval (that gap
-/// was the long tail of replication lag). So the waiter reads `generation` before it looks, and
+/// the wait must still wake it, or the new event waits for the next commit or the recheck
+/// interval (250 ms), whichever comes first: rare, but at a few creates a second it showed as
+/// a create arriving 87 ms late. So the waiter reads `generation` before it looks, and
 /// `wait(after:)` returns at once when a commit came since.
 public final class CommitSignal: Sendable {
     private struct State {
