@@ -228,7 +228,7 @@ let package = Package(
         .target(
             name: "RemitBench",
             dependencies: [
-                "RemitImport", "RemitCore", "RemitPostgres", "RemitStorage", "RemitWire", "RemitReplication", "RemitFailover", "RemitHTTP", "RemitStack",
+                "RemitImport", "RemitCore", "RemitPostgres", "RemitStorage", "RemitWire", "RemitReplication", "RemitFailover", "RemitHTTP", "RemitStack", "RemitMetrics",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import RemitMetrics
 import Synchronization
 
 /// The highest resident memory seen while a phase runs, of each source: a node's, from the
@@ -53,10 +54,7 @@ final class ResidentMemory: Sendable {
     private static func sample(_ source: Source) async -> Double? {
         switch source {
         case .thisProcess:
-            guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-                let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
-            else { return nil }
-            return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
+            return ProcessMetrics.residentBytes()
         case .node(let url, let token):
             var request = HTTPClientRequest(url: url + "/metrics")
             request.headers.add(name: "Authorization", value: "Bearer \(token)")

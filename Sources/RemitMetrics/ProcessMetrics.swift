@@ -5,7 +5,7 @@ import Foundation
 
 /// The process's own figures, by the names Prometheus's client libraries use: resident
 /// memory, CPU time, open files, start time. Read from `/proc/self` when scraped (Linux).
-enum ProcessMetrics {
+public enum ProcessMetrics {
     static func register(in registry: MetricsRegistry) {
         let resident = registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes.")
         let cpu = MirroredCounter(registry.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds."))
@@ -14,12 +14,8 @@ enum ProcessMetrics {
         let started = registry.gauge("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.")
         let startTime = Date().timeIntervalSince1970 - ProcessInfo.processInfo.systemUptime + bootRelativeStartSeconds()
         registry.onScrape {
-            let pageBytes = Double(sysconf(Int32(_SC_PAGESIZE))), ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-            if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-                let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
-            {
-                resident.set(to: pages * pageBytes)
-            }
+            let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+            if let bytes = residentBytes() { resident.set(to: bytes) }
             if let fields = statFields() , fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) {
                 cpu.follow((user + system) / ticks)
             }
@@ -28,6 +24,14 @@ enum ProcessMetrics {
             if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 { maxFiles.set(to: Double(limit.rlim_cur)) }
             started.set(to: startTime)
         }
+    }
+
+    /// This process's resident memory, from `/proc/self/statm` (Linux); nil where it can not be read.
+    public static func residentBytes() -> Double? {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return nil }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     /// `/proc/self/stat` after the command name (which may hold spaces): field 3 onwards.
