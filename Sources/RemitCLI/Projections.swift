@@ -22,8 +22,11 @@ struct Projections: AsyncParsableCommand {
             let started = ContinuousClock.now
             let position: Int64
             do {
-                position = try await Projector.rebuild(pool: pool) { reached, head in
-                    ProgressBar.draw(done: reached, total: head)
+                position = try await Projector.rebuild(pool: pool) { progress in
+                    switch progress {
+                    case .folding(let folded, let head): ProgressBar.draw(done: folded, total: head)
+                    case .indexing(let built, let indexes): ProgressBar.draw(done: Int64(built), total: Int64(indexes), unit: "indexes")
+                    }
                 }
             } catch {
                 await pool.close()

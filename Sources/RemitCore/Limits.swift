@@ -287,6 +287,9 @@ public enum Limits {
     /// the views' check: a page of each is held in memory at a time.
     public static let verifyPageEvents = 10_000
     public static let verifyPageRemittances = 5_000
+    /// Events folded per page by `remit projections rebuild`; the page's rows are loaded with
+    /// one COPY. A page (and its rows) is what the rebuild holds in memory.
+    public static let rebuildPageEvents = 10_000
     /// The writer signs a checkpoint of its head after this many events, or after
     /// `checkpointIntervalMilliseconds` with at least one new event: an auditor who keeps the
     /// latest checkpoint can prove at most that much of the log was not rewritten since.

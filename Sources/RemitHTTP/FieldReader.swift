@@ -3,7 +3,9 @@ import RemitWire
 import RemitDomain
 
 /// Reads the members of a JSON object as typed fields, collecting every problem (unknown
-/// members, missing ones, wrong types) instead of stopping at the first.
+/// members, missing ones, wrong types) instead of stopping at the first. A member sent as
+/// `null` is a wrong type, not an absent one: the document declares no field nullable, and a
+/// change that says `"receiverName": null` must not pass as a change of nothing else.
 struct FieldReader {
     private let members: [String: JSONValue]
     private(set) var errors: [FieldError] = []
@@ -23,7 +25,7 @@ struct FieldReader {
     mutating func string(_ key: String, required: Bool = true) -> String? {
         switch members[key] {
         case .string(let value): return value
-        case nil, .null:
+        case nil:
             if required { errors.append(FieldError(field: key, message: "is required")) }
             return nil
         default:
@@ -49,7 +51,7 @@ struct FieldReader {
                 return nil
             }
             return strings
-        case nil, .null:
+        case nil:
             errors.append(FieldError(field: key, message: "is required"))
             return nil
         default:
@@ -62,7 +64,7 @@ struct FieldReader {
     mutating func bool(_ key: String, default value: Bool) -> Bool {
         switch members[key] {
         case .bool(let flag): return flag
-        case nil, .null: return value
+        case nil: return value
         default:
             errors.append(FieldError(field: key, message: "must be true or false"))
             return value
@@ -85,7 +87,7 @@ struct FieldReader {
                 return nil
             }
             return value
-        case nil, .null:
+        case nil:
             if required { errors.append(FieldError(field: key, message: "is required")) }
             return nil
         default:

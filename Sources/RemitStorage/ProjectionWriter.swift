@@ -94,6 +94,7 @@ struct Row {
         id, version, status, sender_name, sender_bank, sender_account, receiver_name, receiver_bank, \
         receiver_account, amount, currency, reference, cancellation_reason, created_position, created_at_us, updated_at_us
         """
+    static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     init(from row: PostgresRow) throws {
         let created: Int64 = try row.decode(14), updated: Int64 = try row.decode(15)

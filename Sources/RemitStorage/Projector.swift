@@ -58,19 +58,9 @@ public final class Projector: Service, Sendable {
         }
     }
 
-    /// Rebuilds every view from position 0 in one transaction: readers see the old views until
-    /// it commits, then the new ones. `progress` gets (position reached, head position).
-    public static func rebuild(pool: PostgresPool, progress: @escaping @Sendable (Int64, Int64) -> Void) async throws -> Int64 {
-        try await pool.withTransaction { connection in
-            try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [ProjectionWriter.checkpointName])
-            try connection.execute(script: ProjectionWriter.resetViewsSQL)
-            let head: Int64 = try connection.query("SELECT coalesce(max(position), 0) FROM events")[0].decode(0)
-            progress(0, head)
-            while true {
-                let (applied, position) = try ProjectionWriter.apply(connection, limit: Limits.projectorBatchEventsMax)
-                progress(position, head)
-                if applied < Limits.projectorBatchEventsMax { return position }
-            }
-        }
+    /// Rebuilds every view from position 0 in one transaction (`ViewRebuild`): readers see the
+    /// old views until it commits, then the new ones.
+    public static func rebuild(pool: PostgresPool, progress: @escaping @Sendable (ViewRebuild.Progress) -> Void) async throws -> Int64 {
+        try await pool.withTransaction { try ViewRebuild.run($0, progress: progress) }
     }
 }

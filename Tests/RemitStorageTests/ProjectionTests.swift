@@ -86,7 +86,7 @@ struct ProjectionTests {
             }
             try await Projector(pool: pool, logger: Logger(label: "test")).catchUp()
             let live = try await dumpViews(pool)
-            _ = try await Projector.rebuild(pool: pool) { _, _ in }
+            _ = try await Projector.rebuild(pool: pool) { _ in }
             #expect(try await dumpViews(pool) == live)
         }
     }
@@ -99,9 +99,9 @@ struct ProjectionTests {
             let before = try await LedgerReader(pool: pool).dashboard()
             let (reached, proceed) = AsyncStream.makeStream(of: Void.self)
             let gate = Gate()
-            async let rebuilt = Projector.rebuild(pool: pool) { position, _ in
-                // Hold the rebuild open (views deleted, not yet rebuilt) until the reader has read.
-                if position == 0 {
+            async let rebuilt = Projector.rebuild(pool: pool) { progress in
+                // Hold the rebuild open (the new views built, not yet swapped in) until the reader has read.
+                if case .indexing(let built, let indexes) = progress, built == indexes {
                     proceed.yield()
                     gate.wait()
                 }
@@ -134,9 +134,20 @@ struct ProjectionTests {
             }
             let live = try await dumpViews(pool)
             let reports = ProgressLog()
-            let position = try await Projector.rebuild(pool: pool) { reached, head in reports.add(reached, head) }
+            let position = try await Projector.rebuild(pool: pool) { reports.add($0) }
             #expect(try await dumpViews(pool) == live)
-            #expect(reports.last?.0 == position && reports.last?.1 == position)
+            let events: Int64 = try await pool.withConnection { try $0.query("SELECT count(*) FROM events WHERE event_type LIKE 'Remittance%'")[0].decode(0) }
+            #expect(reports.folded?.0 == events && reports.folded?.1 == position, "every remittance event folded, of the head")
+            #expect(reports.indexed?.0 == reports.indexed?.1 && reports.indexed?.1 == 22, "the table's 22 indexes (its keys among them) built again")
+            let indexes: Int64 = try await pool.withConnection {
+                try $0.query("SELECT count(*) FROM pg_indexes WHERE tablename = 'remittances' AND indexname NOT LIKE '%_rebuilt'")[0].decode(0)
+            }
+            #expect(indexes == 22, "the swapped-in table has its indexes under their own names")
+            // Pages of 1 to 3 events cut streams (create, amend, cancel) at every place.
+            for pageEvents in [1, 2, 3] {
+                _ = try await pool.withTransaction { try ViewRebuild.run($0, pageEvents: pageEvents) { _ in } }
+                #expect(try await dumpViews(pool) == live, "pages of \(pageEvents)")
+            }
         }
     }
 }
@@ -151,6 +162,12 @@ final class Gate: @unchecked Sendable {
 
 final class ProgressLog: @unchecked Sendable {
     // Written by one rebuild at a time, read after it.
-    private(set) var last: (Int64, Int64)?
-    func add(_ reached: Int64, _ head: Int64) { last = (reached, head) }
+    private(set) var folded: (Int64, Int64)?
+    private(set) var indexed: (Int, Int)?
+    func add(_ progress: ViewRebuild.Progress) {
+        switch progress {
+        case .folding(let events, let head): folded = (events, head)
+        case .indexing(let built, let indexes): indexed = (built, indexes)
+        }
+    }
 }

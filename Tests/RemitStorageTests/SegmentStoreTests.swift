@@ -50,7 +50,7 @@ struct SegmentStoreTests {
                 let readerRows = try await reader.withConnection { try $0.query(dump).map { try $0.decode(0, as: UUID.self).uuidString + String(try $0.decode(3, as: Int64.self)) } }
                 #expect(writerRows.count == 300 && writerRows == readerRows)
                 // And rebuilt from position 0 at the reader, they still do.
-                _ = try await Projector.rebuild(pool: reader) { _, _ in }
+                _ = try await Projector.rebuild(pool: reader) { _ in }
                 let rebuiltRows = try await reader.withConnection { try $0.query(dump).map { try $0.decode(0, as: UUID.self).uuidString + String(try $0.decode(3, as: Int64.self)) } }
                 #expect(rebuiltRows == writerRows)
             }
