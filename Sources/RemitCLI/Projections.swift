@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RemitPostgres
 import RemitStorage
+import Synchronization
 
 struct Projections: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,12 +21,16 @@ struct Projections: AsyncParsableCommand {
         func run() async throws {
             let pool = PostgresPool(url: try resolveDatabaseURL(databaseURL), connectionsMax: 1, applicationName: "remit projections rebuild")
             let started = ContinuousClock.now
+            // When the fold ended and the indexing began, for the closing line.
+            let folded = Mutex<ContinuousClock.Instant?>(nil)
             let position: Int64
             do {
                 position = try await Projector.rebuild(pool: pool) { progress in
                     switch progress {
-                    case .folding(let folded, let head): ProgressBar.draw(done: folded, total: head)
-                    case .indexing(let built, let indexes): ProgressBar.draw(done: Int64(built), total: Int64(indexes), unit: "indexes")
+                    case .folding(let events, let head): ProgressBar.draw(done: events, total: head)
+                    case .indexing(let built, let indexes):
+                        folded.withLock { $0 = $0 ?? .now }
+                        ProgressBar.draw(done: Int64(built), total: Int64(indexes), unit: "indexes")
                     }
                 }
             } catch {
@@ -33,8 +38,9 @@ struct Projections: AsyncParsableCommand {
                 throw error
             }
             await pool.close()
-            let elapsed = ContinuousClock.now - started
-            print("\nrebuilt the views through position \(position) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds])))")
+            let ended = ContinuousClock.now, foldEnded = folded.withLock { $0 } ?? ended
+            func seconds(_ duration: Duration) -> String { String(format: "%.1f s", duration.milliseconds / 1_000) }
+            print("\nrebuilt the views through position \(position) in \(seconds(ended - started)): folded and loaded in \(seconds(foldEnded - started)), indexed and swapped in \(seconds(ended - foldEnded))")
         }
     }
 }
