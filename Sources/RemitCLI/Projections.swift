@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RemitCore
 import RemitPostgres
 import RemitStorage
 import Synchronization
@@ -12,14 +13,14 @@ struct Projections: AsyncParsableCommand {
 
     struct Rebuild: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rebuild every view from position 0, in one transaction (readers see the old views until it commits)."
+            abstract: "Rebuild every view from position 0, aside, and swap it in (readers see the old views until then)."
         )
 
         @Option(help: "The region's database (libpq URL). Default: $REMIT_DATABASE_URL.")
         var databaseURL: String?
 
         func run() async throws {
-            let pool = PostgresPool(url: try resolveDatabaseURL(databaseURL), connectionsMax: 1, applicationName: "remit projections rebuild")
+            let pool = PostgresPool(url: try resolveDatabaseURL(databaseURL), connectionsMax: Limits.rebuildIndexBuildsMax, applicationName: "remit projections rebuild")
             let started = ContinuousClock.now
             // When the fold ended and the indexing began, for the closing line.
             let folded = Mutex<ContinuousClock.Instant?>(nil)

@@ -97,6 +97,12 @@ public final class PostgresPool: Sendable {
         return try await NIOThreadPool.singleton.runIfActive { try PostgresConnection(url: url, applicationName: applicationName) }
     }
 
+    /// Runs `body` on an unpooled `connection` (see `openUnpooledConnection`) on a thread pool,
+    /// never on the caller's: its calls block.
+    public func run<T: Sendable>(on connection: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive { try body(connection) }
+    }
+
     public var statistics: Statistics {
         var statistics = state.withLock { $0.statistics }
         let tallies = tallies.withLock { $0 }

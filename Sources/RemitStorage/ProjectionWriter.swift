@@ -170,7 +170,7 @@ struct Row {
 }
 
 /// Changes to the dashboard tables from one batch, summed per key, written once per key.
-struct DashboardDeltas {
+struct DashboardDeltas: Sendable {
     struct Figures { var count: Int64 = 0; var amount: Int64 = 0 }
     struct Corridor: Hashable { let senderBank: String; let receiverBank: String; let currency: String }
 

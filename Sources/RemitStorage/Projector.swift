@@ -58,9 +58,9 @@ public final class Projector: Service, Sendable {
         }
     }
 
-    /// Rebuilds every view from position 0 in one transaction (`ViewRebuild`): readers see the
-    /// old views until it commits, then the new ones.
+    /// Rebuilds every view from position 0 aside and swaps them in (`ViewRebuild`): readers see
+    /// the old views until the swap commits, then the new ones.
     public static func rebuild(pool: PostgresPool, progress: @escaping @Sendable (ViewRebuild.Progress) -> Void) async throws -> Int64 {
-        try await pool.withTransaction { try ViewRebuild.run($0, progress: progress) }
+        try await ViewRebuild.run(pool: pool, progress: progress)
     }
 }

@@ -1,36 +1,81 @@
 import Foundation
 import RemitCore
 import RemitPostgres
+import Synchronization
 
-/// `remit projections rebuild`: the views built aside from the log and swapped in, in one
-/// transaction. Emptying the live table and projecting into it again paid every one of its 22
-/// indexes (nine of them trigram GIN) per row, and left a million dead rows behind (366 s for a
-/// million events); here the log is folded stream by stream into a new table with no index,
-/// loaded with COPY, the indexes are built once over the loaded table, and the tables are
-/// swapped at the end. Readers see the old views until the commit: only the swap (a drop and
-/// renames) holds the table's exclusive lock.
+/// `remit projections rebuild`: the views built aside from the log and swapped in. Emptying the
+/// live table and projecting into it again paid every one of its 22 indexes (nine of them
+/// trigram GIN) per row and left a million dead rows behind (366 s for a million events), with
+/// the projectors stopped all along. Here:
+///
+/// 1. the log up to its head is folded stream by stream into a new table with no index,
+///    loaded with COPY, and committed (the projectors go on meanwhile);
+/// 2. the live table's indexes are built on it from PostgreSQL's own definitions, several at
+///    once on connections of the pool (each index build runs on one core);
+/// 3. one short transaction swaps the tables, writes the dashboard figures and sets the
+///    checkpoint back to the head the fold reached; the projectors then apply what came after.
+///
+/// Readers read the old views until the swap commits, and only the swap holds the table's
+/// exclusive lock. One rebuild runs at a time per database (an advisory lock); what a rebuild
+/// that died left behind is dropped by the next.
 public enum ViewRebuild {
     /// What a rebuild has done so far.
     public enum Progress: Sendable {
         /// Events folded into rows, of about `of` (the head position: the log's few system
         /// events are not folded).
         case folding(Int64, of: Int64)
-        /// Indexes built on the new table.
+        /// Indexes built on the new table; `.indexing(n, of: n)` comes just before the swap.
         case indexing(Int, of: Int)
     }
 
+    public struct AlreadyRunning: Error, CustomStringConvertible {
+        public var description: String { "another rebuild of the views is running on this database" }
+    }
+
+    /// The advisory lock key: "remit_rv" as a number.
+    static let lockKey: Int64 = 0x7265_6D69_745F_7276
     static let newTable = "remittances_rebuilt"
     static let suffix = "_rebuilt"
 
-    /// Inside the caller's transaction. Returns the position the views hold.
-    static func run(_ connection: PostgresConnection, pageEvents: Int = Limits.rebuildPageEvents, progress: (Progress) -> Void) throws -> Int64 {
-        // Projectors of every node wait here until the commit.
-        try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [ProjectionWriter.checkpointName])
+    /// Returns the position the swapped-in views hold. The index builds borrow up to
+    /// `Limits.rebuildIndexBuildsMax` of `pool`'s connections.
+    static func run(pool: PostgresPool, pageEvents: Int = Limits.rebuildPageEvents, progress: @escaping @Sendable (Progress) -> Void) async throws -> Int64 {
+        // The session holding the lock; closing it (when it is released) lets the lock go.
+        let session = try await pool.openUnpooledConnection(applicationName: "remit projections rebuild")
+        func onSession<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+            try await pool.run(on: session, body)
+        }
+        guard try await onSession({ try $0.query("SELECT pg_try_advisory_lock($1)", [lockKey])[0].decode(0, as: Bool.self) }) else {
+            throw AlreadyRunning()
+        }
+        do {
+            let folded = try await onSession { try $0.withTransaction { try fold($0, pageEvents: pageEvents, progress: progress) } }
+            try await buildIndexes(folded.indexes, pool: pool, progress: progress)
+            _ = try await onSession { try $0.query("ANALYZE \(newTable)") }  // statistics for the first plans after the swap
+            return try await onSession { session in
+                progress(.indexing(folded.indexes.count, of: folded.indexes.count))
+                return try session.withTransaction { try swap($0, folded) }
+            }
+        } catch {
+            _ = try? await onSession { try $0.query("DROP TABLE IF EXISTS \(newTable)") }
+            throw error
+        }
+    }
+
+    /// What the fold leaves for the swap.
+    struct Folded: Sendable {
+        let head: Int64
+        let indexes: [Index]
+        let deltas: DashboardDeltas
+    }
+
+    /// Step 1, in a transaction of its own.
+    private static func fold(_ connection: PostgresConnection, pageEvents: Int, progress: (Progress) -> Void) throws -> Folded {
+        try connection.query("DROP TABLE IF EXISTS \(newTable)")  // left by a rebuild that died
         // Positions up to a committed head are all committed (appends take turns on the region row).
         let head: Int64 = try connection.query("SELECT coalesce(max(position), 0) FROM events")[0].decode(0)
         let indexes = try liveIndexes(connection)
         try connection.query("CREATE TABLE \(newTable) (LIKE remittances INCLUDING ALL EXCLUDING INDEXES)")
-
         var deltas = DashboardDeltas()
         var open: Row?
         var folded: Int64 = 0
@@ -54,36 +99,73 @@ public enum ViewRebuild {
             folded += Int64(events.count)
             progress(.folding(folded, of: head))
         }
+        return Folded(head: head, indexes: indexes, deltas: deltas)
+    }
 
-        for (done, index) in indexes.enumerated() {
-            progress(.indexing(done, of: indexes.count))
-            try connection.query(index.renamedDefinition)
+    /// Step 2: the GIN indexes first (the longest), each build on a connection of its own.
+    private static func buildIndexes(_ indexes: [Index], pool: PostgresPool, progress: @escaping @Sendable (Progress) -> Void) async throws {
+        let queue = IndexQueue(indexes.sorted { ($0.isGIN ? 0 : 1, $0.name) < ($1.isGIN ? 0 : 1, $1.name) })
+        progress(.indexing(0, of: indexes.count))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(Limits.rebuildIndexBuildsMax, max(1, indexes.count)) {
+                group.addTask {
+                    while let index = queue.next() {
+                        try await pool.withConnection { connection in
+                            try connection.query(index.newDefinition)
+                            let built = queue.built()
+                            if built < indexes.count { progress(.indexing(built, of: indexes.count)) }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// The indexes still to build, shared by the builders.
+    private final class IndexQueue: Sendable {
+        private let pending: Mutex<ArraySlice<Index>>
+        private let builtCount = Atomic(0)
+
+        init(_ indexes: [Index]) { pending = Mutex(indexes[...]) }
+
+        func next() -> Index? { pending.withLock { $0.popFirst() } }
+
+        /// Counts one more built; returns how many are.
+        func built() -> Int { builtCount.add(1, ordering: .relaxed).newValue }
+    }
+
+    /// Step 3, in a transaction of its own.
+    private static func swap(_ connection: PostgresConnection, _ folded: Folded) throws -> Int64 {
+        // A projector's batch in flight finishes first; the projectors then wait for the commit.
+        try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [ProjectionWriter.checkpointName])
+        guard try liveIndexes(connection).map(\.name) == folded.indexes.map(\.name) else {
+            throw RebuildError(message: "the views' indexes changed while the rebuild ran (a migration?); run it again")
+        }
+        for index in folded.indexes {
             if let constraint = index.constraint {
                 try connection.query("ALTER TABLE \(newTable) ADD CONSTRAINT \(index.name)\(suffix) \(constraint) USING INDEX \(index.name)\(suffix)")
             }
         }
-        progress(.indexing(indexes.count, of: indexes.count))
-        // The new table's statistics, for the plans of the first queries after the swap.
-        try connection.query("ANALYZE \(newTable)")
-
         try connection.execute(script: """
             DROP TABLE remittances;
             ALTER TABLE \(newTable) RENAME TO remittances;
             DELETE FROM dashboard_status; DELETE FROM dashboard_currency; DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
             """)
-        for index in indexes { try connection.query("ALTER INDEX \(index.name)\(suffix) RENAME TO \(index.name)") }
-        try deltas.save(connection)
-        try connection.query("UPDATE projection_checkpoint SET position = $1 WHERE name = $2", [head, ProjectionWriter.checkpointName])
-        return head
+        for index in folded.indexes { try connection.query("ALTER INDEX \(index.name)\(suffix) RENAME TO \(index.name)") }
+        try folded.deltas.save(connection)
+        try connection.query("UPDATE projection_checkpoint SET position = $1 WHERE name = $2", [folded.head, ProjectionWriter.checkpointName])
+        return folded.head
     }
 
     /// One of the live table's indexes, as the migrations made it.
-    struct Index {
+    struct Index: Sendable {
         let name: String
         /// Its definition for the new table, under a name of its own until the swap.
-        let renamedDefinition: String
+        let newDefinition: String
         /// "PRIMARY KEY" or "UNIQUE" when it backs a constraint.
         let constraint: String?
+        let isGIN: Bool
     }
 
     /// The live table's indexes, from PostgreSQL's own definitions of them: the migrations stay
@@ -91,8 +173,9 @@ public enum ViewRebuild {
     static func liveIndexes(_ connection: PostgresConnection) throws -> [Index] {
         try connection.query(
             """
-            SELECT c.relname, n.nspname, pg_get_indexdef(i.indexrelid), k.contype::text
+            SELECT c.relname, n.nspname, pg_get_indexdef(i.indexrelid), k.contype::text, a.amname
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_am a ON a.oid = c.relam
             LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
             WHERE i.indrelid = 'remittances'::regclass ORDER BY c.relname
             """
@@ -110,8 +193,9 @@ public enum ViewRebuild {
             }
             return Index(
                 name: name,
-                renamedDefinition: definition.replacingOccurrences(of: live, with: " INDEX \(name)\(suffix) ON \(schema).\(newTable) USING "),
-                constraint: constraint
+                newDefinition: definition.replacingOccurrences(of: live, with: " INDEX \(name)\(suffix) ON \(schema).\(newTable) USING "),
+                constraint: constraint,
+                isGIN: try row.decode(4, as: String.self) == "gin"
             )
         }
     }
