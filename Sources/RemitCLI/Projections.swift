@@ -20,7 +20,7 @@ struct Projections: AsyncParsableCommand {
         var databaseURL: String?
 
         func run() async throws {
-            let pool = PostgresPool(url: try resolveDatabaseURL(databaseURL), connectionsMax: Limits.rebuildIndexBuildsMax, applicationName: "remit projections rebuild")
+            let pool = PostgresPool(url: try resolveDatabaseURL(databaseURL), connectionsMax: Limits.rebuildConnectionsMax, applicationName: "remit projections rebuild")
             let started = ContinuousClock.now
             // When the fold ended and the indexing began, for the closing line.
             let folded = Mutex<ContinuousClock.Instant?>(nil)

@@ -290,9 +290,10 @@ public enum Limits {
     /// Events folded per page by `remit projections rebuild`; the page's rows are loaded with
     /// one COPY. A page (and its rows) is what the rebuild holds in memory.
     public static let rebuildPageEvents = 10_000
-    /// Indexes `remit projections rebuild` builds at once, each on a connection of its own:
-    /// PostgreSQL builds a GIN index on one core, and these machines have two.
-    public static let rebuildIndexBuildsMax = 2
+    /// Connections `remit projections rebuild` works on at once: its fold in as many ranges of
+    /// stream ids, then its index builds (PostgreSQL builds a GIN index on one core; these
+    /// machines have two).
+    public static let rebuildConnectionsMax = 2
     /// The writer signs a checkpoint of its head after this many events, or after
     /// `checkpointIntervalMilliseconds` with at least one new event: an auditor who keeps the
     /// latest checkpoint can prove at most that much of the log was not rewritten since.

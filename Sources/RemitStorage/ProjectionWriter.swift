@@ -190,6 +190,15 @@ struct DashboardDeltas: Sendable {
         add(after.remittance, sign: 1)
     }
 
+    /// Adds another fold's deltas (of other remittances) to these.
+    mutating func merge(_ other: DashboardDeltas) {
+        func sum(_ a: Figures, _ b: Figures) -> Figures { Figures(count: a.count + b.count, amount: a.amount + b.amount) }
+        statuses.merge(other.statuses, uniquingKeysWith: +)
+        currencies.merge(other.currencies, uniquingKeysWith: sum)
+        corridors.merge(other.corridors, uniquingKeysWith: sum)
+        minutes.merge(other.minutes, uniquingKeysWith: +)
+    }
+
     /// Amount figures count remittances that are not cancelled.
     private mutating func add(_ remittance: Remittance, sign: Int64) {
         let d = remittance.details

@@ -21,25 +21,46 @@ struct StreamOrderedEvents {
         case recordedAtMicroseconds(Int64)
     }
 
-    /// Calls `page` with each page of up to `pageEvents` events within `bound`; `isLast` is
-    /// true on the last (a stream may continue from one page into the next).
+    /// A range of stream ids, in PostgreSQL's order of them (their bytes'): from `from`, up to
+    /// but not including `before` (to the last when nil).
+    struct Streams: Sendable {
+        var from = LedgerEvent.ledgerStreamID
+        var before: UUID?
+
+        static let all = Streams()
+
+        /// `count` ranges, about equal for random ids, cut on the first byte.
+        static func split(_ count: Int) -> [Streams] {
+            precondition((1...256).contains(count), "ranges are cut on the first byte")
+            let starts = (0..<count).map { UUID(uuid: (UInt8(256 * $0 / count), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) }
+            return starts.indices.map { Streams(from: starts[$0], before: $0 + 1 < count ? starts[$0 + 1] : nil) }
+        }
+    }
+
+    /// Calls `page` with each page of up to `pageEvents` events of `streams` within `bound`;
+    /// `isLast` is true on the last (a stream may continue from one page into the next).
     static func read(
-        _ connection: PostgresConnection, within bound: Bound, pageEvents: Int, page: ([Event], _ isLast: Bool) throws -> Void
+        _ connection: PostgresConnection, within bound: Bound, streams: Streams = .all, pageEvents: Int,
+        page: ([Event], _ isLast: Bool) throws -> Void
     ) throws {
         let (column, limit): (String, Int64) = switch bound {
         case .position(let position): ("position", position)
         case .recordedAtMicroseconds(let microseconds): ("recorded_at_us", microseconds)
         }
-        var after = (id: LedgerEvent.ledgerStreamID, version: Int32(0))
+        // Versions start at 1: (from, 0) is before the first event of the stream `from`.
+        var after = (id: streams.from, version: Int32(0))
+        let upTo = streams.before.map { _ in "AND stream_id < $5" } ?? ""
         while true {
+            var parameters: [any PostgresEncodable] = [after.id, after.version, limit, Int64(pageEvents)]
+            if let before = streams.before { parameters.append(before) }
             let rows = try connection.query(
                 """
                 SELECT stream_id, stream_version, event_type, payload, recorded_at_us, position FROM events
-                WHERE (stream_id, stream_version) > ($1, $2) AND \(column) <= $3
+                WHERE (stream_id, stream_version) > ($1, $2) AND \(column) <= $3 \(upTo)
                   AND event_type IN ('RemittanceCreated', 'RemittanceAmended', 'RemittanceCancelled')
                 ORDER BY stream_id, stream_version LIMIT $4
                 """,
-                [after.id, after.version, limit, Int64(pageEvents)]
+                parameters
             )
             let events = try rows.map { row in
                 Event(

@@ -8,10 +8,11 @@ import Synchronization
 /// trigram GIN) per row and left a million dead rows behind (366 s for a million events), with
 /// the projectors stopped all along. Here:
 ///
-/// 1. the log up to its head is folded stream by stream into a new table with no index,
-///    loaded with COPY, and committed (the projectors go on meanwhile);
-/// 2. the live table's indexes are built on it from PostgreSQL's own definitions, several at
-///    once on connections of the pool (each index build runs on one core);
+/// 1. the log up to its head is folded stream by stream into a new table with no index and
+///    loaded with COPY, in as many ranges of stream ids at once as it has connections (the
+///    projectors go on meanwhile);
+/// 2. the live table's indexes are built on it from PostgreSQL's own definitions, as many at
+///    once (each index build runs on one core);
 /// 3. one short transaction swaps the tables, writes the dashboard figures and sets the
 ///    checkpoint back to the head the fold reached; the projectors then apply what came after.
 ///
@@ -37,9 +38,12 @@ public enum ViewRebuild {
     static let newTable = "remittances_rebuilt"
     static let suffix = "_rebuilt"
 
-    /// Returns the position the swapped-in views hold. The index builds borrow up to
-    /// `Limits.rebuildIndexBuildsMax` of `pool`'s connections.
-    static func run(pool: PostgresPool, pageEvents: Int = Limits.rebuildPageEvents, progress: @escaping @Sendable (Progress) -> Void) async throws -> Int64 {
+    /// Returns the position the swapped-in views hold. The fold's ranges and the index builds
+    /// borrow up to `connections` of `pool`'s connections at once.
+    static func run(
+        pool: PostgresPool, connections: Int = Limits.rebuildConnectionsMax, pageEvents: Int = Limits.rebuildPageEvents,
+        progress: @escaping @Sendable (Progress) -> Void
+    ) async throws -> Int64 {
         // The session holding the lock; closing it (when it is released) lets the lock go.
         let session = try await pool.openUnpooledConnection(applicationName: "remit projections rebuild")
         func onSession<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
@@ -49,12 +53,13 @@ public enum ViewRebuild {
             throw AlreadyRunning()
         }
         do {
-            let folded = try await onSession { try $0.withTransaction { try fold($0, pageEvents: pageEvents, progress: progress) } }
-            try await buildIndexes(folded.indexes, pool: pool, progress: progress)
+            let (head, indexes) = try await onSession { try $0.withTransaction { try prepare($0) } }
+            let deltas = try await fold(pool: pool, ranges: StreamOrderedEvents.Streams.split(connections), head: head, pageEvents: pageEvents, progress: progress)
+            try await buildIndexes(indexes, pool: pool, connections: connections, progress: progress)
             _ = try await onSession { try $0.query("ANALYZE \(newTable)") }  // statistics for the first plans after the swap
             return try await onSession { session in
-                progress(.indexing(folded.indexes.count, of: folded.indexes.count))
-                return try session.withTransaction { try swap($0, folded) }
+                progress(.indexing(indexes.count, of: indexes.count))
+                return try session.withTransaction { try swap($0, head: head, indexes: indexes, deltas: deltas) }
             }
         } catch {
             _ = try? await onSession { try $0.query("DROP TABLE IF EXISTS \(newTable)") }
@@ -62,25 +67,46 @@ public enum ViewRebuild {
         }
     }
 
-    /// What the fold leaves for the swap.
-    struct Folded: Sendable {
-        let head: Int64
-        let indexes: [Index]
-        let deltas: DashboardDeltas
-    }
-
-    /// Step 1, in a transaction of its own.
-    private static func fold(_ connection: PostgresConnection, pageEvents: Int, progress: (Progress) -> Void) throws -> Folded {
+    /// The new table, empty and committed (the fold's connections load it), and what the fold
+    /// and the swap need: the head and the live table's indexes.
+    private static func prepare(_ connection: PostgresConnection) throws -> (Int64, [Index]) {
         try connection.query("DROP TABLE IF EXISTS \(newTable)")  // left by a rebuild that died
         // Positions up to a committed head are all committed (appends take turns on the region row).
         let head: Int64 = try connection.query("SELECT coalesce(max(position), 0) FROM events")[0].decode(0)
         let indexes = try liveIndexes(connection)
         try connection.query("CREATE TABLE \(newTable) (LIKE remittances INCLUDING ALL EXCLUDING INDEXES)")
+        return (head, indexes)
+    }
+
+    /// Step 1: each range of streams folded and loaded on a connection of its own; returns the
+    /// dashboard's figures of them all.
+    private static func fold(
+        pool: PostgresPool, ranges: [StreamOrderedEvents.Streams], head: Int64, pageEvents: Int, progress: @escaping @Sendable (Progress) -> Void
+    ) async throws -> DashboardDeltas {
+        let folded = Counter()
+        progress(.folding(0, of: head))
+        return try await withThrowingTaskGroup(of: DashboardDeltas.self) { group in
+            for streams in ranges {
+                group.addTask {
+                    try await pool.withTransaction { connection in
+                        try fold(connection, streams: streams, head: head, pageEvents: pageEvents) { events in
+                            progress(.folding(folded.add(events), of: head))
+                        }
+                    }
+                }
+            }
+            var deltas = DashboardDeltas()
+            for try await range in group { deltas.merge(range) }
+            return deltas
+        }
+    }
+
+    private static func fold(
+        _ connection: PostgresConnection, streams: StreamOrderedEvents.Streams, head: Int64, pageEvents: Int, folded: (Int64) -> Void
+    ) throws -> DashboardDeltas {
         var deltas = DashboardDeltas()
         var open: Row?
-        var folded: Int64 = 0
-        progress(.folding(0, of: head))
-        try StreamOrderedEvents.read(connection, within: .position(head), pageEvents: pageEvents) { events, isLast in
+        try StreamOrderedEvents.read(connection, within: .position(head), streams: streams, pageEvents: pageEvents) { events, isLast in
             var finished: [Row] = []
             for event in events {
                 if let current = open, current.remittance.id != event.id {
@@ -96,24 +122,26 @@ public enum ViewRebuild {
             }
             if isLast, let current = open { finished.append(current) }
             try load(finished, connection)
-            folded += Int64(events.count)
-            progress(.folding(folded, of: head))
+            folded(Int64(events.count))
         }
-        return Folded(head: head, indexes: indexes, deltas: deltas)
+        return deltas
     }
 
     /// Step 2: the GIN indexes first (the longest), each build on a connection of its own.
-    private static func buildIndexes(_ indexes: [Index], pool: PostgresPool, progress: @escaping @Sendable (Progress) -> Void) async throws {
+    private static func buildIndexes(
+        _ indexes: [Index], pool: PostgresPool, connections: Int, progress: @escaping @Sendable (Progress) -> Void
+    ) async throws {
         let queue = IndexQueue(indexes.sorted { ($0.isGIN ? 0 : 1, $0.name) < ($1.isGIN ? 0 : 1, $1.name) })
+        let built = Counter()
         progress(.indexing(0, of: indexes.count))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<min(Limits.rebuildIndexBuildsMax, max(1, indexes.count)) {
+            for _ in 0..<min(connections, max(1, indexes.count)) {
                 group.addTask {
                     while let index = queue.next() {
                         try await pool.withConnection { connection in
                             try connection.query(index.newDefinition)
-                            let built = queue.built()
-                            if built < indexes.count { progress(.indexing(built, of: indexes.count)) }
+                            let done = Int(built.add(1))
+                            if done < indexes.count { progress(.indexing(done, of: indexes.count)) }
                         }
                     }
                 }
@@ -125,24 +153,28 @@ public enum ViewRebuild {
     /// The indexes still to build, shared by the builders.
     private final class IndexQueue: Sendable {
         private let pending: Mutex<ArraySlice<Index>>
-        private let builtCount = Atomic(0)
 
         init(_ indexes: [Index]) { pending = Mutex(indexes[...]) }
 
         func next() -> Index? { pending.withLock { $0.popFirst() } }
+    }
 
-        /// Counts one more built; returns how many are.
-        func built() -> Int { builtCount.add(1, ordering: .relaxed).newValue }
+    /// A count that several connections' work adds to.
+    private final class Counter: Sendable {
+        private let value = Atomic<Int64>(0)
+
+        /// Adds `count`; returns the new total.
+        func add(_ count: Int64) -> Int64 { value.add(count, ordering: .relaxed).newValue }
     }
 
     /// Step 3, in a transaction of its own.
-    private static func swap(_ connection: PostgresConnection, _ folded: Folded) throws -> Int64 {
+    private static func swap(_ connection: PostgresConnection, head: Int64, indexes: [Index], deltas: DashboardDeltas) throws -> Int64 {
         // A projector's batch in flight finishes first; the projectors then wait for the commit.
         try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [ProjectionWriter.checkpointName])
-        guard try liveIndexes(connection).map(\.name) == folded.indexes.map(\.name) else {
+        guard try liveIndexes(connection).map(\.name) == indexes.map(\.name) else {
             throw RebuildError(message: "the views' indexes changed while the rebuild ran (a migration?); run it again")
         }
-        for index in folded.indexes {
+        for index in indexes {
             if let constraint = index.constraint {
                 try connection.query("ALTER TABLE \(newTable) ADD CONSTRAINT \(index.name)\(suffix) \(constraint) USING INDEX \(index.name)\(suffix)")
             }
@@ -152,10 +184,10 @@ public enum ViewRebuild {
             ALTER TABLE \(newTable) RENAME TO remittances;
             DELETE FROM dashboard_status; DELETE FROM dashboard_currency; DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
             """)
-        for index in folded.indexes { try connection.query("ALTER INDEX \(index.name)\(suffix) RENAME TO \(index.name)") }
-        try folded.deltas.save(connection)
-        try connection.query("UPDATE projection_checkpoint SET position = $1 WHERE name = $2", [folded.head, ProjectionWriter.checkpointName])
-        return folded.head
+        for index in indexes { try connection.query("ALTER INDEX \(index.name)\(suffix) RENAME TO \(index.name)") }
+        try deltas.save(connection)
+        try connection.query("UPDATE projection_checkpoint SET position = $1 WHERE name = $2", [head, ProjectionWriter.checkpointName])
+        return head
     }
 
     /// One of the live table's indexes, as the migrations made it.

@@ -138,6 +138,15 @@ struct ProjectionTests {
         }
     }
 
+    @Test("a rebuild's ranges of streams follow one another and cover every id")
+    func streamRanges() {
+        func first(_ id: UUID?) -> UInt8? { id?.uuid.0 }
+        #expect(StreamOrderedEvents.Streams.split(1).map { [first($0.from), first($0.before)] } == [[0, nil]])
+        #expect(StreamOrderedEvents.Streams.split(2).map { [first($0.from), first($0.before)] } == [[0, 0x80], [0x80, nil]])
+        #expect(StreamOrderedEvents.Streams.split(3).map { [first($0.from), first($0.before)] } == [[0, 0x55], [0x55, 0xAA], [0xAA, nil]])
+        #expect(StreamOrderedEvents.Streams.split(2)[0].from == LedgerEvent.ledgerStreamID)
+    }
+
     @Test("one rebuild at a time; what a rebuild that died left behind is dropped by the next")
     func oneRebuildAtATime() async throws {
         try await withLedger { pool, appender in
@@ -178,10 +187,11 @@ struct ProjectionTests {
                 try $0.query("SELECT count(*) FROM pg_indexes WHERE tablename = 'remittances' AND indexname NOT LIKE '%_rebuilt'")[0].decode(0)
             }
             #expect(indexes == 22, "the swapped-in table has its indexes under their own names")
-            // Pages of 1 to 3 events cut streams (create, amend, cancel) at every place.
-            for pageEvents in [1, 2, 3] {
-                _ = try await ViewRebuild.run(pool: pool, pageEvents: pageEvents) { _ in }
-                #expect(try await dumpViews(pool) == live, "pages of \(pageEvents)")
+            // Pages of 1 to 3 events cut streams (create, amend, cancel) at every place; the
+            // streams folded in 1 to 3 ranges at once.
+            for (pageEvents, connections) in [(1, 1), (2, 3), (3, 2), (7, 3)] {
+                _ = try await ViewRebuild.run(pool: pool, connections: connections, pageEvents: pageEvents) { _ in }
+                #expect(try await dumpViews(pool) == live, "pages of \(pageEvents), \(connections) ranges")
             }
         }
     }
