@@ -4,7 +4,7 @@ import RemitDomain
 
 /// Reads the members of a JSON object as typed fields, collecting every problem (unknown
 /// members, missing ones, wrong types) instead of stopping at the first. A member sent as
-/// `null` is a wrong type, not an absent one: the document declares no field nullable, and a
+/// `null` is a wrong type, not an absent one, unless the document declares it nullable: a
 /// change that says `"receiverName": null` must not pass as a change of nothing else.
 struct FieldReader {
     private let members: [String: JSONValue]
@@ -22,9 +22,11 @@ struct FieldReader {
         }
     }
 
-    mutating func string(_ key: String, required: Bool = true) -> String? {
+    /// `nullable`: `null` is accepted as "none", where the document says so.
+    mutating func string(_ key: String, required: Bool = true, nullable: Bool = false) -> String? {
         switch members[key] {
         case .string(let value): return value
+        case .null where nullable: return nil
         case nil:
             if required { errors.append(FieldError(field: key, message: "is required")) }
             return nil
@@ -144,7 +146,7 @@ enum RequestBodies {
             senderAccount: reader.string("senderAccount") ?? "", receiverName: reader.string("receiverName") ?? "",
             receiverBank: reader.string("receiverBank") ?? "", receiverAccount: reader.string("receiverAccount") ?? "",
             amount: reader.int64("amount") ?? 0, currency: reader.string("currency") ?? "",
-            reference: reader.string("reference", required: false)
+            reference: reader.string("reference", required: false, nullable: true)
         )
         return merge(reader.errors, Validation.check(details, amountMax: amountMax))
     }
