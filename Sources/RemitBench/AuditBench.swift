@@ -6,7 +6,6 @@ import RemitPostgres
 import RemitReplication
 import RemitSegment
 import RemitStorage
-import Synchronization
 
 /// `remit bench audit`: the auditor's tools end to end on a log of `events` events in a
 /// scratch database beside a region's (creates written through the real append transaction in
@@ -43,15 +42,11 @@ public struct AuditBench: Sendable {
             let (_, read) = try await timed { try await readLog(pool) }
             line("baseline: read the log, no checks", read)
             // Before `remit verify`, which then checks the rebuilt views against a replay.
-            let folded = Mutex<ContinuousClock.Instant?>(nil)
-            let rebuildStarted = ContinuousClock.now
-            let (_, rebuild) = try await timed {
-                try await Projector.rebuild(pool: pool) { progress in
-                    if case .indexing = progress { folded.withLock { $0 = $0 ?? .now } }
-                }
-            }
-            let foldSeconds = ((folded.withLock { $0 } ?? rebuildStarted) - rebuildStarted).milliseconds / 1_000
-            line("remit projections rebuild", rebuild, String(format: "  folded and loaded %.1f s, indexed and swapped %.1f s", foldSeconds, rebuild - foldSeconds))
+            let (rebuilt, rebuild) = try await timed { try await Projector.rebuild(pool: pool) { _ in } }
+            line("remit projections rebuild", rebuild, String(
+                format: "  folded and loaded %.1f s, indexed and swapped %.1f s",
+                rebuilt.foldDuration.milliseconds / 1_000, rebuilt.indexDuration.milliseconds / 1_000
+            ))
             let (report, verify) = try await timed { try await LedgerAuditor.audit(pool) }
             guard report.ok else { throw BenchError("the bench's own log did not verify: \(String(describing: report.finding))") }
             line("remit verify (log, checkpoints, views)", verify, String(format: "  %.2f× the baseline's time; %lld checkpoints", verify / read, report.checkpointsVerified))

@@ -3,7 +3,6 @@ import Foundation
 import RemitCore
 import RemitPostgres
 import RemitStorage
-import Synchronization
 
 struct Projections: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,17 +20,12 @@ struct Projections: AsyncParsableCommand {
 
         func run() async throws {
             let pool = PostgresPool(url: try resolveDatabaseURL(databaseURL), connectionsMax: Limits.rebuildConnectionsMax, applicationName: "remit projections rebuild")
-            let started = ContinuousClock.now
-            // When the fold ended and the indexing began, for the closing line.
-            let folded = Mutex<ContinuousClock.Instant?>(nil)
-            let position: Int64
+            let rebuilt: ViewRebuild.Rebuilt
             do {
-                position = try await Projector.rebuild(pool: pool) { progress in
+                rebuilt = try await Projector.rebuild(pool: pool) { progress in
                     switch progress {
                     case .folding(let events, let head): ProgressBar.draw(done: events, total: head)
-                    case .indexing(let built, let indexes):
-                        folded.withLock { $0 = $0 ?? .now }
-                        ProgressBar.draw(done: Int64(built), total: Int64(indexes), unit: "indexes")
+                    case .indexing(let built, let indexes): ProgressBar.draw(done: Int64(built), total: Int64(indexes), unit: "indexes")
                     }
                 }
             } catch {
@@ -39,9 +33,11 @@ struct Projections: AsyncParsableCommand {
                 throw error
             }
             await pool.close()
-            let ended = ContinuousClock.now, foldEnded = folded.withLock { $0 } ?? ended
             func seconds(_ duration: Duration) -> String { String(format: "%.1f s", duration.milliseconds / 1_000) }
-            print("\nrebuilt the views through position \(position) in \(seconds(ended - started)): folded and loaded in \(seconds(foldEnded - started)), indexed and swapped in \(seconds(ended - foldEnded))")
+            print(
+                "\nrebuilt the views through position \(rebuilt.position) in \(seconds(rebuilt.foldDuration + rebuilt.indexDuration)): "
+                    + "folded and loaded in \(seconds(rebuilt.foldDuration)), indexed and swapped in \(seconds(rebuilt.indexDuration))"
+            )
         }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOPosix
 import RemitSegment
 import RemitCore
 import RemitDomain
@@ -110,8 +109,8 @@ public final class ReplicationPuller: Service, Sendable {
     /// A session holding the region's puller lock, or nil if another session holds it.
     private func takeLock() async throws -> PostgresConnection? {
         let connection = try await pool.openUnpooledConnection(applicationName: "remit replication \(region)")
-        let taken: Bool = try await NIOThreadPool.singleton.runIfActive {
-            try connection.query("SELECT pg_try_advisory_lock($1)", [Self.lockKey])[0].decode(0)
+        let taken: Bool = try await pool.run(on: connection) {
+            try $0.query("SELECT pg_try_advisory_lock($1)", [Self.lockKey])[0].decode(0)
         }
         return taken ? connection : nil
     }

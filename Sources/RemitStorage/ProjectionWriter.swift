@@ -27,12 +27,16 @@ public enum ProjectionWriter {
         }
     }
 
+    /// The views' checkpoint, locked until the caller's transaction ends: projectors of every
+    /// node, and a rebuild's swap, take turns on it.
+    static func lockCheckpoint(_ connection: PostgresConnection) throws -> Int64 {
+        try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [checkpointName])[0].decode(0)
+    }
+
     /// Inside the caller's transaction: locks the checkpoint (so projectors of several nodes
     /// take turns), applies the next events, moves the checkpoint.
     static func apply(_ connection: PostgresConnection, limit: Int, crashAfterEvents: Int? = nil) throws -> (applied: Int, position: Int64) {
-        let checkpoint: Int64 = try connection.query(
-            "SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [checkpointName]
-        )[0].decode(0)
+        let checkpoint = try lockCheckpoint(connection)
         let rows = try connection.query(
             """
             SELECT position, stream_id, stream_version, event_type, payload, recorded_at_us

@@ -60,7 +60,7 @@ public final class Projector: Service, Sendable {
 
     /// Rebuilds every view from position 0 aside and swaps them in (`ViewRebuild`): readers see
     /// the old views until the swap commits, then the new ones.
-    public static func rebuild(pool: PostgresPool, progress: @escaping @Sendable (ViewRebuild.Progress) -> Void) async throws -> Int64 {
+    public static func rebuild(pool: PostgresPool, progress: @escaping @Sendable (ViewRebuild.Progress) -> Void) async throws -> ViewRebuild.Rebuilt {
         try await ViewRebuild.run(pool: pool, progress: progress)
     }
 }

@@ -38,12 +38,22 @@ public enum ViewRebuild {
     static let newTable = "remittances_rebuilt"
     static let suffix = "_rebuilt"
 
-    /// Returns the position the swapped-in views hold. The fold's ranges and the index builds
-    /// borrow up to `connections` of `pool`'s connections at once.
+    /// What a rebuild did, and how long its two halves took.
+    public struct Rebuilt: Sendable {
+        /// The position the swapped-in views hold.
+        public let position: Int64
+        /// Folding the log and loading the new table.
+        public let foldDuration: Duration
+        /// Building its indexes and swapping it in.
+        public let indexDuration: Duration
+    }
+
+    /// The fold's ranges and the index builds borrow up to `connections` of `pool`'s
+    /// connections at once.
     static func run(
         pool: PostgresPool, connections: Int = Limits.rebuildConnectionsMax, pageEvents: Int = Limits.rebuildPageEvents,
         progress: @escaping @Sendable (Progress) -> Void
-    ) async throws -> Int64 {
+    ) async throws -> Rebuilt {
         // The session holding the lock; closing it (when it is released) lets the lock go.
         let session = try await pool.openUnpooledConnection(applicationName: "remit projections rebuild")
         func onSession<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
@@ -53,14 +63,17 @@ public enum ViewRebuild {
             throw AlreadyRunning()
         }
         do {
+            let started = ContinuousClock.now
             let (head, indexes) = try await onSession { try $0.withTransaction { try prepare($0) } }
             let deltas = try await fold(pool: pool, ranges: StreamOrderedEvents.Streams.split(connections), head: head, pageEvents: pageEvents, progress: progress)
+            let folded = ContinuousClock.now
             try await buildIndexes(indexes, pool: pool, connections: connections, progress: progress)
             _ = try await onSession { try $0.query("ANALYZE \(newTable)") }  // statistics for the first plans after the swap
-            return try await onSession { session in
+            let position = try await onSession { session in
                 progress(.indexing(indexes.count, of: indexes.count))
                 return try session.withTransaction { try swap($0, head: head, indexes: indexes, deltas: deltas) }
             }
+            return Rebuilt(position: position, foldDuration: folded - started, indexDuration: .now - folded)
         } catch {
             _ = try? await onSession { try $0.query("DROP TABLE IF EXISTS \(newTable)") }
             throw error
@@ -170,7 +183,7 @@ public enum ViewRebuild {
     /// Step 3, in a transaction of its own.
     private static func swap(_ connection: PostgresConnection, head: Int64, indexes: [Index], deltas: DashboardDeltas) throws -> Int64 {
         // A projector's batch in flight finishes first; the projectors then wait for the commit.
-        try connection.query("SELECT position FROM projection_checkpoint WHERE name = $1 FOR UPDATE", [ProjectionWriter.checkpointName])
+        _ = try ProjectionWriter.lockCheckpoint(connection)
         guard try liveIndexes(connection).map(\.name) == indexes.map(\.name) else {
             throw RebuildError(message: "the views' indexes changed while the rebuild ran (a migration?); run it again")
         }

@@ -126,7 +126,7 @@ struct ProjectionTests {
                 return first
             }
             #expect(during == before, "the read or the projector was blocked during the rebuild, or the read saw other views")
-            let rebuiltAt = try await rebuilt
+            let rebuiltAt = try await rebuilt.position
             #expect(try await LedgerReader(pool: pool).dashboard() == before, "the rebuilt views hold the log up to where the rebuild began")
             #expect(try await LedgerReader(pool: pool).projectedPosition() == rebuiltAt)
             // The projector applies what came after; the result is what a rebuild of it all gives.
@@ -178,7 +178,7 @@ struct ProjectionTests {
             }
             let live = try await dumpViews(pool)
             let reports = ProgressLog()
-            let position = try await Projector.rebuild(pool: pool) { reports.add($0) }
+            let position = try await Projector.rebuild(pool: pool) { reports.add($0) }.position
             #expect(try await dumpViews(pool) == live)
             let events: Int64 = try await pool.withConnection { try $0.query("SELECT count(*) FROM events WHERE event_type LIKE 'Remittance%'")[0].decode(0) }
             #expect(reports.folded?.0 == events && reports.folded?.1 == position, "every remittance event folded, of the head")
