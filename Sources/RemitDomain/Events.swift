@@ -91,6 +91,7 @@ public enum LedgerEvent: Sendable, Equatable {
     }
 
     public static func decode(type: String, payload: [UInt8]) throws(UnknownEvent) -> LedgerEvent {
+        if let event = canonicalRemittanceEvent(type: type, payload: payload) { return event }
         let decoder = JSONDecoder()
         let data = Data(payload)
         do {
@@ -106,6 +107,24 @@ public enum LedgerEvent: Sendable, Equatable {
             throw error
         } catch {
             throw UnknownEvent(type: type, reason: "\(error)")
+        }
+    }
+
+    /// A remittance event whose payload is in `JSONObjectWriter`'s form, read without
+    /// JSONDecoder: these are nearly every event a replay, a verify or a projector reads. Nil for
+    /// any other type or form, and for a payload JSONDecoder would refuse or read differently.
+    private static func canonicalRemittanceEvent(type: String, payload: [UInt8]) -> LedgerEvent? {
+        switch type {
+        case remittanceCreatedType:
+            RemittanceChanges(canonicalPayload: payload).flatMap(RemittanceDetails.init(every:)).map(LedgerEvent.remittanceCreated)
+        case "RemittanceAmended":
+            RemittanceChanges(canonicalPayload: payload).map(LedgerEvent.remittanceAmended)
+        case "RemittanceCancelled":
+            JSONObjectReader.members(payload).flatMap { members in
+                guard members.count == 1, members[0].key == "reason", case .string(let reason) = members[0].value else { return nil }
+                return .remittanceCancelled(RemittanceCancelled(reason: reason))
+            }
+        default: nil
         }
     }
 }

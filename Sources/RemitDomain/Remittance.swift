@@ -70,6 +70,27 @@ public struct RemittanceChanges: Codable, Sendable, Equatable {
         )
     }
 
+    /// The fields of a payload in `JSONObjectWriter`'s form; nil for any other form or for a
+    /// member that is not a field or has the wrong type (JSONDecoder then reads or refuses it).
+    init?(canonicalPayload payload: [UInt8]) {
+        guard let members = JSONObjectReader.members(payload) else { return nil }
+        self.init()
+        for member in members {
+            switch (member.key, member.value) {
+            case ("amount", .integer(let value)): amount = value
+            case ("currency", .string(let value)): currency = value
+            case ("receiverAccount", .string(let value)): receiverAccount = value
+            case ("receiverBank", .string(let value)): receiverBank = value
+            case ("receiverName", .string(let value)): receiverName = value
+            case ("reference", .string(let value)): reference = value
+            case ("senderAccount", .string(let value)): senderAccount = value
+            case ("senderBank", .string(let value)): senderBank = value
+            case ("senderName", .string(let value)): senderName = value
+            default: return nil
+            }
+        }
+    }
+
     public var isEmpty: Bool { self == RemittanceChanges() }
 
     /// `details` with these changes laid over it.
@@ -117,6 +138,19 @@ public struct Remittance: Codable, Sendable, Equatable {
 }
 
 extension RemittanceDetails {
+    /// The details when `changes` sets every field a remittance must have.
+    init?(every changes: RemittanceChanges) {
+        guard let senderName = changes.senderName, let senderBank = changes.senderBank,
+              let senderAccount = changes.senderAccount, let receiverName = changes.receiverName,
+              let receiverBank = changes.receiverBank, let receiverAccount = changes.receiverAccount,
+              let amount = changes.amount, let currency = changes.currency else { return nil }
+        self.init(
+            senderName: senderName, senderBank: senderBank, senderAccount: senderAccount, receiverName: receiverName,
+            receiverBank: receiverBank, receiverAccount: receiverAccount, amount: amount, currency: currency,
+            reference: changes.reference
+        )
+    }
+
     /// SHA-256 (hex) of the details' canonical JSON (which is also their event payload): two
     /// requests with the same fingerprint ask for the same remittance, however their JSON was
     /// spaced or ordered.
