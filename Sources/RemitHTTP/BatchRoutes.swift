@@ -46,19 +46,11 @@ enum BatchRequest {
 
     /// The `items` list: 1 to `Limits.batchItemsMax` of them, and nothing else in the body.
     static func items(_ body: JSONValue) throws -> [JSONValue] {
-        guard case .object(let members) = body else {
-            throw Problem(DomainError.invalid([FieldError(field: "", message: "the body must be a JSON object")]))
-        }
-        if let unknown = members.keys.sorted().first(where: { $0 != "items" }) {
-            throw Problem(DomainError.invalid([FieldError(field: unknown, message: "is not a known field")]))
-        }
-        guard case .array(let items)? = members["items"] else {
-            throw Problem(DomainError.invalid([FieldError(field: "items", message: "is required, a list of remittances")]))
-        }
-        guard (1...Limits.batchItemsMax).contains(items.count) else {
-            throw Problem(DomainError.invalid([FieldError(field: "items", message: "must hold 1 to \(Limits.batchItemsMax) remittances")]))
-        }
-        return items
+        var reader = FieldReader(body, allowed: ["items"])
+        let items = reader.list("items", count: 1...Limits.batchItemsMax, of: "remittances")
+        try reader.check()
+        // check() threw unless the list was read.
+        return items!
     }
 
     /// One item: `{"idempotencyKey": "…", "remittance": {…}}`.

@@ -62,6 +62,17 @@ struct FieldReader {
         }
     }
 
+    /// A list of `count` values of any kind (the caller reads each); `noun` names them in the problems.
+    mutating func list(_ key: String, count: ClosedRange<Int>, of noun: String) -> [JSONValue]? {
+        switch members[key] {
+        case .array(let values) where count.contains(values.count): return values
+        case .array: errors.append(FieldError(field: key, message: "must hold \(count.lowerBound) to \(count.upperBound) \(noun)"))
+        case nil: errors.append(FieldError(field: key, message: "is required, a list of \(noun)"))
+        default: errors.append(FieldError(field: key, message: "must be a list of \(noun)"))
+        }
+        return nil
+    }
+
     /// A true/false member; absent means `default`.
     mutating func bool(_ key: String, default value: Bool) -> Bool {
         switch members[key] {

@@ -12,9 +12,13 @@ public enum ProjectionWriter {
     /// DELETE, not TRUNCATE: TRUNCATE's exclusive lock would make every reader wait for the
     /// rebuild, where DELETE lets them read the old rows until the transaction commits.
     public static let resetViewsSQL = """
-        DELETE FROM remittances; DELETE FROM dashboard_status; DELETE FROM dashboard_currency;
-        DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
+        DELETE FROM remittances; \(emptyDashboardSQL)
         UPDATE projection_checkpoint SET position = 0 WHERE name = 'views';
+        """
+
+    /// Empties the dashboard's tables (a rebuild then writes them whole).
+    static let emptyDashboardSQL = """
+        DELETE FROM dashboard_status; DELETE FROM dashboard_currency; DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
         """
 
     /// A hook for tests: throw after applying this many events of the batch (before commit).

@@ -195,7 +195,7 @@ public enum ViewRebuild {
         try connection.execute(script: """
             DROP TABLE remittances;
             ALTER TABLE \(newTable) RENAME TO remittances;
-            DELETE FROM dashboard_status; DELETE FROM dashboard_currency; DELETE FROM dashboard_corridor; DELETE FROM dashboard_minute;
+            \(ProjectionWriter.emptyDashboardSQL)
             """)
         for index in indexes { try connection.query("ALTER INDEX \(index.name)\(suffix) RENAME TO \(index.name)") }
         try deltas.save(connection)

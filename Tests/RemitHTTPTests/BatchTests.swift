@@ -89,20 +89,23 @@ struct BatchTests {
     func limits() async throws {
         try await withAPI { client, pool in
             let before = try await ledgerCount(pool)
-            func refused(_ body: ByteBuffer, _ status: HTTPResponse.Status, _ field: String? = nil, contentType: String = "application/json") async throws {
+            func refused(_ body: ByteBuffer, _ status: HTTPResponse.Status, _ fields: String..., contentType: String = "application/json") async throws {
                 let response = try await client.execute(
                     uri: "/api/v1/remittance-batches", method: .post, headers: [.contentType: contentType], body: body
                 )
                 #expect(response.status == status)
                 #expect(response.headers[.contentType] == Problem.contentType)
-                if let field { #expect(try decode(Problem.self, response).errors?.map(\.field) == [field]) }
+                if !fields.isEmpty { #expect(try decode(Problem.self, response).errors?.map(\.field) == fields) }
             }
             let tooMany = (0...Limits.batchItemsMax).map { ("k\($0)", remittanceJSON($0)) }
             try await refused(batchBody(tooMany), .unprocessableContent, "items")
             try await refused(ByteBuffer(string: #"{"items":[]}"#), .unprocessableContent, "items")
             try await refused(ByteBuffer(string: #"{"items":{}}"#), .unprocessableContent, "items")
-            try await refused(ByteBuffer(string: #"{"items":[],"more":1}"#), .unprocessableContent, "more")
-            try await refused(ByteBuffer(string: "[]"), .unprocessableContent, "")
+            try await refused(ByteBuffer(string: #"{"items":[{}],"more":1}"#), .unprocessableContent, "more")
+            // Every problem of the envelope is named at once.
+            try await refused(ByteBuffer(string: #"{"items":[],"more":1}"#), .unprocessableContent, "more", "items")
+            try await refused(ByteBuffer(string: #"{"more":1}"#), .unprocessableContent, "more", "items")
+            try await refused(ByteBuffer(string: "[]"), .unprocessableContent, "", "items")
             try await refused(ByteBuffer(string: #"{"items":["#), .badRequest)
             try await refused(ByteBuffer(string: "{}"), .unsupportedMediaType, contentType: "text/csv")
             let huge = String(repeating: "x", count: Limits.batchBodyBytesMax)
