@@ -42,11 +42,13 @@ public struct AuditBench: Sendable {
             let (_, read) = try await timed { try await readLog(pool) }
             line("baseline: read the log, no checks", read)
             // Before `remit verify`, which then checks the rebuilt views against a replay.
-            let (rebuilt, rebuild) = try await timed { try await Projector.rebuild(pool: pool) { _ in } }
-            line("remit projections rebuild", rebuild, String(
-                format: "  folded and loaded %.1f s, indexed and swapped %.1f s",
-                rebuilt.foldDuration.milliseconds / 1_000, rebuilt.indexDuration.milliseconds / 1_000
-            ))
+            for full in [false, true] {
+                let (rebuilt, rebuild) = try await timed { try await Projector.rebuild(pool: pool, full: full) { _ in } }
+                line("remit projections rebuild" + (full ? " --full" : ""), rebuild, String(
+                    format: "  folded and loaded %.1f s, then %@ in %.1f s",
+                    rebuilt.foldDuration.milliseconds / 1_000, rebuilt.replaced.summary as NSString, rebuilt.replaceDuration.milliseconds / 1_000
+                ))
+            }
             let (report, verify) = try await timed { try await LedgerAuditor.audit(pool) }
             guard report.ok else { throw BenchError("the bench's own log did not verify: \(String(describing: report.finding))") }
             line("remit verify (log, checkpoints, views)", verify, String(format: "  %.2f× the baseline's time; %lld checkpoints", verify / read, report.checkpointsVerified))

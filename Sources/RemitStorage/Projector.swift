@@ -58,9 +58,12 @@ public final class Projector: Service, Sendable {
         }
     }
 
-    /// Rebuilds every view from position 0 aside and swaps them in (`ViewRebuild`): readers see
-    /// the old views until the swap commits, then the new ones.
-    public static func rebuild(pool: PostgresPool, progress: @escaping @Sendable (ViewRebuild.Progress) -> Void) async throws -> ViewRebuild.Rebuilt {
-        try await ViewRebuild.run(pool: pool, progress: progress)
+    /// Rebuilds every view from position 0 aside and puts it in place (`ViewRebuild`): readers
+    /// see the old views until that commits, then the new ones. `full`: a new table swapped in
+    /// even when few rows differ.
+    public static func rebuild(
+        pool: PostgresPool, full: Bool = false, progress: @escaping @Sendable (ViewRebuild.Progress) -> Void
+    ) async throws -> ViewRebuild.Rebuilt {
+        try await ViewRebuild.run(pool: pool, full: full, progress: progress)
     }
 }

@@ -3,30 +3,55 @@ import RemitCore
 import RemitPostgres
 import Synchronization
 
-/// `remit projections rebuild`: the views built aside from the log and swapped in. Emptying the
-/// live table and projecting into it again paid every one of its 22 indexes (nine of them
+/// `remit projections rebuild`: the views built aside from the log, then put in place. Emptying
+/// the live table and projecting into it again paid every one of its 22 indexes (eight of them
 /// trigram GIN) per row and left a million dead rows behind (366 s for a million events), with
 /// the projectors stopped all along. Here:
 ///
 /// 1. the log up to its head is folded stream by stream into a new table with no index and
 ///    loaded with COPY, in as many ranges of stream ids at once as it has connections (the
 ///    projectors go on meanwhile);
-/// 2. the live table's indexes are built on it from PostgreSQL's own definitions, as many at
-///    once (each index build runs on one core);
-/// 3. one short transaction swaps the tables, writes the dashboard figures and sets the
-///    checkpoint back to the head the fold reached; the projectors then apply what came after.
+/// 2. the new table is compared with the live one; when at most `Limits.rebuildRewriteRowsMax`
+///    rows differ (none, when the views were right), one transaction rewrites those rows in the
+///    live table (`ViewRebuildRewrite.swift`);
+/// 3. otherwise, or when asked for (`full`), the live table's indexes are built on the new
+///    table from PostgreSQL's own definitions, as many at once (each build runs on one core),
+///    and one short transaction swaps the tables.
 ///
-/// Readers read the old views until the swap commits, and only the swap holds the table's
-/// exclusive lock. One rebuild runs at a time per database (an advisory lock); what a rebuild
-/// that died left behind is dropped by the next.
+/// Either way the last transaction writes the dashboard figures and sets the checkpoint to the
+/// head the fold reached; the projectors then apply what came after. Readers read the old views
+/// until it commits, and only a swap takes the table's exclusive lock. One rebuild runs at a time
+/// per database (an advisory lock); what a rebuild that died left behind is dropped by the next.
 public enum ViewRebuild {
     /// What a rebuild has done so far.
     public enum Progress: Sendable {
         /// Events folded into rows, of about `of` (the head position: the log's few system
         /// events are not folded).
         case folding(Int64, of: Int64)
+        /// Comparing the new table with the live one.
+        case comparing
+        /// About to rewrite the rows found different (the comparison's count).
+        case rewriting(rows: Int)
         /// Indexes built on the new table; `.indexing(n, of: n)` comes just before the swap.
         case indexing(Int, of: Int)
+    }
+
+    /// How the rebuilt rows were put in place.
+    public enum Replaced: Sendable, Equatable {
+        /// In the live table: `rows` rewritten, of which `differedFromLog` differed from the
+        /// log; the others were only ahead of the fold's head or behind it (the projectors were
+        /// applying events meanwhile) and are brought on by them.
+        case rewritten(rows: Int, differedFromLog: Int)
+        /// A new table with its indexes swapped in: many rows differed, or it was asked for.
+        case swapped
+
+        /// How the rebuild ended, for people.
+        public var summary: String {
+            switch self {
+            case .rewritten(let rows, let differed): "compared with the live views: \(differed) rows differed from the log, \(rows) rewritten"
+            case .swapped: "a new table indexed and swapped in"
+            }
+        }
     }
 
     public struct AlreadyRunning: Error, CustomStringConvertible {
@@ -40,18 +65,21 @@ public enum ViewRebuild {
 
     /// What a rebuild did, and how long its two halves took.
     public struct Rebuilt: Sendable {
-        /// The position the swapped-in views hold.
+        /// The position the rebuilt views hold.
         public let position: Int64
+        public let replaced: Replaced
         /// Folding the log and loading the new table.
         public let foldDuration: Duration
-        /// Building its indexes and swapping it in.
-        public let indexDuration: Duration
+        /// Comparing and rewriting rows, or building the indexes and swapping.
+        public let replaceDuration: Duration
     }
 
-    /// The fold's ranges and the index builds borrow up to `connections` of `pool`'s
-    /// connections at once.
+    /// `full`: build the new table's indexes and swap it in however few rows differ (which also
+    /// leaves the table and its indexes compact). The fold's ranges and the index builds borrow
+    /// up to `connections` of `pool`'s connections at once.
     static func run(
-        pool: PostgresPool, connections: Int = Limits.rebuildConnectionsMax, pageEvents: Int = Limits.rebuildPageEvents,
+        pool: PostgresPool, full: Bool = false, rewriteRowsMax: Int = Limits.rebuildRewriteRowsMax,
+        connections: Int = Limits.rebuildConnectionsMax, pageEvents: Int = Limits.rebuildPageEvents,
         progress: @escaping @Sendable (Progress) -> Void
     ) async throws -> Rebuilt {
         // The session holding the lock; closing it (when it is released) lets the lock go.
@@ -67,13 +95,27 @@ public enum ViewRebuild {
             let (head, indexes) = try await onSession { try $0.withTransaction { try prepare($0) } }
             let deltas = try await fold(pool: pool, ranges: StreamOrderedEvents.Streams.split(connections), head: head, pageEvents: pageEvents, progress: progress)
             let folded = ContinuousClock.now
+            if !full {
+                progress(.comparing)
+                if let differences = try await onSession({ try differences($0, rowsMax: rewriteRowsMax) }) {
+                    progress(.rewriting(rows: differences.ids.count))
+                    let replaced = try await onSession { session in
+                        let replaced = try session.withTransaction {
+                            try rewrite($0, head: head, differences: differences, indexes: indexes, deltas: deltas)
+                        }
+                        try session.query("DROP TABLE \(newTable)")
+                        return replaced
+                    }
+                    return Rebuilt(position: head, replaced: replaced, foldDuration: folded - started, replaceDuration: .now - folded)
+                }
+            }
             try await buildIndexes(indexes, pool: pool, connections: connections, progress: progress)
             _ = try await onSession { try $0.query("ANALYZE \(newTable)") }  // statistics for the first plans after the swap
-            let position = try await onSession { session in
+            try await onSession { session in
                 progress(.indexing(indexes.count, of: indexes.count))
-                return try session.withTransaction { try swap($0, head: head, indexes: indexes, deltas: deltas) }
+                try session.withTransaction { try swap($0, head: head, indexes: indexes, deltas: deltas) }
             }
-            return Rebuilt(position: position, foldDuration: folded - started, indexDuration: .now - folded)
+            return Rebuilt(position: head, replaced: .swapped, foldDuration: folded - started, replaceDuration: .now - folded)
         } catch {
             _ = try? await onSession { try $0.query("DROP TABLE IF EXISTS \(newTable)") }
             throw error
@@ -181,12 +223,10 @@ public enum ViewRebuild {
     }
 
     /// Step 3, in a transaction of its own.
-    private static func swap(_ connection: PostgresConnection, head: Int64, indexes: [Index], deltas: DashboardDeltas) throws -> Int64 {
+    private static func swap(_ connection: PostgresConnection, head: Int64, indexes: [Index], deltas: DashboardDeltas) throws {
         // A projector's batch in flight finishes first; the projectors then wait for the commit.
         _ = try ProjectionWriter.lockCheckpoint(connection)
-        guard try liveIndexes(connection).map(\.name) == indexes.map(\.name) else {
-            throw RebuildError(message: "the views' indexes changed while the rebuild ran (a migration?); run it again")
-        }
+        try checkUnchanged(connection, indexes: indexes)
         for index in indexes {
             if let constraint = index.constraint {
                 try connection.query("ALTER TABLE \(newTable) ADD CONSTRAINT \(index.name)\(suffix) \(constraint) USING INDEX \(index.name)\(suffix)")
@@ -200,7 +240,21 @@ public enum ViewRebuild {
         for index in indexes { try connection.query("ALTER INDEX \(index.name)\(suffix) RENAME TO \(index.name)") }
         try deltas.save(connection)
         try connection.query("UPDATE projection_checkpoint SET position = $1 WHERE name = $2", [head, ProjectionWriter.checkpointName])
-        return head
+    }
+
+    /// The live table still has the columns and indexes the new one was made like: a migration
+    /// run meanwhile would otherwise be undone by the swap, or misplace the rewritten rows.
+    static func checkUnchanged(_ connection: PostgresConnection, indexes: [Index]) throws {
+        let columns = try connection.query(
+            """
+            SELECT (SELECT array_agg(attname || ' ' || format_type(atttypid, atttypmod) ORDER BY attnum)::text
+                    FROM pg_attribute WHERE attrelid = t.oid AND attnum > 0 AND NOT attisdropped)
+            FROM (VALUES ('remittances'::regclass), ('\(newTable)'::regclass)) AS t(oid)
+            """
+        ).map { try $0.decode(0, as: String.self) }
+        guard columns[0] == columns[1], try liveIndexes(connection).map(\.name) == indexes.map(\.name) else {
+            throw RebuildError(message: "the views' table changed while the rebuild ran (a migration?); run it again")
+        }
     }
 
     /// One of the live table's indexes, as the migrations made it.

@@ -91,8 +91,11 @@ struct ProjectionTests {
         }
     }
 
-    @Test("readers see the old views while a rebuild runs, not an empty or blocked table; the projector goes on, then catches the rebuilt views up")
-    func readersDuringRebuild() async throws {
+    @Test(
+        "readers see the old views while a rebuild runs, not an empty or blocked table; the projector goes on, then catches the rebuilt views up",
+        arguments: [false, true]
+    )
+    func readersDuringRebuild(full: Bool) async throws {
         try await withLedger { pool, appender in
             try await makeHistory(appender, count: 10)
             let projector = Projector(pool: pool, logger: Logger(label: "test"))
@@ -100,11 +103,14 @@ struct ProjectionTests {
             let before = try await LedgerReader(pool: pool).dashboard()
             let (reached, proceed) = AsyncStream.makeStream(of: Void.self)
             let gate = Gate()
-            async let rebuilt = Projector.rebuild(pool: pool) { progress in
-                // Hold the rebuild open (the new views built, not yet swapped in) until the reader has read.
-                if case .indexing(let built, let indexes) = progress, built == indexes {
+            async let rebuilt = Projector.rebuild(pool: pool, full: full) { progress in
+                // Hold the rebuild open (the new views built and compared or indexed, not yet put
+                // in place) until the reader has read and the projector has moved the live views on.
+                switch progress {
+                case .rewriting, .indexing(22, of: 22):
                     proceed.yield()
                     gate.wait()
+                default: break
                 }
             }
             var iterator = reached.makeAsyncIterator()
@@ -127,6 +133,9 @@ struct ProjectionTests {
             }
             #expect(during == before, "the read or the projector was blocked during the rebuild, or the read saw other views")
             let rebuiltAt = try await rebuilt.position
+            // Rewritten in place: the five new remittances the live views had were taken out
+            // again (they are past the rebuild's position), and nothing differed from the log.
+            #expect(try await rebuilt.replaced == (full ? .swapped : .rewritten(rows: 5, differedFromLog: 0)))
             #expect(try await LedgerReader(pool: pool).dashboard() == before, "the rebuilt views hold the log up to where the rebuild began")
             #expect(try await LedgerReader(pool: pool).projectedPosition() == rebuiltAt)
             // The projector applies what came after; the result is what a rebuild of it all gives.
@@ -178,10 +187,15 @@ struct ProjectionTests {
             }
             let live = try await dumpViews(pool)
             let reports = ProgressLog()
-            let position = try await Projector.rebuild(pool: pool) { reports.add($0) }.position
+            let rebuilt = try await Projector.rebuild(pool: pool) { reports.add($0) }
+            #expect(rebuilt.replaced == .rewritten(rows: 0, differedFromLog: 0), "right views: nothing to rewrite")
             #expect(try await dumpViews(pool) == live)
             let events: Int64 = try await pool.withConnection { try $0.query("SELECT count(*) FROM events WHERE event_type LIKE 'Remittance%'")[0].decode(0) }
-            #expect(reports.folded?.0 == events && reports.folded?.1 == position, "every remittance event folded, of the head")
+            #expect(reports.folded?.0 == events && reports.folded?.1 == rebuilt.position, "every remittance event folded, of the head")
+            #expect(reports.indexed == nil)
+            let swapped = try await Projector.rebuild(pool: pool, full: true) { reports.add($0) }
+            #expect(swapped.replaced == .swapped)
+            #expect(try await dumpViews(pool) == live)
             #expect(reports.indexed?.0 == reports.indexed?.1 && reports.indexed?.1 == 22, "the table's 22 indexes (its keys among them) built again")
             let indexes: Int64 = try await pool.withConnection {
                 try $0.query("SELECT count(*) FROM pg_indexes WHERE tablename = 'remittances' AND indexname NOT LIKE '%_rebuilt'")[0].decode(0)
@@ -189,10 +203,45 @@ struct ProjectionTests {
             #expect(indexes == 22, "the swapped-in table has its indexes under their own names")
             // Pages of 1 to 3 events cut streams (create, amend, cancel) at every place; the
             // streams folded in 1 to 3 ranges at once.
+            // Compared with the live rows (each differing row would be rewritten and counted), and
+            // swapped in whole.
             for (pageEvents, connections) in [(1, 1), (2, 3), (3, 2), (7, 3)] {
-                _ = try await ViewRebuild.run(pool: pool, connections: connections, pageEvents: pageEvents) { _ in }
-                #expect(try await dumpViews(pool) == live, "pages of \(pageEvents), \(connections) ranges")
+                for full in [false, true] {
+                    let rebuilt = try await ViewRebuild.run(pool: pool, full: full, connections: connections, pageEvents: pageEvents) { _ in }
+                    #expect(rebuilt.replaced == (full ? .swapped : .rewritten(rows: 0, differedFromLog: 0)), "pages of \(pageEvents), \(connections) ranges")
+                    #expect(try await dumpViews(pool) == live, "pages of \(pageEvents), \(connections) ranges, full: \(full)")
+                }
             }
+        }
+    }
+
+    @Test("views gone wrong are put right: the rows that differ rewritten, or, past the limit, a new table swapped in")
+    func wrongViewsRepaired() async throws {
+        try await withLedger { pool, appender in
+            try await makeHistory(appender, count: 12)
+            try await Projector(pool: pool, logger: Logger(label: "test")).catchUp()
+            let live = try await dumpViews(pool)
+            @Sendable func damage() async throws {
+                try await pool.withConnection { connection in
+                    try connection.execute(script: """
+                        UPDATE remittances SET amount = amount + 1 WHERE id = (SELECT id FROM remittances ORDER BY created_position LIMIT 1);
+                        DELETE FROM remittances WHERE id = (SELECT id FROM remittances ORDER BY created_position DESC LIMIT 1);
+                        INSERT INTO remittances SELECT gen_random_uuid(), version, status, sender_name, sender_bank, sender_account,
+                            receiver_name, receiver_bank, receiver_account, amount, currency, reference, cancellation_reason,
+                            created_position + 1000000, created_at_us, updated_at_us FROM remittances LIMIT 1;
+                        UPDATE dashboard_status SET count = count + 5;
+                        """)
+                }
+            }
+            try await damage()
+            #expect(try await dumpViews(pool) != live)
+            let rewritten = try await Projector.rebuild(pool: pool) { _ in }
+            #expect(rewritten.replaced == .rewritten(rows: 3, differedFromLog: 3))
+            #expect(try await dumpViews(pool) == live)
+            try await damage()
+            let swapped = try await ViewRebuild.run(pool: pool, rewriteRowsMax: 2) { _ in }
+            #expect(swapped.replaced == .swapped, "more rows differ than the limit")
+            #expect(try await dumpViews(pool) == live)
         }
     }
 }
@@ -213,6 +262,7 @@ final class ProgressLog: @unchecked Sendable {
         switch progress {
         case .folding(let events, let head): folded = (events, head)
         case .indexing(let built, let indexes): indexed = (built, indexes)
+        case .comparing, .rewriting: break
         }
     }
 }
