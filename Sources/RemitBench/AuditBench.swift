@@ -45,7 +45,7 @@ public struct AuditBench: Sendable {
             for full in [false, true] {
                 let (rebuilt, rebuild) = try await timed { try await Projector.rebuild(pool: pool, full: full) { _ in } }
                 line("remit projections rebuild" + (full ? " --full" : ""), rebuild, String(
-                    format: "  folded and loaded %.1f s, then %@ in %.1f s",
+                    format: "  folded and loaded %.1f s, then %@: %.1f s",
                     rebuilt.foldDuration.milliseconds / 1_000, rebuilt.replaced.summary as NSString, rebuilt.replaceDuration.milliseconds / 1_000
                 ))
             }

@@ -46,7 +46,7 @@ struct Projections: AsyncParsableCommand {
             func seconds(_ duration: Duration) -> String { String(format: "%.1f s", duration.milliseconds / 1_000) }
             print(
                 "\nrebuilt the views through position \(rebuilt.position) in \(seconds(rebuilt.foldDuration + rebuilt.replaceDuration)): "
-                    + "folded and loaded in \(seconds(rebuilt.foldDuration)), then \(rebuilt.replaced.summary) in \(seconds(rebuilt.replaceDuration))"
+                    + "folded and loaded in \(seconds(rebuilt.foldDuration)), then \(rebuilt.replaced.summary): \(seconds(rebuilt.replaceDuration))"
             )
         }
     }

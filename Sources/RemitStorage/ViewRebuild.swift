@@ -48,8 +48,8 @@ public enum ViewRebuild {
         /// How the rebuild ended, for people.
         public var summary: String {
             switch self {
-            case .rewritten(let rows, let differed): "compared with the live views: \(differed) rows differed from the log, \(rows) rewritten"
-            case .swapped: "a new table indexed and swapped in"
+            case .rewritten(let rows, let differed): "compared with the live views (\(differed) rows differed from the log; \(rows) rewritten)"
+            case .swapped: "indexed a new table and swapped it in"
             }
         }
     }
