@@ -53,9 +53,12 @@ public struct AppendBench: Sendable {
             let signIn: @Sendable (String) async throws -> String = { base in try await APISignIn.token(client: client, url: base, username: username, password: password) }
             var api = try await measure(pool: pool, client: client, url: url, token: try await signIn(url), useWrk: useWrk)
             let batch = try await averageBatch(pool, after: api.startPosition, through: api.endPosition)
+            // The node's own ceilings, right after: refused creates (parsing and validation, a
+            // 422) and a bare health check; issue 19 asks durable creates of ≥ 0.2× the latter.
             let refusedCeiling = useWrk
                 ? try WrkLoad(url: url, clients: clients, seconds: seconds, script: WrkLoad.refusedCreateScript(token: try await signIn(url))).run().perSecond
                 : nil
+            let healthCeiling = useWrk ? try WrkLoad(url: url, clients: clients, seconds: seconds, script: WrkLoad.healthScript).run().perSecond : nil
             // What checking tokens costs: nodes in this process on the same database, with
             // access checks off and on, measured alternately (off, on, on, off) so that the
             // log growing during the run favours neither.
@@ -81,7 +84,7 @@ public struct AppendBench: Sendable {
             api.result.generator = useWrk ? "wrk" : "swift"
             report(
                 api: api.result, batch: batch, baseline: (pgbench: pgbench, swift: swiftBaseline), refusedCeiling: refusedCeiling,
-                unchecked: unchecked, checked: checked
+                healthCeiling: healthCeiling, unchecked: unchecked, checked: checked
             )
             let bareRate = bare.map(\.perSecond).reduce(0, +) / Double(bare.count)
             let measuredRate = measured.map(\.perSecond).reduce(0, +) / Double(measured.count)
@@ -125,7 +128,7 @@ public struct AppendBench: Sendable {
 
     private func report(
         api: AppendLoad.Result, batch: Double, baseline inserts: (pgbench: Double?, swift: Double), refusedCeiling: Double?,
-        unchecked: [AppendLoad.Result], checked: [AppendLoad.Result]
+        healthCeiling: Double?, unchecked: [AppendLoad.Result], checked: [AppendLoad.Result]
     ) {
         // PostgreSQL's ceiling is pgbench's when it is installed: a C client, prepared statements.
         let baseline = inserts.pgbench ?? inserts.swift
@@ -139,7 +142,8 @@ public struct AppendBench: Sendable {
             api.perSecond, clients, seconds, api.generator, api.p50Milliseconds, api.p99Milliseconds, api.maxMilliseconds, batch, api.errors, baseline,
             inserts.pgbench == nil ? "this process's libpq client; pgbench is not installed" : String(format: "pgbench -M prepared; this process's libpq client: %.0f", inserts.swift),
             ratio
-        ) + (refusedCeiling.map { String(format: "; the node answers refused creates (422, no database) at %.0f req/s", $0) } ?? ""))
+        ) + (refusedCeiling.map { String(format: "; the node answers refused creates (422, no database) at %.0f req/s", $0) } ?? "")
+            + (healthCeiling.map { String(format: " and GET /healthz at %.0f req/s: durable creates %.2fx of it", $0, $0 > 0 ? api.perSecond / $0 : 0) } ?? ""))
         print(String(
             format: "authentication: %.0f creates/s with token checks (%@) vs %.0f without (%@), in-process nodes on the same database: %.2fx",
             checkedPerSecond, each(checked), uncheckedPerSecond, each(unchecked), authRatio
@@ -153,6 +157,10 @@ public struct AppendBench: Sendable {
             "authRatio": (authRatio * 100).rounded() / 100,
         ]
         if let refusedCeiling { json["refusedCreatesPerSecond"] = refusedCeiling.rounded() }
+        if let healthCeiling {
+            json["healthzPerSecond"] = healthCeiling.rounded()
+            json["createsToHealthzRatio"] = healthCeiling > 0 ? (api.perSecond / healthCeiling * 100).rounded() / 100 : 0
+        }
         let data = try! JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }

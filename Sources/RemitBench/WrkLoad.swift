@@ -24,6 +24,11 @@ public struct WrkLoad {
         """
     }
 
+    /// `GET /healthz`: the node's HTTP ceiling with no body, no token and no database.
+    static let healthScript = """
+        request = function() return wrk.format("GET", "/healthz") end
+        """
+
     /// A token is only ever base64url and dots, so it goes into the Lua string as it is.
     static func createScript(token: String?) -> String {
         """
