@@ -96,12 +96,17 @@ public enum ViewRebuild {
             let deltas = try await fold(pool: pool, ranges: StreamOrderedEvents.Streams.split(connections), head: head, pageEvents: pageEvents, progress: progress)
             let folded = ContinuousClock.now
             if !full {
-                progress(.comparing)
-                if let differences = try await onSession({ try differences($0, rowsMax: rewriteRowsMax) }) {
-                    progress(.rewriting(rows: differences.ids.count))
+                let found = try await onSession { session in
+                    progress(.comparing)
+                    return try differences(session, head: head, rowsMax: rewriteRowsMax)
+                }
+                if let found {
+                    // Progress is reported from the session's thread, never a task's: a caller
+                    // may block in it (the tests hold the rebuild there).
                     let replaced = try await onSession { session in
+                        progress(.rewriting(rows: found.ids.count))
                         let replaced = try session.withTransaction {
-                            try rewrite($0, head: head, differences: differences, indexes: indexes, deltas: deltas)
+                            try rewrite($0, head: head, differences: found, indexes: indexes, deltas: deltas)
                         }
                         try session.query("DROP TABLE \(newTable)")
                         return replaced
