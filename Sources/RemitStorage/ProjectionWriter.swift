@@ -11,9 +11,13 @@ public enum ProjectionWriter {
     /// Empties every view and sets the checkpoint back to 0, so they are rebuilt from the log.
     /// DELETE, not TRUNCATE: TRUNCATE's exclusive lock would make every reader wait for the
     /// rebuild, where DELETE lets them read the old rows until the transaction commits.
+    /// The checkpoint first: its row lock waits for a projector's batch in flight to commit, so
+    /// the DELETEs after it (each statement a new snapshot) also take the rows that batch wrote.
+    /// Last, a batch could commit the row of an event just cut off into quarantine after the
+    /// DELETE had looked, and leave it in the views for good (seen once in `failover-ten.sh`).
     public static let resetViewsSQL = """
-        DELETE FROM remittances; \(emptyDashboardSQL)
         UPDATE projection_checkpoint SET position = 0 WHERE name = 'views';
+        DELETE FROM remittances; \(emptyDashboardSQL)
         """
 
     /// Empties the dashboard's tables (a rebuild then writes them whole).
